@@ -1,0 +1,560 @@
+"""``node()`` and ``Node``: one function call with named dataset inputs and outputs.
+
+A node is immutable and hashable so pipelines can dedupe and index nodes cheaply. Everything
+a run needs per call (dataset names, the calling convention) is resolved once here, so
+``Node.run`` does no parsing and stays cheap on 5000-node pipelines.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NoReturn
+
+from proj_tui.pipeline.errors import PipelineError
+
+# Letters, digits, "_", "-" and "." only: names travel through `--nodes a,b` on the command
+# line, so commas, quotes and spaces would make them impossible to select.
+_NAME_RE = re.compile(r"[\w.-]+\Z")
+
+# How inputs are handed to the function and how its result maps onto outputs.
+_NONE = 0  # f() / result ignored
+_ONE = 1  # f(x) / result is the one output
+_LIST = 2  # f(x, y) / result is a list or tuple, one item per output
+_DICT = 3  # f(a=x, b=y) / result is a dict, key -> output
+
+InputsSpec = str | list[str] | tuple[str, ...] | dict[str, str] | None
+OutputsSpec = str | list[str] | tuple[str, ...] | dict[str, str] | None
+TagsSpec = str | Iterable[str] | None
+
+
+def _fail(message: str) -> NoReturn:
+    raise PipelineError(message)
+
+
+def _check_name(kind: str, value: object, where: str) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        _fail(
+            f"{kind} {value!r}{where} is not valid: use only letters, digits, '_', '-' and '.' "
+            "(names are passed on the command line, so spaces, commas and quotes are not allowed)."
+        )
+    return value
+
+
+_EMPTY_TAGS: frozenset[str] = frozenset()
+_tag_sets: dict[Any, frozenset[str]] = {}  # validated tag specs: pipelines repeat the same few
+
+
+def _where(owner: object, where: str) -> str:
+    if isinstance(owner, str):
+        return f" of node '{owner}'"
+    if callable(owner):
+        return f" of node function '{_func_name(owner)}'"
+    return where
+
+
+def _parse_tags(tags: TagsSpec, owner: object = None, where: str = "") -> frozenset[str]:
+    """Validate tags once per distinct spec; ``owner`` is described only if one is bad."""
+    if tags is None:
+        return _EMPTY_TAGS
+    if isinstance(tags, (str, frozenset, tuple)):
+        key: Any = tags
+    elif isinstance(tags, list):
+        key = tuple(tags)
+    else:
+        key = None
+    if key is not None:
+        try:
+            cached = _tag_sets.get(key)
+        except TypeError:  # unhashable items; validation below says why
+            key, cached = None, None
+        if cached is not None:
+            return cached
+    if isinstance(tags, str):
+        result = frozenset((_check_name("Tag", tags, _where(owner, where)),))
+    else:
+        result = frozenset(_check_name("Tag", tag, _where(owner, where)) for tag in tags)
+    if key is not None and len(_tag_sets) < 4096:
+        _tag_sets[key] = result
+    return result
+
+
+def _parse_datasets(
+    spec: InputsSpec | OutputsSpec, what: str, func: Callable[..., Any]
+) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """Return (kind, keys, dataset names) for an inputs or outputs spec."""
+    func_name = _func_name(func)
+    if spec is None:
+        return _NONE, (), ()
+    if isinstance(spec, str):
+        names: tuple[str, ...] = (spec,)
+        keys: tuple[str, ...] = ()
+        kind = _ONE
+    elif isinstance(spec, (list, tuple)):
+        names = tuple(spec)
+        keys = ()
+        kind = _LIST
+    elif isinstance(spec, Mapping):
+        keys = tuple(spec.keys())
+        names = tuple(spec.values())
+        kind = _DICT
+        for key in keys:
+            if not isinstance(key, str) or not key:
+                _fail(
+                    f"The {what} of node function '{func_name}' has a non-string key {key!r}; "
+                    "dict keys must be the function's argument names (inputs) or the keys of "
+                    "its returned dict (outputs)."
+                )
+    else:
+        _fail(
+            f"The {what} of node function '{func_name}' must be None, a dataset name, a list "
+            f"of names or a dict, not {type(spec).__name__}."
+        )
+    for name in names:
+        if not isinstance(name, str) or not name:
+            _fail(
+                f"The {what} of node function '{func_name}' contain {name!r}; every dataset "
+                "name must be a non-empty string."
+            )
+    return kind, keys, names
+
+
+def _func_name(func: Callable[..., Any]) -> str:
+    name = getattr(func, "__name__", None)
+    if name is None:
+        inner = getattr(func, "func", None)  # functools.partial
+        name = getattr(inner, "__name__", None) if inner is not None else None
+    return name if isinstance(name, str) else type(func).__name__
+
+
+class Node:
+    """A function call wired to datasets by name; immutable, hashable, equal by content.
+
+    Every public attribute is a read-only property (``inputs``/``outputs`` return fresh
+    lists); changed copies come from ``tag()`` or the modular ``pipeline()``.
+
+    Build nodes with :func:`node`. Two nodes are equal when they call the same function with
+    the same wiring under the same name, so summing a pipeline with itself dedupes them.
+    """
+
+    __slots__ = (
+        "_confirms",
+        "_explicit_name",
+        "_func",
+        "_hash",
+        "_in_keys",
+        "_in_kind",
+        "_inputs",
+        "_name",
+        "_namespace",
+        "_out_keys",
+        "_out_kind",
+        "_outputs",
+        "_short_name",
+        "_tags",
+    )
+
+    _func: Callable[..., Any]
+    _in_kind: int
+    _in_keys: tuple[str, ...]
+    _inputs: tuple[str, ...]
+    _out_kind: int
+    _out_keys: tuple[str, ...]
+    _outputs: tuple[str, ...]
+    _explicit_name: str | None
+    _short_name: str
+    _name: str
+    _namespace: str | None
+    _tags: frozenset[str]
+    _confirms: tuple[str, ...]
+    _hash: int
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        inputs: InputsSpec,
+        outputs: OutputsSpec,
+        *,
+        name: str | None = None,
+        tags: TagsSpec = None,
+        namespace: str | None = None,
+        confirms: str | Iterable[str] | None = None,
+    ) -> None:
+        if not callable(func):
+            _fail(f"A node needs a callable function, got {type(func).__name__}: {func!r}.")
+        if name is not None and (type(name) is not str or not _NAME_RE.match(name)):
+            _check_name("Node name", name, f" of node function '{_func_name(func)}'")
+        if namespace is not None and (type(namespace) is not str or not _NAME_RE.match(namespace)):
+            _check_name("Namespace", namespace, f" of node function '{_func_name(func)}'")
+        # Fast paths for the common "one dataset in, one out" shapes; the rest is parsed fully.
+        in_kind: int
+        in_keys: tuple[str, ...]
+        in_names: tuple[str, ...]
+        out_kind: int
+        out_keys: tuple[str, ...]
+        out_names: tuple[str, ...]
+        if type(inputs) is str and inputs:
+            in_kind, in_keys, in_names = _ONE, (), (inputs,)
+        else:
+            in_kind, in_keys, in_names = _parse_datasets(inputs, "inputs", func)
+        if type(outputs) is str and outputs:
+            out_kind, out_keys, out_names = _ONE, (), (outputs,)
+        else:
+            out_kind, out_keys, out_names = _parse_datasets(outputs, "outputs", func)
+            if len(set(out_names)) != len(out_names):
+                dupes = sorted({o for o in out_names if out_names.count(o) > 1})
+                _fail(
+                    f"Node function '{_func_name(func)}' lists the output(s) {dupes} more "
+                    "than once."
+                )
+        if in_names and out_names:
+            if len(out_names) == 1:
+                clash = out_names[0] in in_names
+            else:
+                clash = not set(in_names).isdisjoint(out_names)
+            if clash:
+                both = sorted(set(in_names).intersection(out_names))
+                _fail(
+                    f"Node function '{_func_name(func)}' reads and writes the same dataset(s) "
+                    f"{both}; a node cannot depend on itself. Write to a new name."
+                )
+        if confirms is None:
+            confirm_names: tuple[str, ...] = ()
+        elif isinstance(confirms, str):
+            confirm_names = (confirms,)
+        else:
+            confirm_names = tuple(confirms)
+        self._init(
+            func,
+            in_kind,
+            in_keys,
+            in_names,
+            out_kind,
+            out_keys,
+            out_names,
+            name,
+            namespace,
+            _EMPTY_TAGS if tags is None else _parse_tags(tags, name or func),
+            confirm_names,
+        )
+
+    def _init(
+        self,
+        func: Callable[..., Any],
+        in_kind: int,
+        in_keys: tuple[str, ...],
+        inputs: tuple[str, ...],
+        out_kind: int,
+        out_keys: tuple[str, ...],
+        outputs: tuple[str, ...],
+        explicit_name: str | None,
+        namespace: str | None,
+        tags: frozenset[str],
+        confirms: tuple[str, ...],
+    ) -> None:
+        self._func = func
+        self._in_kind = in_kind
+        self._in_keys = in_keys
+        self._inputs = inputs
+        self._out_kind = out_kind
+        self._out_keys = out_keys
+        self._outputs = outputs
+        self._explicit_name = explicit_name
+        if explicit_name is None:
+            # Kedro's default: readable, and ';' keeps it free of the ',' that splits --nodes.
+            ins = f"[{';'.join(inputs)}]" if inputs else "None"
+            outs = f"[{';'.join(outputs)}]" if outputs else "None"
+            short = f"{_func_name(func)}({ins}) -> {outs}"
+        else:
+            short = explicit_name
+        self._short_name = short
+        full = f"{namespace}.{short}" if namespace else short
+        self._name = full
+        self._namespace = namespace or None
+        self._tags = tags
+        self._confirms = confirms
+        self._hash = hash(full)
+
+    @classmethod
+    def _build(
+        cls,
+        func: Callable[..., Any],
+        in_kind: int,
+        in_keys: tuple[str, ...],
+        inputs: tuple[str, ...],
+        out_kind: int,
+        out_keys: tuple[str, ...],
+        outputs: tuple[str, ...],
+        explicit_name: str | None,
+        namespace: str | None,
+        tags: frozenset[str],
+        confirms: tuple[str, ...],
+    ) -> Node:
+        """Make a node from already-validated parts (copies, renames, unpickling)."""
+        new = cls.__new__(cls)
+        new._init(
+            func,
+            in_kind,
+            in_keys,
+            inputs,
+            out_kind,
+            out_keys,
+            outputs,
+            explicit_name,
+            namespace,
+            tags,
+            confirms,
+        )
+        return new
+
+    def _replace(
+        self,
+        *,
+        inputs: tuple[str, ...] | None = None,
+        outputs: tuple[str, ...] | None = None,
+        namespace: str | bool | None = False,
+        tags: frozenset[str] | None = None,
+        confirms: tuple[str, ...] | None = None,
+    ) -> Node:
+        """Copy with some parts swapped; ``namespace=False`` keeps the current one."""
+        return Node._build(
+            self._func,
+            self._in_kind,
+            self._in_keys,
+            self._inputs if inputs is None else inputs,
+            self._out_kind,
+            self._out_keys,
+            self._outputs if outputs is None else outputs,
+            self._explicit_name,
+            self._namespace if namespace is False else namespace,  # type: ignore[arg-type]
+            self._tags if tags is None else tags,
+            self._confirms if confirms is None else confirms,
+        )
+
+    # -- identity ------------------------------------------------------------------------------
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            Node._build,
+            (
+                self._func,
+                self._in_kind,
+                self._in_keys,
+                self._inputs,
+                self._out_kind,
+                self._out_keys,
+                self._outputs,
+                self._explicit_name,
+                self._namespace,
+                self._tags,
+                self._confirms,
+            ),
+        )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self._name,
+            self._func,
+            self._in_kind,
+            self._in_keys,
+            self._inputs,
+            self._out_kind,
+            self._out_keys,
+            self._outputs,
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Node):
+            return NotImplemented
+        return self._hash == other._hash and self._key() == other._key()
+
+    def __lt__(self, other: Node) -> bool:
+        return self._name < other._name
+
+    def __repr__(self) -> str:
+        return (
+            f"Node({_func_name(self._func)}, {self.input_spec!r}, {self.output_spec!r}, "
+            f"{self._name!r})"
+        )
+
+    def __str__(self) -> str:
+        return self._name
+
+    @staticmethod
+    def _spec(kind: int, keys: tuple[str, ...], names: tuple[str, ...]) -> InputsSpec:
+        if kind == _NONE:
+            return None
+        if kind == _ONE:
+            return names[0]
+        if kind == _LIST:
+            return list(names)
+        return dict(zip(keys, names, strict=True))
+
+    # -- public attributes -----------------------------------------------------------------------
+    @property
+    def func(self) -> Callable[..., Any]:
+        return self._func
+
+    @property
+    def name(self) -> str:
+        """The namespace-qualified name, unique within a pipeline."""
+        return self._name
+
+    @property
+    def short_name(self) -> str:
+        """The name without its namespace."""
+        return self._short_name
+
+    @property
+    def namespace(self) -> str | None:
+        return self._namespace
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return self._tags
+
+    @property
+    def inputs(self) -> list[str]:
+        """Input dataset names in call order (a fresh list: the node itself never changes)."""
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list[str]:
+        """Output dataset names in declaration order."""
+        return list(self._outputs)
+
+    @property
+    def confirms(self) -> list[str]:
+        return list(self._confirms)
+
+    @property
+    def input_spec(self) -> InputsSpec:
+        """The inputs as given to ``node()`` (after renames), e.g. for display."""
+        return self._spec(self._in_kind, self._in_keys, self._inputs)
+
+    @property
+    def output_spec(self) -> OutputsSpec:
+        return self._spec(self._out_kind, self._out_keys, self._outputs)
+
+    @property
+    def source_location(self) -> tuple[str, int] | None:
+        """File and first line of the function, for "jump to source"; None for builtins."""
+        func: Any = self._func
+        for _ in range(10):  # unwrap partials and decorators without risking a loop
+            code = getattr(func, "__code__", None)
+            if code is not None:
+                return code.co_filename, code.co_firstlineno
+            inner = getattr(func, "__wrapped__", None) or getattr(func, "func", None)
+            if inner is None:
+                code = getattr(func.__call__, "__code__", None)
+                if code is not None:
+                    return code.co_filename, code.co_firstlineno
+                return None
+            func = inner
+        return None
+
+    def tag(self, tags: TagsSpec) -> Node:
+        """Return a copy with ``tags`` added."""
+        return self._replace(tags=self._tags | _parse_tags(tags, self._name))
+
+    # -- running -------------------------------------------------------------------------------
+    def run(self, inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Call the function with the named inputs; return ``{output dataset: value}``."""
+        kind = self._in_kind
+        try:
+            if kind == _NONE:
+                args: list[Any] = []
+            elif kind == _ONE:
+                args = [inputs[self._inputs[0]]]  # type: ignore[index]
+            else:
+                args = [inputs[name] for name in self._inputs]  # type: ignore[index]
+        except (KeyError, TypeError):
+            given = set(inputs or ())
+            missing = [name for name in self._inputs if name not in given]
+            _fail(f"Node '{self._name}' was run without its input(s) {missing}.")
+        try:
+            if kind == _DICT:
+                result = self._func(**dict(zip(self._in_keys, args, strict=True)))
+            else:
+                result = self._func(*args)
+        except TypeError as exc:
+            self._explain_call_error(exc, args)
+            raise
+        return self._outputs_of(result)
+
+    def _explain_call_error(self, exc: TypeError, args: list[Any]) -> None:
+        """Turn a TypeError from a wiring mistake into a PipelineError; keep the function's own."""
+        try:
+            signature = inspect.signature(self._func)
+        except (TypeError, ValueError):
+            return
+        try:
+            if self._in_kind == _DICT:
+                signature.bind(**dict(zip(self._in_keys, args, strict=True)))
+            else:
+                signature.bind(*args)
+        except TypeError as bind_error:
+            raise PipelineError(
+                f"Node '{self._name}' passes {self.input_spec!r} "
+                f"to {_func_name(self._func)}{signature}, which does not fit: {bind_error}. "
+                "Change the node's inputs or the function's parameters."
+            ) from exc
+
+    def _outputs_of(self, result: Any) -> dict[str, Any]:
+        kind = self._out_kind
+        if kind == _ONE:
+            return {self._outputs[0]: result}
+        if kind == _NONE:
+            return {}
+        outputs = self._outputs
+        if kind == _LIST:
+            if not isinstance(result, (list, tuple)):
+                _fail(
+                    f"Node '{self._name}' declares {len(outputs)} outputs {list(outputs)} but its "
+                    f"function returned a {type(result).__name__}; return a list or tuple of "
+                    f"{len(outputs)} values in that order."
+                )
+            if len(result) != len(outputs):
+                _fail(
+                    f"Node '{self._name}' declares {len(outputs)} outputs {list(outputs)} but its "
+                    f"function returned {len(result)} values; return exactly {len(outputs)}."
+                )
+            return dict(zip(outputs, result, strict=True))
+        if not isinstance(result, Mapping):
+            _fail(
+                f"Node '{self._name}' declares dict outputs with keys {list(self._out_keys)} but "
+                f"its function returned a {type(result).__name__}; return a dict with those keys."
+            )
+        keys = self._out_keys
+        if len(result) != len(keys) or any(key not in result for key in keys):
+            missing = [key for key in keys if key not in result]
+            extra = [key for key in result if key not in keys]
+            details = []
+            if missing:
+                details.append(f"missing {missing}")
+            if extra:
+                details.append(f"unexpected {extra}")
+            _fail(
+                f"Node '{self._name}' expects its function to return a dict with keys "
+                f"{list(keys)}, but the keys are {'; '.join(details)}."
+            )
+        return {dataset: result[key] for key, dataset in zip(keys, outputs, strict=True)}
+
+
+def node(
+    func: Callable[..., Any],
+    inputs: InputsSpec,
+    outputs: OutputsSpec,
+    *,
+    name: str | None = None,
+    tags: TagsSpec = None,
+    namespace: str | None = None,
+    confirms: str | Iterable[str] | None = None,
+) -> Node:
+    """Create a :class:`Node`; the signature matches Kedro's so pipeline code ports unchanged."""
+    return Node(func, inputs, outputs, name=name, tags=tags, namespace=namespace, confirms=confirms)
