@@ -1,0 +1,21 @@
+"""Errors of the io layer, so callers can tell "no such dataset" from "the data is broken"."""
+
+from __future__ import annotations
+
+from proj_tui.errors import ProjTuiError
+
+
+class DatasetError(ProjTuiError):
+    """A dataset could not be built, loaded or saved; the message names it and the fix."""
+
+
+class DatasetNotFoundError(DatasetError):
+    """A name is neither in the catalog nor matched by a dataset factory pattern."""
+
+
+class DatasetAlreadyExistsError(DatasetError):
+    """A dataset was added under a name that is taken and replacing was not allowed."""
+
+
+class VersionNotFoundError(DatasetError):
+    """A versioned dataset has no saved version, or not the pinned one."""
