@@ -6,7 +6,6 @@ when the problem has a place, so a front end can render it without parsing the m
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,8 @@ class ProjTuiError(Exception):
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """Return `` Did you mean 'x'?`` for the closest known names, or an empty string."""
+    import difflib  # only on the error path: keeps start-up light
+
     matches = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
     if not matches:
         return ""

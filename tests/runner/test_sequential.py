@@ -300,8 +300,14 @@ class TestCancel:
 
 
 class TestLogging:
-    def test_info_lines_per_node(self, chain, caplog):
+    def test_one_info_line_per_node(self, chain, caplog):
         with caplog.at_level(logging.INFO, logger="proj_tui.runner"):
+            SequentialRunner().run(chain, DataCatalog(raw_data={"a": 1}))
+        messages = [r.getMessage() for r in caplog.records if r.name == "proj_tui.runner"]
+        assert messages == ["Running node: n1", "Running node: n2", "Running node: n3"]
+
+    def test_progress_lines_at_debug(self, chain, caplog):
+        with caplog.at_level(logging.DEBUG, logger="proj_tui.runner"):
             SequentialRunner().run(chain, DataCatalog(raw_data={"a": 1}))
         messages = [r.getMessage() for r in caplog.records if r.name == "proj_tui.runner"]
         assert messages[:2] == ["Running node: n1", "Completed 1 out of 3 tasks"]

@@ -7,13 +7,26 @@ pluggy manager, so the runner never imports the framework.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proj_tui.errors import did_you_mean
 from proj_tui.runner.base import AbstractRunner, Listener, RunCancelled, RunnerError
-from proj_tui.runner.parallel import ParallelRunner, ThreadRunner
 from proj_tui.runner.resume import missing_outputs_plan, resume_start_nodes, resume_suggestion
 from proj_tui.runner.sequential import SequentialRunner
+
+if TYPE_CHECKING:
+    from proj_tui.runner.parallel import ParallelRunner, ThreadRunner
+
+
+def __getattr__(name: str) -> Any:
+    # The pool runners pull in concurrent.futures and multiprocessing (~15 ms); a sequential
+    # `proj-tui run` should not pay for them.
+    if name in ("ParallelRunner", "ThreadRunner"):
+        from proj_tui.runner import parallel
+
+        return getattr(parallel, name)
+    raise AttributeError(f"module 'proj_tui.runner' has no attribute '{name}'")
+
 
 __all__ = [
     "AbstractRunner",
@@ -29,22 +42,27 @@ __all__ = [
     "runner_from_name",
 ]
 
-_BUILTIN: dict[str, type[AbstractRunner]] = {
-    "sequential": SequentialRunner,
-    "thread": ThreadRunner,
-    "process": ParallelRunner,
-    "parallel": ParallelRunner,
+_BUILTIN: dict[str, str] = {
+    "sequential": "SequentialRunner",
+    "thread": "ThreadRunner",
+    "process": "ParallelRunner",
+    "parallel": "ParallelRunner",
     # Kedro's CLI takes class names; accept them so `--runner ThreadRunner` works too.
-    "SequentialRunner": SequentialRunner,
-    "ThreadRunner": ThreadRunner,
-    "ParallelRunner": ParallelRunner,
+    "SequentialRunner": "SequentialRunner",
+    "ThreadRunner": "ThreadRunner",
+    "ParallelRunner": "ParallelRunner",
 }
 _DASK_HINT = "pip install 'proj-tui[dask]'"
 
 
 def runner_from_name(name: str, **kwargs: Any) -> AbstractRunner:
     """Make a runner from a CLI/settings name: sequential, thread, process, dask or a dotted path."""
-    cls = _BUILTIN.get(name) or _BUILTIN.get(name.lower())
+    builtin = _BUILTIN.get(name) or _BUILTIN.get(name.lower())
+    cls: type[AbstractRunner] | None = None
+    if builtin == "SequentialRunner":
+        cls = SequentialRunner
+    elif builtin:
+        cls = __getattr__(builtin)
     if cls is None and name.lower() in ("dask", "daskrunner"):
         cls = _dask_runner_class()
     if cls is None:

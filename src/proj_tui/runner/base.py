@@ -106,6 +106,7 @@ class _Run:
         self.listener = listener
         self.cancel = cancel
         self.log_info = logger.isEnabledFor(logging.INFO)
+        self.log_debug = logger.isEnabledFor(logging.DEBUG)
         self.lock = threading.Lock()
         self.completed = 0
         self.done: list[int] = []
@@ -197,8 +198,8 @@ class _Run:
             catalog.release(ds)
         if self.listener is not None:
             self.listener("node_finished", node, i, self.total, duration, None)
-        if self.log_info:
-            logger.info("Completed %d out of %d tasks", completed, self.total)
+        if self.log_debug:  # progress travels as listener events; keep INFO to one line a node
+            logger.debug("Completed %d out of %d tasks", completed, self.total)
 
     def fail(
         self, i: int, inputs: dict[str, Any] | None, error: BaseException, start: float
