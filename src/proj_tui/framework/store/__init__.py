@@ -1,0 +1,55 @@
+"""The session store: where every run is recorded, and what the history screen reads.
+
+``SQLiteSessionStore`` is the default (``<project>/.proj-tui/sessions.db``); any class that follows
+``SessionStore`` can replace it through ``settings.SESSION_STORE_CLASS``. See docs/store.md.
+"""
+
+from __future__ import annotations
+
+from proj_tui.framework.store.errors import (
+    QueryError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+)
+from proj_tui.framework.store.ids import is_session_id, new_session_id
+from proj_tui.framework.store.protocol import SessionStore, export_session
+from proj_tui.framework.store.query import parse_query
+from proj_tui.framework.store.records import (
+    STATUSES,
+    LogLine,
+    NodeRun,
+    ParamFilter,
+    SessionQuery,
+    SessionRecord,
+    SessionSummary,
+)
+from proj_tui.framework.store.sqlite import (
+    HEARTBEAT_STALE_SECONDS,
+    SQLiteSessionStore,
+    default_store_path,
+)
+
+__all__ = [
+    "HEARTBEAT_STALE_SECONDS",
+    "STATUSES",
+    "LogLine",
+    "NodeRun",
+    "ParamFilter",
+    "QueryError",
+    "SQLiteSessionStore",
+    "SessionQuery",
+    "SessionRecord",
+    "SessionStore",
+    "SessionSummary",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreVersionError",
+    "default_store_path",
+    "export_session",
+    "is_session_id",
+    "new_session_id",
+    "parse_query",
+]

@@ -1,0 +1,76 @@
+"""What a pluggable session store implements (``settings.SESSION_STORE_CLASS``).
+
+The app, the CLI and plugins only use these methods, so a store backed by something else (a shared
+database, a web service) can replace the SQLite one without touching them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from proj_tui.framework.store.records import (
+        LogLine,
+        NodeRun,
+        SessionQuery,
+        SessionRecord,
+        SessionSummary,
+    )
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """The session store interface; see docs/store.md for each method's contract."""
+
+    path: Path
+
+    def create_session(self, record: Mapping[str, Any], *, now: float | None = None) -> str: ...
+    def update_session(self, session_id: str, **fields: Any) -> None: ...
+    def record_nodes(self, session_id: str, nodes: list[NodeRun]) -> None: ...
+    def append_logs(self, session_id: str, lines: list[LogLine]) -> None: ...
+    def heartbeat(self, session_id: str) -> None: ...
+    def finish_session(
+        self,
+        session_id: str,
+        status: str,
+        *,
+        error: dict[str, Any] | None = None,
+        ended_at: float | None = None,
+    ) -> None: ...
+    def list_sessions(
+        self, query: SessionQuery | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[SessionSummary]: ...
+    def count_sessions(self, query: SessionQuery | None = None) -> int: ...
+    def get_session(self, session_id: str) -> SessionRecord: ...
+    def nodes(self, session_id: str) -> list[NodeRun]: ...
+    def logs(
+        self,
+        session_id: str,
+        *,
+        after: int = 0,
+        limit: int | None = None,
+        text: str | None = None,
+    ) -> list[LogLine]: ...
+    def reap_crashed(self) -> list[str]: ...
+    def change_token(self) -> int: ...
+    def set_note(self, session_id: str, note: str | None) -> None: ...
+    def set_pinned(self, session_id: str, pinned: bool) -> None: ...
+    def delete_sessions(self, session_ids: list[str]) -> int: ...
+    def close(self) -> None: ...
+
+
+def export_session(store: SessionStore, session_id: str) -> dict[str, Any]:
+    """One session as JSON-ready data: the record, its duration, nodes and logs.
+
+    Built from protocol methods only, so ``sessions show --json`` works with any store.
+    """
+    record = store.get_session(session_id)
+    data = record.to_dict()
+    data["duration"] = record.duration
+    data["nodes"] = [asdict(node) for node in store.nodes(session_id)]
+    data["logs"] = [asdict(line) for line in store.logs(session_id)]
+    return data

@@ -1,0 +1,198 @@
+"""The history filter language: ``status:failed env:prod model.lr>0.01 since:2026-11-01 some text``.
+
+One line a user types in the app or passes to ``sessions list``; every term narrows the result (AND).
+Mistakes raise ``QueryError`` with a sentence that says what would have worked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+from proj_tui.errors import did_you_mean
+from proj_tui.framework.store.errors import QueryError
+from proj_tui.framework.store.records import SORTS, STATUSES, ParamFilter, SessionQuery
+
+FIELDS: tuple[str, ...] = (
+    "status",
+    "env",
+    "pipeline",
+    "user",
+    "since",
+    "until",
+    "is",
+    "id",
+    "sort",
+)
+_SORT_ALIASES = {"-started": "-started", "started": "started", "+started": "started",
+                 "-duration": "-duration", "duration": "duration", "+duration": "duration",
+                 "status": "status", "newest": "-started", "oldest": "started"}  # fmt: skip
+_TOKEN_RE = re.compile(r'(?:[^\s"]+|"[^"]*")+')
+_FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+_PARAM_RE = re.compile(r"^([A-Za-z_][\w\-]*(?:\.[\w\-]+)*)(>=|<=|!=|=|>|<)(.*)$", re.S)
+_RELATIVE_RE = re.compile(r"^(\d+(?:\.\d+)?)([mhdw])$")
+_UNITS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+
+
+def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
+    """Parse a filter line into a ``SessionQuery``; ``now`` anchors relative times like ``since:2d``."""
+    if text.count('"') % 2:
+        raise QueryError('The filter has an unclosed quote ("). Close it or remove it.')
+    sets: dict[str, frozenset[str] | None] = dict.fromkeys(("status", "env", "pipeline", "user"))
+    since: float | None = None
+    until: float | None = None
+    params: list[ParamFilter] = []
+    pinned: bool | None = None
+    id_prefixes: list[str] = []
+    words: list[str] = []
+    sort = "-started"
+    for token in _TOKEN_RE.findall(text):
+        field_match = _FIELD_RE.match(token)
+        if field_match is not None:
+            name, value = field_match.group(1).lower(), _unquote(field_match.group(2))
+            if name not in FIELDS:
+                if value.startswith("//") or not name.isalpha():
+                    words.append(_unquote(token))  # a URL or the like: plain text
+                    continue
+                raise QueryError(
+                    f"Unknown filter '{name}:'. Use one of "
+                    + ", ".join(f"{f}:" for f in FIELDS)
+                    + ", a parameter comparison like model.lr>0.01, or plain words (quote a word "
+                    'like "a:b" to search for it as text).'
+                    + did_you_mean(f"{name}:", [f"{f}:" for f in FIELDS])
+                )
+            if not value:
+                raise QueryError(
+                    f"The filter '{name}:' needs a value, for example {_example(name)}."
+                )
+            if name in sets:
+                values = frozenset(v.strip() for v in value.split(",") if v.strip())
+                if name == "status":
+                    for status in values:
+                        if status not in STATUSES:
+                            raise QueryError(
+                                f"Unknown status '{status}'. Use one of {', '.join(STATUSES)}."
+                                + did_you_mean(status, STATUSES)
+                            )
+                previous = sets[name]
+                sets[name] = values if previous is None else previous & values
+            elif name == "since":
+                stamp = _parse_time(value, "since", now=now, end=False)
+                since = stamp if since is None else max(since, stamp)
+            elif name == "until":
+                stamp = _parse_time(value, "until", now=now, end=True)
+                until = stamp if until is None else min(until, stamp)
+            elif name == "is":
+                if value.lower() == "pinned":
+                    pinned = True
+                elif value.lower() in ("unpinned", "notpinned"):
+                    pinned = False
+                else:
+                    raise QueryError(f"Unknown 'is:{value}'. Use is:pinned or is:unpinned.")
+            elif name == "id":
+                id_prefixes.append(value)
+            else:  # sort
+                key = value.lower()
+                if key not in _SORT_ALIASES:
+                    raise QueryError(
+                        f"Unknown sort '{value}'. Use one of " + ", ".join(SORTS) + "."
+                        + did_you_mean(key, SORTS)
+                    )  # fmt: skip
+                sort = _SORT_ALIASES[key]
+            continue
+        param_match = _PARAM_RE.match(token)
+        if param_match is not None:
+            key, op, raw = param_match.groups()
+            raw = _unquote(raw)
+            if raw == "":
+                raise QueryError(
+                    f"The comparison '{token}' needs a value after '{op}', for example {key}{op}0.01."
+                )
+            params.append(ParamFilter(key, op, _number_or_text(raw)))
+            continue
+        word = _unquote(token)
+        if word:
+            words.append(word)
+    return SessionQuery(
+        statuses=sets["status"],
+        envs=sets["env"],
+        pipelines=sets["pipeline"],
+        users=sets["user"],
+        since=since,
+        until=until,
+        params=tuple(params),
+        pinned=pinned,
+        id_prefixes=tuple(id_prefixes),
+        text=tuple(words),
+        sort=sort,
+    )
+
+
+def _unquote(text: str) -> str:
+    return text.replace('"', "")
+
+
+def _example(name: str) -> str:
+    return {
+        "status": "status:failed,crashed",
+        "env": "env:prod",
+        "pipeline": "pipeline:train",
+        "user": "user:ana",
+        "since": "since:2026-11-01 or since:2d",
+        "until": "until:2026-11-20",
+        "is": "is:pinned",
+        "id": "id:2026-11-24T19",
+        "sort": "sort:-duration",
+    }[name]
+
+
+def _number_or_text(raw: str) -> float | str:
+    """Numbers compare numerically, everything else as text (``model.kind=rf``)."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    return number if math.isfinite(number) else raw
+
+
+def _parse_time(value: str, name: str, *, now: float | None, end: bool) -> float:
+    """A date, ISO datetime (UTC unless it has an offset) or ``2d``/``12h``/``30m``/``1w`` ago.
+
+    ``until:`` with a bare date means the end of that day, which is what people mean by "until the 20th".
+    """
+    relative = _RELATIVE_RE.match(value)
+    if relative is not None:
+        base = time.time() if now is None else now
+        return base - float(relative.group(1)) * _UNITS[relative.group(2)]
+    if value in ("today", "yesterday"):
+        base = time.time() if now is None else now
+        day = datetime.fromtimestamp(base, timezone.utc).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        if value == "yesterday":
+            day -= timedelta(days=1)
+        return (day + timedelta(days=1) if end else day).timestamp()
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}(\.\d{2}(\.\d{1,6})?)?\+00:00", text):
+        # a session id (or its prefix) pasted as a time: its ':' were written as '.'
+        date, clock = text[:-6].split("T")
+        parts = clock.split(".")
+        text = (
+            f"{date}T{':'.join(parts[:3])}" + (f".{parts[3]}" if len(parts) > 3 else "") + "+00:00"
+        )
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise QueryError(
+            f"'{name}:{value}' is not a date or time. Use a date like {name}:2026-11-01, a time like "
+            f"{name}:2026-11-01T14:30 (UTC unless it has an offset), or an age like {name}:2d."
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    if end and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        parsed += timedelta(days=1)
+    return parsed.timestamp()

@@ -1,0 +1,144 @@
+"""The database layout and its forward migrations.
+
+``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1`` inside one write
+transaction, so an old store is upgraded in place the first time a newer proj-tui writes it, and a
+store from a newer proj-tui is refused (``StoreVersionError``) rather than misread.
+
+Layout, and why:
+- ``sessions`` holds one slim row per session with the columns lists sort and filter on, so a scan
+  of 100k rows stays small. ``rid`` (an integer alias of the rowid) is what the other session tables
+  refer to: every index on ``sessions`` already carries it, so a filter can be checked without
+  reading the row. ``runtime_params`` (compact JSON) lives here because lists show the overrides.
+  ``search`` is a stored generated column joining what free text matches (id, pipeline, env, user,
+  note, commit, runtime params), so a text filter is one LIKE per row, kept right by SQLite itself.
+- ``session_data`` holds the bulky rest as one JSON document (params, cli, env vars, versions, git,
+  error), read only when one session is opened.
+- ``session_params`` holds the scalar leaves of the merged params (``model.lr`` -> 0.01), with key
+  names interned in ``param_keys``, so ``model.lr>0.01`` is a range on a small partial index.
+- ``nodes`` and ``logs`` are keyed by (session id, name) and (session id, seq), clustered WITHOUT
+  ROWID so one session's rows sit together on disk.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+    rid INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL UNIQUE,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    status TEXT NOT NULL,
+    env TEXT,
+    pipeline TEXT,
+    user TEXT,
+    host TEXT,
+    pid INTEGER,
+    heartbeat_at REAL,
+    git_commit TEXT,
+    git_dirty INTEGER,
+    parent_id TEXT,
+    note TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    package_name TEXT,
+    project_path TEXT,
+    runtime_params TEXT NOT NULL DEFAULT '{}',
+    search TEXT GENERATED ALWAYS AS (
+        session_id || char(31) || coalesce(pipeline, '') || char(31) || coalesce(env, '')
+        || char(31) || coalesce(user, '') || char(31) || coalesce(note, '') || char(31)
+        || coalesce(git_commit, '') || char(31) || runtime_params
+    ) STORED
+);
+CREATE INDEX sessions_started ON sessions (started_at);
+CREATE INDEX sessions_env_started ON sessions (env, started_at);
+CREATE INDEX sessions_status_started ON sessions (status, started_at);
+CREATE INDEX sessions_pipeline_started ON sessions (pipeline, started_at);
+CREATE INDEX sessions_user_started ON sessions (user, started_at);
+CREATE INDEX sessions_duration ON sessions ((ended_at - started_at));
+CREATE INDEX sessions_pinned ON sessions (started_at) WHERE pinned = 1;
+
+CREATE TABLE session_data (
+    rid INTEGER PRIMARY KEY,
+    data TEXT NOT NULL
+);
+
+CREATE TABLE param_keys (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE session_params (
+    rid INTEGER NOT NULL,
+    key_id INTEGER NOT NULL,
+    num REAL,
+    text TEXT,
+    PRIMARY KEY (rid, key_id)
+) WITHOUT ROWID;
+CREATE INDEX session_params_num ON session_params (key_id, num) WHERE num IS NOT NULL;
+CREATE INDEX session_params_text ON session_params (key_id, text) WHERE text IS NOT NULL;
+
+CREATE TABLE nodes (
+    session_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    error TEXT,
+    PRIMARY KEY (session_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE logs (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    level TEXT NOT NULL,
+    logger TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
+"""
+
+
+def _v0_to_v1(conn: sqlite3.Connection) -> None:
+    """Create the first layout in an empty database."""
+    for statement in _V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def read_version(conn: sqlite3.Connection) -> int:
+    """The schema version stored in ``meta`` (0 for an empty database)."""
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if has_meta is None:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def migrate(
+    conn: sqlite3.Connection,
+    current: int,
+    migrations: list[Callable[[sqlite3.Connection], None]] | None = None,
+) -> None:
+    """Apply every migration after ``current``; the caller holds a write transaction."""
+    steps = MIGRATIONS if migrations is None else migrations
+    for step in steps[current:]:
+        step(conn)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(len(steps)),),
+    )

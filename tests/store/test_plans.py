@@ -1,0 +1,109 @@
+"""Budget guards that do not depend on machine speed: the queries use the indexes, and the store
+imports nothing heavy. (Timed figures at 100k sessions: benches/store.py.)"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from storetest_helpers import record, run_python
+
+from proj_tui.framework.store import SQLiteSessionStore, parse_query
+from proj_tui.framework.store.sqlite import _ORDER_BY, _SUMMARY_COLUMNS, _plan
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> SQLiteSessionStore:
+    path = tmp_path_factory.mktemp("plans") / "sessions.db"
+    store = SQLiteSessionStore(path)
+    envs, statuses = ["local", "dev", "prod"], ["succeeded", "failed", "cancelled"]
+    for i in range(3000):
+        session_id = store.create_session(
+            record(
+                env=envs[i % 3],
+                pipeline=f"p{i % 7}",
+                params={"model": {"lr": i / 3000, "kind": "rare" if i % 1000 == 0 else "rf"}},
+                host="elsewhere",
+            ),
+            now=1_700_000_000 + i,
+        )
+        store.finish_session(session_id, statuses[i % 3], ended_at=1_700_000_000 + i + i % 50)
+    return store
+
+
+def _plan_of(store: SQLiteSessionStore, text: str) -> str:
+    query = parse_query(text)
+    conn = store._connection()
+    source, where, args = _plan(conn, query, counting=False)
+    sql = (
+        f"SELECT {_SUMMARY_COLUMNS} FROM {source}{where} ORDER BY {_ORDER_BY[query.sort]} LIMIT 100"
+    )
+    return " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("", "sessions_started"),
+        ("env:prod", "sessions_env_started"),
+        ("status:failed", "sessions_status_started"),
+        ("pipeline:p3", "sessions_pipeline_started"),
+        ("since:2023-11-14", "sessions_started"),
+        ("model.kind=rare", "session_params_text"),
+        ("model.lr<0.001", "session_params_num"),
+        ("sort:-duration", "sessions_duration"),
+    ],
+)
+def test_list_queries_use_an_index(big: SQLiteSessionStore, text: str, index: str) -> None:
+    plan = _plan_of(big, text)
+    assert index in plan, plan
+    assert "SCAN s " not in plan.replace("SCAN s USING INDEX", ""), plan
+
+
+def test_common_param_filter_stops_early_on_the_time_index(big: SQLiteSessionStore) -> None:
+    plan = _plan_of(big, "model.lr>0.2")  # 2400 of 3000 match
+    assert "sessions_started" in plan and "PRIMARY KEY" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_newest_page_is_fast_even_here(big: SQLiteSessionStore) -> None:
+    big.list_sessions()
+    t0 = time.perf_counter()
+    for _ in range(20):
+        assert len(big.list_sessions(parse_query("env:prod model.lr>0.1"))) == 100
+    assert (time.perf_counter() - t0) / 20 < 0.05
+
+
+def test_reaping_only_reads_running_rows(big: SQLiteSessionStore) -> None:
+    conn = sqlite3.connect(big.path)
+    plan = " ".join(
+        row[3]
+        for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT rid FROM sessions WHERE status = 'running'"
+        )
+    )
+    conn.close()
+    assert "sessions_status_started" in plan
+
+
+def test_store_imports_stay_light() -> None:
+    result = run_python(
+        """
+        import sys, time
+        t0 = time.perf_counter()
+        import proj_tui.framework.store, proj_tui.framework.redact, proj_tui.framework.gitinfo
+        elapsed = time.perf_counter() - t0
+        heavy = sorted(
+            name for name in sys.modules
+            if name.split(".")[0] in {"textual", "rich", "yaml", "pluggy", "watchfiles"}
+            or name.startswith(("proj_tui.pipeline", "proj_tui.io", "proj_tui.runner",
+                                "proj_tui.cli", "proj_tui.tui", "proj_tui.config"))
+        )
+        print(heavy, elapsed)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    heavy, elapsed = result.stdout.rsplit(" ", 1)
+    assert heavy == "[]"
+    assert float(elapsed) < 0.5  # typically ~15 ms
