@@ -1,0 +1,154 @@
+"""Whole-process cost of running trivial chain pipelines: proj-tui vs Kedro 1.7.
+
+    python benches/run_overhead.py [--sizes 1,100,1000,5000] [--repeat 3]
+                                   [--kedro-python /path/to/venv/bin/python]
+
+For each size N it writes an N-node chain project (node i adds one to the output of node i-1) for proj-tui
+and, when a Python with ``kedro`` importable is given (``--kedro-python`` or ``$KEDRO_PYTHON``), an equivalent
+Kedro project, and times ``proj-tui run`` / ``kedro run`` as whole processes (best of ``--repeat``).
+Without Kedro it compares against the figures measured for Kedro 1.7.0 on this project's 2-core machine.
+Budgets (issue 2): at 1000 nodes >= 30x faster than Kedro, at 5000 >= 200x, and 1000 -> 5000 costs <= 6x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Kedro 1.7.0, `kedro run` of a trivial chain, whole process, 2-core machine (design notes, §5).
+KEDRO_BASELINE = {1: 0.43, 100: 0.89, 1000: 6.5, 5000: 118.0}
+PLAIN_LOOP_5000 = 0.035  # a plain Python process looping over the same 5000 functions
+
+PIPELINE_CODE = """
+from {node_module} import node, Pipeline
+
+
+def start():
+    return 0
+
+
+def inc(x):
+    return x + 1
+
+
+def register_pipelines():
+    nodes = [node(start, None, "d0", name="n0")]
+    for i in range(1, {n}):
+        nodes.append(node(inc, "d%d" % (i - 1), "d%d" % i, name="n%d" % i))
+    pipe = Pipeline(nodes)
+    return {{"__default__": pipe}}
+"""
+
+
+def write_project(root: Path, n: int, flavour: str) -> Path:
+    """A chain project of ``n`` nodes for ``flavour`` ("proj_tui" or "kedro")."""
+    project = root / f"{flavour}_{n}"
+    if project.exists():
+        shutil.rmtree(project)
+    pkg = project / "src" / "chain"
+    pkg.mkdir(parents=True)
+    for env in ("base", "local"):
+        (project / "conf" / env).mkdir(parents=True)
+    (project / "conf" / "base" / "parameters.yml").write_text("{}\n")
+    (project / "conf" / "base" / "catalog.yml").write_text("{}\n")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "settings.py").write_text("")
+    if flavour == "kedro":
+        table = (
+            '[tool.kedro]\npackage_name = "chain"\nproject_name = "chain"\n'
+            'kedro_init_version = "1.7.0"\nsource_dir = "src"\n'
+        )
+        node_module = "kedro.pipeline"
+    else:
+        table = '[tool.proj_tui]\npackage_name = "chain"\nproject_name = "chain"\n'
+        node_module = "proj_tui.pipeline"
+    (project / "pyproject.toml").write_text(table)
+    (pkg / "pipeline_registry.py").write_text(PIPELINE_CODE.format(node_module=node_module, n=n))
+    return project
+
+
+def time_command(argv: list[str], cwd: Path, repeat: int, env: dict[str, str]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n{result.stderr[-2000:]}")
+        best = min(best, elapsed)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,100,1000,5000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--kedro-python", default=os.environ.get("KEDRO_PYTHON"))
+    parser.add_argument(
+        "--kedro-max",
+        type=int,
+        default=1000,
+        help="largest N to run Kedro at (Kedro's cost grows with N^2)",
+    )
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PROJ_TUI_ENV", None)
+    with tempfile.TemporaryDirectory(prefix="proj-tui-bench-") as tmp:
+        root = Path(tmp)
+        ours: dict[int, float] = {}
+        kedro: dict[int, tuple[float, str]] = {}
+        for n in sizes:
+            project = write_project(root, n, "proj_tui")
+            argv = [sys.executable, "-m", "proj_tui", "run", "--project", str(project)]
+            time_command(argv, project, 1, env)  # warm the page cache and .pyc files
+            ours[n] = time_command(argv, project, args.repeat, env)
+            if args.kedro_python and n <= args.kedro_max:
+                kproject = write_project(root, n, "kedro")
+                kargv = [args.kedro_python, "-m", "kedro", "run"]
+                kedro[n] = (time_command(kargv, kproject, 1, env), "measured")
+            elif n in KEDRO_BASELINE:
+                kedro[n] = (KEDRO_BASELINE[n], "bench notes")
+        print(f"proj-tui run vs kedro run, trivial chain, whole process, best of {args.repeat}")
+        print(
+            f"{'nodes':>6} {'proj-tui s':>11} {'kedro s':>9} {'(source)':<12} {'speed-up':>9} "
+            f"{'per node µs':>12}"
+        )
+        for n in sizes:
+            k, source = kedro.get(n, (float("nan"), "n/a"))
+            base = ours[sizes[0]] if sizes[0] < n else 0.0
+            per_node = (ours[n] - base) / max(n - (sizes[0] if sizes[0] < n else 0), 1) * 1e6
+            print(
+                f"{n:>6} {ours[n]:>11.3f} {k:>9.2f} {source:<12} {k / ours[n]:>8.0f}x "
+                f"{per_node:>12.1f}"
+            )
+        if 1000 in ours and 5000 in ours:
+            ratio = ours[5000] / ours[1000]
+            print(
+                f"\n1000 -> 5000 nodes costs {ratio:.2f}x (budget <= 6x: "
+                f"{'ok' if ratio <= 6 else 'OVER'})"
+            )
+        if 5000 in ours:
+            per_node_ours = (ours[5000] - ours[sizes[0]]) / (5000 - sizes[0])
+            per_node_loop = PLAIN_LOOP_5000 / 5000
+            print(
+                f"per-node overhead vs a plain Python loop: {per_node_ours / per_node_loop:.1f}x "
+                "(design budget <= 20x)"
+            )
+        for n, budget in ((1000, 30), (5000, 200)):
+            if n in ours and n in kedro:
+                speed = kedro[n][0] / ours[n]
+                print(
+                    f"{n} nodes: {speed:.0f}x faster than kedro (budget >= {budget}x: "
+                    f"{'ok' if speed >= budget else 'OVER'})"
+                )
+
+
+if __name__ == "__main__":
+    main()

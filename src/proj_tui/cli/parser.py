@@ -1,0 +1,177 @@
+"""Argument parsing for every subcommand; handlers are imported lazily by name."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from proj_tui import __version__
+
+SUBCOMMANDS = ("app", "run", "sessions", "pipelines", "new")
+
+
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        mod = importlib.import_module(f"proj_tui.cli.{module}")
+        result: int = getattr(mod, function)(args)
+        return result
+
+    handler.__name__ = function
+    return handler
+
+
+def _add_project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project",
+        metavar="PATH",
+        default=None,
+        help="project directory (default: the nearest one at or above the current directory)",
+    )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--pipeline", "-p", metavar="NAME", help="registered pipeline to run (default: __default__)"
+    )
+    add(
+        "--env",
+        "-e",
+        metavar="ENV",
+        help="config env layered over base (default: $PROJ_TUI_ENV or local)",
+    )
+    add("--params", metavar="K=V,...", help="runtime parameters, e.g. 'model.lr=0.1,epochs=3'")
+    add("--tags", "-t", metavar="T1,T2", help="only nodes with any of these tags")
+    add("--nodes", "-n", metavar="N1,N2", help="only these nodes")
+    add("--from-nodes", metavar="N1,N2", help="these nodes and everything downstream")
+    add("--to-nodes", metavar="N1,N2", help="these nodes and everything upstream")
+    add("--from-inputs", metavar="D1,D2", help="nodes downstream of these datasets")
+    add("--to-outputs", metavar="D1,D2", help="nodes upstream of these datasets")
+    add("--namespaces", metavar="NS1,NS2", help="only nodes in these namespaces")
+    add(
+        "--runner",
+        "-r",
+        metavar="NAME",
+        help="sequential, thread, process, dask or a dotted class path",
+    )
+    add("--runner-params", metavar="K=V,...", help="runner options, e.g. 'max_workers=4'")
+    add("--load-versions", metavar="DS:VERSION,...", help="pin versioned datasets to versions")
+    add(
+        "--only-missing-outputs",
+        action="store_true",
+        help="skip nodes whose persisted outputs already exist",
+    )
+    add(
+        "--events",
+        choices=["json"],
+        help="stream events as JSON lines on stdout (see docs/events.md)",
+    )
+    add("--parent", metavar="SESSION_ID", help="record the session this run reruns or resumes")
+    add(
+        "--env-var",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set an environment variable for this run and record it (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="proj-tui",
+        description="Run and keep track of data-pipeline sessions. With no subcommand, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"proj-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = sub.add_parser("app", help="open the app (the default)")
+    app.add_argument("path", nargs="?", default=None, help="project directory (default: .)")
+    app.add_argument("--demo", action="store_true", help="open the bundled demo project")
+    app.set_defaults(handler=_lazy("app", "cmd_app"))
+
+    run = sub.add_parser("run", help="run a pipeline in a new session")
+    _add_project(run)
+    _add_run_options(run)
+    run.set_defaults(handler=_lazy("run", "cmd_run"))
+
+    sessions = sub.add_parser("sessions", help="list, show, diff, rerun and resume past sessions")
+    ssub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+    s_list = ssub.add_parser("list", help="past sessions, newest first")
+    _add_project(s_list)
+    s_list.add_argument(
+        "--filter",
+        "-f",
+        default="",
+        metavar="QUERY",
+        help="e.g. 'status:failed env:prod model.lr>0.01 text'",
+    )
+    s_list.add_argument("--limit", "-l", type=int, default=20)
+    s_list.add_argument("--json", action="store_true")
+    s_list.set_defaults(handler=_lazy("sessions", "cmd_list"))
+    s_show = ssub.add_parser("show", help="everything recorded about a session")
+    _add_project(s_show)
+    s_show.add_argument("session_id", help="a session id or a unique prefix ('latest' works)")
+    s_show.add_argument("--logs", action="store_true", help="print the log lines too")
+    s_show.add_argument("--json", action="store_true")
+    s_show.set_defaults(handler=_lazy("sessions", "cmd_show"))
+    s_diff = ssub.add_parser("diff", help="what differs between two sessions")
+    _add_project(s_diff)
+    s_diff.add_argument("first")
+    s_diff.add_argument("second")
+    s_diff.add_argument("--all", action="store_true", help="show equal fields too")
+    s_diff.add_argument("--json", action="store_true")
+    s_diff.set_defaults(handler=_lazy("sessions", "cmd_diff"))
+    s_rerun = ssub.add_parser("rerun", help="run a session again, as it was or with changes")
+    _add_project(s_rerun)
+    s_rerun.add_argument("session_id")
+    s_rerun.add_argument("--params", metavar="K=V,...", help="override parameters on top")
+    s_rerun.add_argument("--env", metavar="ENV")
+    s_rerun.add_argument("--events", choices=["json"])
+    s_rerun.add_argument("--dry-run", action="store_true", help="print the command only")
+    s_rerun.set_defaults(handler=_lazy("sessions", "cmd_rerun"))
+    s_resume = ssub.add_parser("resume", help="run what a failed or cancelled session did not")
+    _add_project(s_resume)
+    s_resume.add_argument("session_id")
+    s_resume.add_argument("--events", choices=["json"])
+    s_resume.add_argument("--dry-run", action="store_true", help="print the command only")
+    s_resume.set_defaults(handler=_lazy("sessions", "cmd_resume"))
+
+    pipes = sub.add_parser("pipelines", help="list and describe the project's pipelines")
+    psub = pipes.add_subparsers(dest="pipelines_command", metavar="ACTION", required=True)
+    p_list = psub.add_parser("list", help="registered pipelines and their sizes")
+    _add_project(p_list)
+    p_list.add_argument("--json", action="store_true")
+    p_list.set_defaults(handler=_lazy("pipelines", "cmd_list"))
+    p_desc = psub.add_parser("describe", help="the nodes of a pipeline, in run order")
+    _add_project(p_desc)
+    p_desc.add_argument("name", nargs="?", default=None, help="pipeline (default: all)")
+    p_desc.add_argument("--json", action="store_true")
+    p_desc.set_defaults(handler=_lazy("pipelines", "cmd_describe"))
+
+    new = sub.add_parser("new", help="create a project from the bundled demo template")
+    new.add_argument("path", help="directory to create")
+    new.set_defaults(handler=_lazy("new", "cmd_new"))
+    return parser
+
+
+def split_list(value: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]``; None or empty -> None."""
+    if not value:
+        return None
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    return items or None
+
+
+def parse_pairs(values: list[str], what: str) -> dict[str, str]:
+    """``["K=V", ...]`` -> dict, with a clear error for an item without '='."""
+    from proj_tui.cli.output import UsageError
+
+    result: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{what} '{item}' must look like KEY=VALUE.")
+        result[key.strip()] = value
+    return result

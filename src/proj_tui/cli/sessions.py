@@ -1,0 +1,248 @@
+"""``proj-tui sessions list|show|diff|rerun|resume``: the session store from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from proj_tui.cli.output import is_terminal, print_json, table
+from proj_tui.cli.run import _project_path
+from proj_tui.errors import ProjTuiError
+
+if TYPE_CHECKING:
+    from proj_tui.framework.store import SessionRecord, SQLiteSessionStore
+
+
+def _store(project: str | None) -> SQLiteSessionStore:
+    from proj_tui.framework.store import SQLiteSessionStore, default_store_path
+
+    root = _project_path(project)
+    path = default_store_path(root)
+    if not path.exists():
+        raise ProjTuiError(
+            f"No sessions recorded yet for the project at '{root}' ({path} does not exist). "
+            "Run 'proj-tui run' first."
+        )
+    return SQLiteSessionStore(path, readonly=True)
+
+
+def _resolve(store: SQLiteSessionStore, session_id: str) -> SessionRecord:
+    if session_id == "latest":
+        newest = store.list_sessions(limit=1)
+        if not newest:
+            raise ProjTuiError("The store has no sessions yet.")
+        session_id = newest[0].session_id
+    return store.get_session(session_id)
+
+
+def fmt_time(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from proj_tui.config import format_params
+    from proj_tui.framework.store import parse_query
+
+    store = _store(args.project)
+    query = parse_query(args.filter) if args.filter else None
+    rows = store.list_sessions(query, limit=args.limit)
+    if args.json:
+        print_json([{**_summary_dict(s), "duration": s.duration} for s in rows])
+        return 0
+    if not rows:
+        sys.stderr.write("No sessions match.\n")
+        return 0
+    table(
+        ["id", "status", "started", "duration", "pipeline", "env", "user", "git", "overrides"],
+        [
+            [
+                s.session_id,
+                s.status,
+                fmt_time(s.started_at),
+                fmt_duration(s.duration),
+                s.pipeline or "-",
+                s.env or "-",
+                s.user or "-",
+                (s.git_commit or "-")[:8] + ("*" if s.git_dirty else ""),
+                format_params(s.runtime_params) if s.runtime_params else "",
+            ]
+            for s in rows
+        ],
+    )
+    return 0
+
+
+def _summary_dict(summary: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(summary)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = _store(args.project)
+    record = _resolve(store, args.session_id)
+    if args.json:
+        data = store.export(record.session_id)
+        if not args.logs:
+            data.pop("logs", None)
+        print_json(data)
+        return 0
+    from proj_tui.config import flatten
+
+    out = sys.stdout
+    bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if is_terminal() else (lambda s: s)
+    out.write(f"{bold('Session')} {record.session_id}  {record.status}\n")
+    fields = [
+        ("pipeline", record.pipeline),
+        ("env", record.env),
+        ("runner", record.runner),
+        ("started", fmt_time(record.started_at)),
+        ("ended", fmt_time(record.ended_at)),
+        ("duration", fmt_duration(record.duration)),
+        ("user", record.user),
+        ("host", record.host),
+        ("pid", record.pid),
+        ("project", record.project_path),
+        ("parent", record.parent_id),
+        ("note", record.note),
+        ("command", (record.cli or {}).get("command")),
+    ]
+    if record.git:
+        dirty = " (dirty)" if record.git.get("dirty") else ""
+        fields.append(("git", f"{record.git.get('branch')} {record.git.get('commit')}{dirty}"))
+    fields.append(("versions", ", ".join(f"{k} {v}" for k, v in (record.versions or {}).items())))
+    for key, value in fields:
+        if value not in (None, ""):
+            out.write(f"  {key:<10} {value}\n")
+    overrides = flatten(record.runtime_params or {})
+    if record.filters:
+        out.write(bold("Filters") + "\n")
+        for key, value in record.filters.items():
+            out.write(f"  {key} = {value}\n")
+    out.write(bold("Parameters") + " (* = runtime override)\n")
+    for key, value in flatten(record.params or {}).items():
+        mark = "*" if key in overrides else " "
+        out.write(f" {mark}{key} = {json.dumps(value, default=str)}\n")
+    if record.env_vars:
+        out.write(bold("Environment") + "\n")
+        for key, value in sorted(record.env_vars.items()):
+            out.write(f"  {key}={value}\n")
+    nodes = store.nodes(record.session_id)
+    if nodes:
+        out.write(bold("Nodes") + "\n")
+        for node in nodes:
+            took = (
+                fmt_duration(node.ended_at - node.started_at)
+                if node.started_at and node.ended_at
+                else "-"
+            )
+            out.write(f"  {node.status:<10} {took:>9}  {node.name}")
+            out.write(f"  ({node.error})\n" if node.error else "\n")
+    if record.error:
+        out.write(
+            bold("Error") + f"\n  {record.error.get('type')}: {record.error.get('message')}\n"
+        )
+        if record.error.get("traceback"):
+            out.write("  " + record.error["traceback"].rstrip().replace("\n", "\n  ") + "\n")
+    resume = (record.extra or {}).get("resume")
+    if resume:
+        out.write(f"{bold('Resume with')}\n  {resume}\n")
+    if args.logs:
+        out.write(bold("Logs") + "\n")
+        for line in store.logs(record.session_id):
+            out.write(f"  {fmt_time(line.ts)} {line.level:<7} {line.message}\n")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from proj_tui.framework.diff import diff_sessions
+
+    store = _store(args.project)
+    left, right = _resolve(store, args.first), _resolve(store, args.second)
+    rows = diff_sessions(left, right, store.nodes(left.session_id), store.nodes(right.session_id))
+    shown = rows if args.all else [r for r in rows if r.changed]
+    if args.json:
+        print_json(
+            {
+                "left": left.session_id,
+                "right": right.session_id,
+                "rows": [
+                    {
+                        "section": r.section,
+                        "key": r.key,
+                        "left": r.left,
+                        "right": r.right,
+                        "changed": r.changed,
+                    }
+                    for r in shown
+                ],
+            }
+        )
+        return 0
+    if not shown:
+        sys.stdout.write("No differences (use --all to see every field).\n")
+        return 0
+    table(
+        ["section", "key", left.session_id, right.session_id],
+        [[r.section, r.key, _cell(r.left), _cell(r.right)] for r in shown],
+    )
+    return 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from proj_tui.config import parse_params
+    from proj_tui.framework.replay import run_argv
+
+    store = _store(args.project)
+    record = _resolve(store, args.session_id)
+    argv = run_argv(record, params=parse_params(args.params) if args.params else None, env=args.env)
+    return _launch(argv, args)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from proj_tui.framework.replay import resume_nodes, run_argv
+
+    store = _store(args.project)
+    record = _resolve(store, args.session_id)
+    from_nodes = resume_nodes(record, store.nodes(record.session_id))
+    filters = {**(record.filters or {}), "from_nodes": from_nodes}
+    filters.pop("node_names", None)
+    argv = run_argv(record, filters=filters)
+    sys.stderr.write(f"Resuming {record.session_id} from: {', '.join(from_nodes)}\n")
+    return _launch(argv, args)
+
+
+def _launch(argv: list[str], args: argparse.Namespace) -> int:
+    import shlex
+
+    if getattr(args, "events", None):
+        argv += ["--events", args.events]
+    sys.stderr.write(f"$ {shlex.join(['proj-tui', *argv])}\n")
+    if args.dry_run:
+        sys.stdout.write(shlex.join(["proj-tui", *argv]) + "\n")
+        return 0
+    from proj_tui.cli import main
+
+    sys.argv = ["proj-tui", *argv]
+    return main(argv)

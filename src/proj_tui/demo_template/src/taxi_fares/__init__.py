@@ -1,0 +1,1 @@
+"""Taxi fares: a proj-tui demo project."""

@@ -1,0 +1,84 @@
+"""What differs between two sessions: the comparison ``sessions diff`` and the app's diff view show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from proj_tui.config import flatten
+
+if TYPE_CHECKING:
+    from proj_tui.framework.store import NodeRun, SessionRecord
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One compared value; ``left``/``right`` are None when absent on that side."""
+
+    section: str
+    key: str
+    left: Any
+    right: Any
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.left != self.right)
+
+
+def diff_sessions(
+    left: SessionRecord,
+    right: SessionRecord,
+    left_nodes: list[NodeRun] | None = None,
+    right_nodes: list[NodeRun] | None = None,
+) -> list[DiffRow]:
+    """Every compared field, in a stable order; filter on ``.changed`` to see only differences."""
+    rows: list[DiffRow] = []
+    scalar = {
+        "pipeline": (left.pipeline, right.pipeline),
+        "env": (left.env, right.env),
+        "status": (left.status, right.status),
+        "runner": (left.runner, right.runner),
+        "user": (left.user, right.user),
+        "host": (left.host, right.host),
+        "duration": (_round(left.duration), _round(right.duration)),
+    }
+    rows += [DiffRow("session", k, a, b) for k, (a, b) in scalar.items()]
+    rows += _mapping_rows("params", flatten(left.params or {}), flatten(right.params or {}))
+    rows += _mapping_rows(
+        "overrides", flatten(left.runtime_params or {}), flatten(right.runtime_params or {})
+    )
+    rows += _mapping_rows("filters", left.filters or {}, right.filters or {})
+    rows += _mapping_rows(
+        "cli flags", (left.cli or {}).get("flags", {}), (right.cli or {}).get("flags", {})
+    )
+    rows += _mapping_rows("env vars", left.env_vars or {}, right.env_vars or {})
+    rows += _mapping_rows("git", left.git or {}, right.git or {})
+    rows += _mapping_rows("versions", left.versions or {}, right.versions or {})
+    if left_nodes is not None and right_nodes is not None:
+        lmap = {n.name: n for n in left_nodes}
+        rmap = {n.name: n for n in right_nodes}
+        for name in sorted(lmap.keys() | rmap.keys()):
+            a, b = lmap.get(name), rmap.get(name)
+            rows.append(DiffRow("nodes", name, a.status if a else None, b.status if b else None))
+            rows.append(DiffRow("node time (s)", name, _node_time(a), _node_time(b)))
+    return rows
+
+
+def _mapping_rows(section: str, left: dict[str, Any], right: dict[str, Any]) -> list[DiffRow]:
+    return [
+        DiffRow(section, key, left.get(key), right.get(key))
+        for key in sorted(left.keys() | right.keys())
+    ]
+
+
+def _node_time(run: NodeRun | None) -> float | None:
+    if run is None or run.started_at is None or run.ended_at is None:
+        return None
+    return _round(run.ended_at - run.started_at)
+
+
+def _round(value: float | None) -> float | None:
+    """Durations are compared at 10 ms: finer differences are noise, not change."""
+    return None if value is None else round(value, 2)

@@ -1,0 +1,538 @@
+"""The session: one recorded lifecycle of a project — create, load the context, run, close.
+
+Modelled on Kedro's ``KedroSession``: a session owns an id, the runtime parameters and how it was launched,
+and persists all of it (plus status, node timings and logs) to the project's session store, where plugins
+and the app read it without importing the project's context.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import shlex
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from proj_tui import __version__
+from proj_tui.config import ConfigLoader, format_params
+from proj_tui.errors import ProjTuiError, did_you_mean
+from proj_tui.framework.context import ProjectContext
+from proj_tui.framework.gitinfo import describe_git
+from proj_tui.framework.hooks import new_hook_manager, register_hooks
+from proj_tui.framework.recorder import Listener, Recorder, RecordingHandler
+from proj_tui.framework.redact import Redactor, redact_env
+from proj_tui.framework.settings import Settings, load_settings
+from proj_tui.framework.startup import (
+    ProjectError,
+    ProjectMetadata,
+    bootstrap_project,
+    bootstrapped,
+    find_project_root,
+    load_pipelines,
+)
+from proj_tui.runner import AbstractRunner, RunCancelled, resume_start_nodes, runner_from_name
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from proj_tui.framework.store import SessionStore
+    from proj_tui.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PIPELINE = "__default__"
+
+
+class SessionError(ProjTuiError):
+    """The session was used in a way its lifecycle does not allow."""
+
+
+class Session:
+    """A recorded run context for one project; use :meth:`create`, ideally as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        session_id: str,
+        metadata: ProjectMetadata,
+        settings: Settings,
+        store: SessionStore,
+        hook_manager: pluggy.PluginManager,
+        env: str,
+        extra_params: dict[str, Any],
+        conf_source: Path,
+        save_on_close: bool,
+        env_vars: dict[str, str],
+    ) -> None:
+        self.session_id = session_id
+        self.metadata = metadata
+        self.settings = settings
+        self.store = store
+        self.env = env
+        self.extra_params = extra_params
+        self.conf_source = conf_source
+        self.save_on_close = save_on_close
+        self._hook_manager = hook_manager
+        self._env_vars = env_vars
+        self._succeeded = False
+        self._closed = False
+        self._status = "succeeded"
+        self._error: dict[str, Any] | None = None
+        self._context: ProjectContext | None = None
+        self._cancel = threading.Event()
+        self._redactor = Redactor(())
+        self._recorder = Recorder(store, session_id, self._redactor)
+        self._handler = RecordingHandler(self._recorder)
+        self._previous_root_level: int | None = None
+        self._started = time.time()
+        self._last_run: dict[str, Any] | None = None
+        self._attach_logging()
+        self._recorder.start()
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        package_name: str | None = None,
+        project_path: Path | str | None = None,
+        save_on_close: bool = True,
+        env: str | None = None,
+        extra_params: dict[str, Any] | None = None,
+        conf_source: Path | str | None = None,
+        *,
+        cli: dict[str, Any] | None = None,
+        env_vars: dict[str, str] | None = None,
+        parent_id: str | None = None,
+    ) -> Session:
+        """Start a session and record it in the project's store with status ``running``.
+
+        ``cli`` describes how the session was launched (``command`` and parsed ``flags``); without
+        it the process's ``sys.argv`` is recorded. ``env_vars`` are variables the launcher set for
+        this run; they are recorded (secret-looking ones redacted) beside those settings select.
+        """
+        metadata = _resolve_project(package_name, project_path)
+        settings = load_settings(metadata.package_name)
+        hook_manager = new_hook_manager()
+        register_hooks(
+            hook_manager,
+            settings.HOOKS,
+            disabled_plugins=settings.DISABLE_HOOKS_FOR_PLUGINS,
+        )
+        source = Path(conf_source) if conf_source else metadata.project_path / settings.CONF_SOURCE
+        loader_args = dict(settings.CONFIG_LOADER_ARGS)
+        env_var = loader_args.get("env_var", "PROJ_TUI_ENV")
+        resolved_env = env or os.environ.get(env_var) or loader_args.get("default_run_env", "local")
+        params = dict(extra_params or {})
+        # Fail before anything is recorded when the env or the config cannot be used at all.
+        ConfigLoader(source, env=resolved_env, runtime_params=params, **loader_args).envs()
+        _check_env(
+            source,
+            resolved_env,
+            explicit=bool(env or os.environ.get(env_var)),
+            base_env=loader_args.get("base_env", "base"),
+        )
+
+        if save_on_close:
+            store_cls = settings.store_class()
+            store_args = dict(settings.SESSION_STORE_ARGS)
+            if hasattr(store_cls, "for_project") and "path" not in store_args:
+                store = store_cls.for_project(metadata.project_path, **store_args)
+            else:
+                store = store_cls(**store_args)
+        else:
+            from proj_tui.framework.store import SQLiteSessionStore
+
+            store = SQLiteSessionStore(":memory:")
+
+        launched_env = {**os.environ, **(env_vars or {})}
+        recorded_env = redact_env(
+            launched_env, settings.ENV_VARS_PREFIX, settings.ENV_VARS_ALLOWLIST
+        )
+        recorded_env.update(redact_env(env_vars or {}, None, list(env_vars or {})))
+        record = {
+            "project_path": str(metadata.project_path),
+            "package_name": metadata.package_name,
+            "env": resolved_env,
+            "runtime_params": params,
+            "cli": cli or {"command": shlex.join(sys.argv), "argv": list(sys.argv), "flags": {}},
+            "env_vars": recorded_env,
+            "git": describe_git(metadata.project_path),
+            "user": _user(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "versions": {
+                "python": platform.python_version(),
+                "proj_tui": __version__,
+                "platform": sys.platform,
+            },
+            "parent_id": parent_id,
+        }
+        session_id = store.create_session(record)
+        return cls(
+            session_id=session_id,
+            metadata=metadata,
+            settings=settings,
+            store=store,
+            hook_manager=hook_manager,
+            env=resolved_env,
+            extra_params=params,
+            conf_source=source,
+            save_on_close=save_on_close,
+            env_vars=recorded_env,
+        )
+
+    # -- context manager ----------------------------------------------------------------------
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None and self._error is None:
+            self._record_error(exc)
+            self._status = "cancelled" if _is_cancel(exc) else "failed"
+        self.close()
+
+    # -- public API ---------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """``running`` until closed, then the final status."""
+        return "running" if not self._closed else self._status
+
+    @property
+    def hook_manager(self) -> pluggy.PluginManager:
+        return self._hook_manager
+
+    def subscribe(self, listener: Listener) -> None:
+        """Receive every event (see docs/events.md) as a dict, synchronously."""
+        self._recorder.listeners.append(listener)
+
+    def cancel(self) -> None:
+        """Ask a run in progress to stop after the node(s) now running."""
+        self._cancel.set()
+
+    def load_context(self) -> ProjectContext:
+        """The project context for this session's env and runtime parameters (built once)."""
+        if self._context is None:
+            loader = ConfigLoader(
+                self.conf_source,
+                env=self.env,
+                runtime_params=self.extra_params,
+                **self.settings.CONFIG_LOADER_ARGS,
+            )
+            context = ProjectContext(
+                package_name=self.metadata.package_name,
+                project_path=self.metadata.project_path,
+                config_loader=loader,
+                hook_manager=self._hook_manager,
+                env=self.env,
+                extra_params=self.extra_params,
+            )
+            self._redactor.add(context.credential_values())
+            self._hook_manager.hook.after_context_created(context=context)
+            self._context = context
+        return self._context
+
+    def run(
+        self,
+        pipeline_name: str | None = None,
+        tags: Iterable[str] | None = None,
+        runner: AbstractRunner | str | None = None,
+        node_names: Iterable[str] | None = None,
+        from_nodes: Iterable[str] | None = None,
+        to_nodes: Iterable[str] | None = None,
+        from_inputs: Iterable[str] | None = None,
+        to_outputs: Iterable[str] | None = None,
+        load_versions: dict[str, str] | None = None,
+        namespaces: Iterable[str] | None = None,
+        only_missing_outputs: bool = False,
+    ) -> dict[str, Any]:
+        """Run a pipeline (filters combine by intersection) and record how it went.
+
+        One successful run per session; a failed or cancelled run may be retried.
+        """
+        if self._closed:
+            raise SessionError(f"Session {self.session_id} is closed; create a new session to run.")
+        if self._succeeded:
+            raise SessionError(
+                "This session already completed a successful run. Create a new session "
+                "(Session.create(...)) for another run."
+            )
+        name = pipeline_name or DEFAULT_PIPELINE
+        pipelines = load_pipelines(self.metadata.package_name)
+        if name not in pipelines:
+            known = sorted(pipelines)
+            raise SessionError(
+                f"Pipeline '{name}' is not registered.{did_you_mean(name, known)} "
+                f"Registered pipelines: {', '.join(known) or 'none'}."
+            )
+        filters = {
+            "tags": sorted(tags) if tags else None,
+            "node_names": list(node_names) if node_names else None,
+            "from_nodes": list(from_nodes) if from_nodes else None,
+            "to_nodes": list(to_nodes) if to_nodes else None,
+            "from_inputs": list(from_inputs) if from_inputs else None,
+            "to_outputs": list(to_outputs) if to_outputs else None,
+            "node_namespaces": list(namespaces) if namespaces else None,
+        }
+        pipeline = pipelines[name].filter(**filters)
+        if not pipeline.nodes:
+            raise SessionError(
+                f"Pipeline '{name}' has no nodes left after the filters "
+                f"{_describe_filters(filters)}; loosen them."
+            )
+        context = self.load_context()
+        runner_obj = _make_runner(runner or self.settings.DEFAULT_RUNNER)
+        runner_name = getattr(runner_obj, "name", type(runner_obj).__name__)
+        run_params = {
+            "session_id": self.session_id,
+            "project_path": str(self.metadata.project_path),
+            "env": self.env,
+            "pipeline_name": name,
+            "runtime_params": self.extra_params,
+            "runner": runner_name,
+            "load_versions": load_versions,
+            "only_missing_outputs": only_missing_outputs,
+            **{k: v for k, v in filters.items()},
+        }
+        self._last_run = run_params
+        node_order = [node.name for node in pipeline.nodes]
+        self.store.update_session(
+            self.session_id,
+            pipeline=name,
+            filters={k: v for k, v in filters.items() if v},
+            runner=runner_name,
+            params=context.params,
+            load_versions=load_versions,
+            only_missing_outputs=only_missing_outputs,
+        )
+        self._recorder.plan(node_order)
+        self._recorder.emit(
+            {
+                "event": "session_started",
+                "v": 1,
+                "project_path": str(self.metadata.project_path),
+                "package_name": self.metadata.package_name,
+                "env": self.env,
+                "pipeline": name,
+                "runner": runner_name,
+                "runtime_params": self.extra_params,
+                "nodes": node_order,
+                "pid": os.getpid(),
+            }
+        )
+        catalog = context.get_catalog(save_version=self.session_id, load_versions=load_versions)
+        hook = self._hook_manager.hook
+        hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
+        self._cancel.clear()
+        try:
+            result = runner_obj.run(
+                pipeline,
+                catalog,
+                hook_manager=self._hook_manager,
+                session_id=self.session_id,
+                only_missing_outputs=only_missing_outputs,
+                cancel=self._cancel,
+                listener=self._recorder.node_event,
+            )
+        except BaseException as exc:
+            self._status = "cancelled" if _is_cancel(exc) else "failed"
+            self._record_error(exc)
+            self._recorder.settle_nodes("not_run")
+            self._suggest_resume(pipeline, catalog, name, filters)
+            hook.on_pipeline_error(
+                error=exc, run_params=run_params, pipeline=pipeline, catalog=catalog
+            )
+            self._recorder.flush()  # the store is current when run() returns
+            raise
+        self._recorder.settle_nodes("skipped")
+        hook.after_pipeline_run(
+            run_params=run_params, run_result=result, pipeline=pipeline, catalog=catalog
+        )
+        self._succeeded = True
+        self._status = "succeeded"
+        self._error = None
+        self.store.update_session(self.session_id, error=None, resume=None)
+        self._recorder.flush()
+        return result
+
+    def close(self) -> None:
+        """Flush and finish the record; called by the context manager. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._detach_logging()
+        try:
+            self._recorder.stop()
+        finally:
+            self.store.finish_session(self.session_id, self._status, error=self._error)
+            self._recorder.emit(
+                {
+                    "event": "session_finished",
+                    "status": self._status,
+                    "duration": time.time() - self._started,
+                    "error": self._error,
+                    "resume": (self._last_run or {}).get("resume"),
+                }
+            )
+            if not self.save_on_close:
+                self.store.close()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _attach_logging(self) -> None:
+        root = logging.getLogger()
+        root.addHandler(self._handler)
+        if root.level > logging.INFO or root.level == logging.NOTSET:
+            self._previous_root_level = root.level
+            root.setLevel(logging.INFO)
+
+    def _detach_logging(self) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self._handler)
+        if self._previous_root_level is not None:
+            root.setLevel(self._previous_root_level)
+            self._previous_root_level = None
+
+    def _record_error(self, exc: BaseException) -> None:
+        scrub = self._redactor.scrub
+        self._error = {
+            "type": type(exc).__name__,
+            "message": scrub(str(exc)) or type(exc).__name__,
+            "traceback": scrub(
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            ),
+        }
+        self.store.update_session(self.session_id, error=self._error)
+
+    def _suggest_resume(
+        self, pipeline: Pipeline, catalog: Any, name: str, filters: dict[str, Any]
+    ) -> None:
+        done = {run.name for run in self._recorder.node_runs() if run.status == "succeeded"}
+        if not done:  # nothing ran: the same command is the resume command
+            return
+        try:
+            from_nodes = resume_start_nodes(pipeline, catalog, done)
+        except Exception:  # the suggestion must never hide the run's own error
+            logger.debug("No resume suggestion", exc_info=True)
+            return
+        command = None
+        if from_nodes:
+            command = resume_command(
+                pipeline=name,
+                env=self.env,
+                params=self.extra_params,
+                filters={**filters, "from_nodes": from_nodes},
+                parent=self.session_id,
+            )
+        if self._last_run is not None:
+            self._last_run["resume"] = command
+        self.store.update_session(self.session_id, resume=command)
+        if command:
+            logger.warning("To resume from the nearest persisted inputs, run:\n  %s", command)
+
+
+def resume_command(
+    *,
+    pipeline: str,
+    env: str,
+    params: dict[str, Any],
+    filters: dict[str, Any],
+    parent: str | None = None,
+) -> str:
+    """A ``proj-tui run`` command line, quoted for a POSIX shell, never interpolated."""
+    argv = ["proj-tui", "run"]
+    if pipeline != DEFAULT_PIPELINE:
+        argv += ["--pipeline", pipeline]
+    argv += ["--env", env]
+    if params:
+        argv += ["--params", format_params(params)]
+    flag_names = {
+        "tags": "--tags",
+        "node_names": "--nodes",
+        "from_nodes": "--from-nodes",
+        "to_nodes": "--to-nodes",
+        "from_inputs": "--from-inputs",
+        "to_outputs": "--to-outputs",
+        "node_namespaces": "--namespaces",
+    }
+    for key, flag in flag_names.items():
+        value = filters.get(key)
+        if value:
+            argv += [flag, ",".join(value)]
+    if parent:
+        argv += ["--parent", parent]
+    return shlex.join(argv)
+
+
+def _resolve_project(package_name: str | None, project_path: Path | str | None) -> ProjectMetadata:
+    if project_path is not None:
+        metadata = bootstrap_project(project_path)
+    elif package_name is not None and bootstrapped(package_name) is not None:
+        metadata = bootstrapped(package_name)  # type: ignore[assignment]
+    else:
+        root = find_project_root()
+        if root is None:
+            raise ProjectError(
+                f"No proj-tui project found at or above '{Path.cwd()}'. Pass project_path, call "
+                "bootstrap_project(path) first, or create a project with 'proj-tui new PATH'."
+            )
+        metadata = bootstrap_project(root)
+    if package_name is not None and package_name != metadata.package_name:
+        raise ProjectError(
+            f"Package '{package_name}' does not match the project at '{metadata.project_path}', "
+            f"whose package is '{metadata.package_name}'."
+        )
+    return metadata
+
+
+def _check_env(source: Path, env: str, *, explicit: bool, base_env: str) -> None:
+    if not source.is_dir():
+        from proj_tui.config import MissingConfigError
+
+        raise MissingConfigError(
+            f"Config source '{source}' does not exist. Create it with a '{base_env}' folder or "
+            "set CONF_SOURCE in settings.py."
+        )
+    if explicit and not (source / env).is_dir():
+        from proj_tui.config import UnknownEnvError
+
+        known = sorted(
+            p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        raise UnknownEnvError(
+            f"Unknown env '{env}': there is no folder '{source / env}'.{did_you_mean(env, known)} "
+            f"Known envs: {', '.join(known) or 'none'}."
+        )
+
+
+def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
+    return runner_from_name(runner) if isinstance(runner, str) else runner
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, RunCancelled))
+
+
+def _user() -> str | None:
+    import getpass  # ~5 ms of imports (termios); only needed here
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER")
+
+
+def _describe_filters(filters: dict[str, Any]) -> str:
+    given = {k: v for k, v in filters.items() if v}
+    return ", ".join(f"{k}={v}" for k, v in given.items()) or "(none)"

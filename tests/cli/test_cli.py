@@ -1,0 +1,289 @@
+"""Every subcommand, as a real child process against a real copy of the demo project."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from proj_tui.framework.store import SQLiteSessionStore
+
+from helpers import cli, make_demo
+
+
+def _events(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_run_succeeds_and_records(demo: Path) -> None:
+    result = cli(
+        "run", "--pipeline", "data_processing", "--params", "cleaning.max_fare=120", cwd=demo
+    )
+    assert result.returncode == 0, result.stderr
+    assert "succeeded" in result.stderr
+    store = SQLiteSessionStore.for_project(demo)
+    [summary] = store.list_sessions()
+    record = store.get_session(summary.session_id)
+    assert record.runtime_params == {"cleaning": {"max_fare": 120}}
+    assert record.cli["flags"]["pipeline"] == "data_processing"
+    assert "--params" in record.cli["command"]
+
+
+def test_events_stream_schema(demo: Path) -> None:
+    result = cli("run", "--project", str(demo), "--pipeline", "data_processing", "--events", "json")
+    assert result.returncode == 0, result.stderr
+    events = _events(result.stdout)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "session_started" and kinds[-1] == "session_finished"
+    start = events[0]
+    assert start["v"] == 1
+    assert start["nodes"] == ["ingest_trips", "clean_trips", "build_features"]
+    assert {"ts", "session_id", "env", "pipeline", "runner", "runtime_params", "pid"} <= set(start)
+    finished = [e for e in events if e["event"] == "node_finished"]
+    assert [e["node"] for e in finished] == start["nodes"]
+    assert all(e["total"] == 3 and e["duration"] >= 0 for e in finished)
+    logs = [e for e in events if e["event"] == "log"]
+    assert any("Ingested 600 trips" in e["message"] for e in logs)
+    assert all({"level", "logger", "message", "ts", "session_id"} <= set(e) for e in logs)
+    assert events[-1]["status"] == "succeeded" and events[-1]["error"] is None
+    assert len({e["session_id"] for e in events}) == 1
+
+
+def test_events_on_failure_and_resume_command(demo: Path) -> None:
+    result = cli(
+        "run", "--project", str(demo), "--params", "model_a.model_options.lr=5", "--events", "json"
+    )
+    assert result.returncode == 1
+    events = _events(result.stdout)
+    failed = [e for e in events if e["event"] == "node_failed"]
+    assert failed[0]["node"] == "model_a.train_model"
+    assert failed[0]["error"]["type"] == "ValueError"
+    end = events[-1]
+    assert end["status"] == "failed"
+    assert end["resume"].startswith("proj-tui run")
+    assert "--from-nodes" in end["resume"]
+
+
+def test_prints_in_events_mode_become_logs(demo: Path) -> None:
+    nodes = demo / "src" / "taxi_fares" / "pipelines" / "data_processing" / "nodes.py"
+    nodes.write_text(
+        nodes.read_text().replace(
+            '    logger.info("Ingested %d trips", len(trips))',
+            '    print("hello from print")\n    logger.info("Ingested %d trips", len(trips))',
+        )
+    )
+    result = cli("run", "--project", str(demo), "--pipeline", "data_processing", "--events", "json")
+    assert result.returncode == 0, result.stderr
+    events = _events(result.stdout)  # every stdout line is JSON
+    assert any(e["event"] == "log" and e["message"] == "hello from print" for e in events)
+
+
+def test_bad_params_is_a_clear_error(demo: Path) -> None:
+    result = cli("run", "--params", "model_a.lr", cwd=demo)
+    assert result.returncode == 2
+    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+    assert "=" in result.stderr
+
+
+def test_unknown_env_and_pipeline(demo: Path) -> None:
+    result = cli("run", "--env", "prdo", cwd=demo)
+    assert result.returncode == 2
+    assert "prod" in result.stderr and "Traceback" not in result.stderr
+    result = cli("run", "--pipeline", "reportin", cwd=demo)
+    assert result.returncode == 2
+    assert "Did you mean 'reporting'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_error_event_when_session_cannot_start(demo: Path) -> None:
+    (demo / "conf" / "base" / "parameters.yml").write_text("a: [1, 2\n")
+    result = cli("run", "--events", "json", cwd=demo)
+    assert result.returncode == 2
+    events = _events(result.stdout)
+    assert events and events[-1]["event"] in ("error", "session_finished")
+    assert "parameters.yml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_node_failure_exit_code_and_user_traceback(demo: Path) -> None:
+    result = cli("run", "--params", "model_a.model_options.lr=5", cwd=demo)
+    assert result.returncode == 1
+    assert "nodes.py" in result.stderr  # the user's frame
+    assert "proj-tui run" in result.stderr and "--from-nodes" in result.stderr
+
+
+def test_sigint_records_cancelled(tmp_path: Path) -> None:
+    project = make_demo(tmp_path / "slow", latency=1.0)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proj_tui", "run", "--project", str(project), "--events", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait until a node is running
+        if json.loads(line)["event"] == "node_started":
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert _events(rest)[-1]["status"] == "cancelled"
+    [summary] = SQLiteSessionStore.for_project(project).list_sessions()
+    assert summary.status == "cancelled"
+
+
+def test_sigkill_is_found_as_crashed(tmp_path: Path) -> None:
+    project = make_demo(tmp_path / "slow", latency=2.0)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proj_tui", "run", "--project", str(project), "--events", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if json.loads(line)["event"] == "node_started":
+            break
+    time.sleep(0.5)  # let the recorder flush the running node
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    store = SQLiteSessionStore.for_project(project)
+    [summary] = store.list_sessions()
+    assert summary.status == "crashed"
+    record = store.get_session(summary.session_id)
+    assert record.ended_at is not None
+    result = cli("sessions", "list", "--json", cwd=project)
+    assert json.loads(result.stdout)[0]["status"] == "crashed"
+
+
+def test_two_processes_write_the_store_at_once(demo: Path) -> None:
+    # data_science needs the features: build them, then run both model pipelines at once
+    assert cli("run", "--pipeline", "data_processing", cwd=demo).returncode == 0
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "proj_tui",
+                "run",
+                "--project",
+                str(demo),
+                "--pipeline",
+                "data_science",
+                "--namespaces",
+                ns,
+                "--events",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for ns in ("model_a", "model_b")
+    ]
+    outputs = [proc.communicate(timeout=60)[0] for proc in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    store = SQLiteSessionStore.for_project(demo)
+    for out in outputs:
+        events = _events(out)
+        sid = events[0]["session_id"]
+        logged = [e["message"] for e in events if e["event"] == "log"]
+        stored = [line.message for line in store.logs(sid)]
+        assert stored == logged
+        assert store.get_session(sid).status == "succeeded"
+
+
+def test_sessions_list_show_diff(demo: Path) -> None:
+    assert cli("run", "--pipeline", "data_processing", cwd=demo).returncode == 0
+    assert (
+        cli(
+            "run",
+            "--pipeline",
+            "data_processing",
+            "--env",
+            "prod",
+            "--params",
+            "cleaning.max_fare=90",
+            cwd=demo,
+        ).returncode
+        == 0
+    )
+    listed = json.loads(cli("sessions", "list", "--json", cwd=demo).stdout)
+    assert [s["env"] for s in listed] == ["prod", "local"]
+    newest, oldest = listed[0]["session_id"], listed[1]["session_id"]
+    filtered = json.loads(
+        cli("sessions", "list", "--json", "--filter", "env:prod", cwd=demo).stdout
+    )
+    assert [s["session_id"] for s in filtered] == [newest]
+    by_param = json.loads(
+        cli("sessions", "list", "--json", "--filter", "cleaning.max_fare<100", cwd=demo).stdout
+    )
+    assert [s["session_id"] for s in by_param] == [newest]
+    text = cli("sessions", "list", cwd=demo).stdout
+    assert newest in text and oldest in text
+
+    shown = cli("sessions", "show", newest, cwd=demo)
+    assert shown.returncode == 0
+    assert "*cleaning.max_fare = 90" in shown.stdout
+    data = json.loads(cli("sessions", "show", "latest", "--json", "--logs", cwd=demo).stdout)
+    assert data["session_id"] == newest and data["logs"]
+
+    diff = json.loads(cli("sessions", "diff", oldest, newest, "--json", cwd=demo).stdout)
+    changed = {(r["section"], r["key"]) for r in diff["rows"]}
+    assert ("session", "env") in changed
+    assert ("params", "cleaning.max_fare") in changed
+    assert ("params", "cleaning.drop_missing") not in changed
+    missing = cli("sessions", "show", "2000-01-01", cwd=demo)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_sessions_rerun_and_resume(demo: Path) -> None:
+    failed = cli("run", "--params", "model_b.model_options.lr=7", cwd=demo)
+    assert failed.returncode == 1
+    sid = json.loads(cli("sessions", "list", "--json", cwd=demo).stdout)[0]["session_id"]
+    dry = cli("sessions", "resume", sid, "--dry-run", cwd=demo)
+    assert dry.returncode == 0, dry.stderr
+    assert "--from-nodes" in dry.stdout and f"--parent {sid}" in dry.stdout
+    resumed = cli("sessions", "rerun", sid, "--params", "model_b.model_options.lr=0.03", cwd=demo)
+    assert resumed.returncode == 0, resumed.stderr
+    newest = json.loads(cli("sessions", "list", "--json", cwd=demo).stdout)[0]
+    assert newest["parent_id"] == sid and newest["status"] == "succeeded"
+    assert newest["runtime_params"] == {"model_b": {"model_options": {"lr": 0.03}}}
+
+
+def test_pipelines_list_and_describe(demo: Path) -> None:
+    listed = json.loads(cli("pipelines", "list", "--json", cwd=demo).stdout)
+    assert listed == {"__default__": 11, "data_processing": 3, "data_science": 6, "reporting": 2}
+    doc = json.loads(cli("pipelines", "describe", "data_science", "--json", cwd=demo).stdout)
+    nodes = doc["pipelines"]["data_science"]["nodes"]
+    first = nodes[0]
+    assert first["namespace"] in ("model_a", "model_b")
+    assert first["source"].endswith(".py:" + first["source"].rsplit(":", 1)[1])
+    assert "params:runtime" in [i for n in nodes for i in n["inputs"]]
+    human = cli("pipelines", "describe", cwd=demo)
+    assert "model_b.train_model" in human.stdout
+
+
+def test_new_creates_a_runnable_project(tmp_path: Path) -> None:
+    target = tmp_path / "fresh"
+    result = cli("new", str(target))
+    assert result.returncode == 0, result.stderr
+    assert (target / "pyproject.toml").is_file()
+    again = cli("new", str(target))
+    assert again.returncode == 2 and "not empty" in again.stderr
+
+
+def test_no_project_here(tmp_path: Path) -> None:
+    result = cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "proj-tui new" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--version"], ["run", "--help"], ["sessions", "--help"]])
+def test_help_and_version(args: list[str]) -> None:
+    assert cli(*args).returncode == 0
