@@ -98,7 +98,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # people run with cached bytecode
     env.pop("PROJ_TUI_ENV", None)
     with tempfile.TemporaryDirectory(prefix="proj-tui-bench-") as tmp:
         root = Path(tmp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from storetest_helpers import record
@@ -114,7 +115,7 @@ def test_bad_terms_say_what_would_work(text: str, message: str) -> None:
 def filled(store: SQLiteSessionStore) -> dict[str, str]:
     """Six sessions with known fields, a minute apart, oldest first."""
     base = _utc("2026-11-10T08:00:00")
-    specs = [
+    specs: list[tuple[str, dict[str, Any], str | None]] = [
         ("a", dict(env="local", pipeline="train", user="ana", lr=0.001, kind="rf"), "succeeded"),
         ("b", dict(env="prod", pipeline="train", user="bo", lr=0.05, kind="xgb"), "failed"),
         ("c", dict(env="prod", pipeline="report", user="ana", lr=0.1, kind="rf"), "crashed"),
