@@ -71,7 +71,7 @@ class EventWriter:
         self._last_flush = time.monotonic()
 
 
-class _PlainHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _PlainHandler(logging.StreamHandler):
     """Log lines on a pipe or file: flushed at most every 50 ms, not once per record.
 
     A flush per record is a system call per log line, which dominated a 5000-node run.

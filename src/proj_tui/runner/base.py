@@ -125,10 +125,7 @@ class _Run:
     def load_inputs(self, i: int) -> dict[str, Any]:
         """Announce the node, load its inputs (with dataset hooks), apply before_node_run."""
         node = self.nodes[i]
-        if self.listener is not None:
-            self.listener("node_started", node, i, self.total, None, None)
-        if self.log_info:
-            logger.info("Running node: %s", node.name)
+        self.start(i)
         hooks = self.hooks
         catalog = self.catalog
         before, after = hooks.before_dataset_loaded, hooks.after_dataset_loaded
@@ -181,6 +178,23 @@ class _Run:
             catalog.save(ds, data)
             if after is not None:
                 after(dataset_name=ds, data=data, node=node)
+        self.finish(i, duration)
+
+    def start(self, i: int) -> None:
+        """Announce that node ``i`` starts: the listener's ``node_started`` and the INFO line.
+
+        Split out so a runner whose nodes load their own inputs elsewhere (dask) can announce
+        the start without loading anything in this process.
+        """
+        if self.listener is not None:
+            self.listener("node_started", self.nodes[i], i, self.total, None, None)
+        if self.log_info:
+            logger.info("Running node: %s", self.nodes[i].name)
+
+    def finish(self, i: int, duration: float) -> None:
+        """Book node ``i`` as done: release spent inputs, count it, announce the end."""
+        node = self.nodes[i]
+        catalog = self.catalog
         readers = self.readers
         with self.lock:
             released = []
