@@ -67,8 +67,14 @@ def table(headers: list[str], rows: list[list[str]], *, title: str | None = None
         from rich.table import Table
 
         t = Table(title=title, header_style="bold", box=None, pad_edge=False)
-        for header in headers:
-            t.add_column(header, overflow="fold")
+        for i, header in enumerate(headers):
+            last = i == len(headers) - 1  # only the last column wraps; ids and times never do
+            t.add_column(
+                header,
+                overflow="fold" if last else "ellipsis",
+                no_wrap=not last,
+                min_width=min(24, max(len(header), 12)) if last else None,
+            )
         for row in rows:
             t.add_row(*row)
         rich_console().print(t)

@@ -68,12 +68,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         sys.stderr.write("No sessions match.\n")
         return 0
     table(
-        ["id", "status", "started", "duration", "pipeline", "env", "user", "git", "overrides"],
+        # the id is the UTC start time, so no separate "started" column
+        ["id", "status", "duration", "pipeline", "env", "user", "git", "overrides"],
         [
             [
                 s.session_id,
                 s.status,
-                fmt_time(s.started_at),
                 fmt_duration(s.duration),
                 s.pipeline or "-",
                 s.env or "-",
