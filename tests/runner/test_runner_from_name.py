@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from proj_tui.runner import (
@@ -41,7 +43,10 @@ def test_unknown_name_suggests():
         runner_from_name("threads")
 
 
-def test_dask_without_the_extra_says_how_to_install():
+def test_dask_without_the_extra_says_how_to_install(monkeypatch):
+    # as if the [dask] extra were not installed, whatever this venv has
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.delitem(sys.modules, "proj_tui.runner.dask_runner", raising=False)
     with pytest.raises(RunnerError, match=r"pip install 'proj-tui\[dask\]'"):
         runner_from_name("dask")
 

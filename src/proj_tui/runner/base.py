@@ -320,7 +320,8 @@ class AbstractRunner(ABC):
         done = [run.nodes[i] for i in run.done]
         done_names = {n.name for n in done}
         unrun = [n.name for n in run.nodes if n.name not in done_names]
-        if not unrun or not logger.isEnabledFor(logging.WARNING):
+        if not done or not unrun or not logger.isEnabledFor(logging.WARNING):
+            # nothing ran: the command that failed is the command to resume with
             return
         shown = ", ".join(unrun[:20]) + (
             f", ... ({len(unrun) - 20} more)" if len(unrun) > 20 else ""
