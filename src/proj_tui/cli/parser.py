@@ -9,7 +9,7 @@ from typing import Any
 
 from proj_tui import __version__
 
-SUBCOMMANDS = ("app", "run", "sessions", "pipelines", "new")
+SUBCOMMANDS = ("app", "run", "sessions", "pipelines", "new", "config")
 
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
@@ -76,6 +76,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="set an environment variable for this run and record it (repeatable)",
     )
+    add(
+        "--watch",
+        action="store_true",
+        help="after the run, rerun only the stale nodes whenever conf or code is saved",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.set_defaults(handler=_lazy("run", "cmd_run"))
 
-    sessions = sub.add_parser("sessions", help="list, show, diff, rerun and resume past sessions")
+    sessions = sub.add_parser(
+        "sessions", help="list, show, diff, rerun, resume, note, pin and delete past sessions"
+    )
     ssub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
     s_list = ssub.add_parser("list", help="past sessions, newest first")
     _add_project(s_list)
@@ -136,7 +143,31 @@ def build_parser() -> argparse.ArgumentParser:
     s_resume.add_argument("session_id")
     s_resume.add_argument("--events", choices=["json"])
     s_resume.add_argument("--dry-run", action="store_true", help="print the command only")
+    s_resume.add_argument(
+        "--json", action="store_true", help="with --dry-run: the plan (from-nodes, nodes, argv)"
+    )
     s_resume.set_defaults(handler=_lazy("sessions", "cmd_resume"))
+    s_note = ssub.add_parser("note", help="attach a note to a session ('' removes it)")
+    _add_project(s_note)
+    s_note.add_argument("session_id")
+    s_note.add_argument("text", help="the note; an empty string removes it")
+    s_note.set_defaults(handler=_lazy("sessions", "cmd_note"))
+    s_pin = ssub.add_parser("pin", help="pin a session as a baseline (find it with is:pinned)")
+    _add_project(s_pin)
+    s_pin.add_argument("session_id")
+    s_pin.add_argument("--off", action="store_true", help="unpin instead")
+    s_pin.set_defaults(handler=_lazy("sessions", "cmd_pin"))
+    s_delete = ssub.add_parser("delete", help="delete sessions with their nodes and logs")
+    _add_project(s_delete)
+    s_delete.add_argument("session_ids", nargs="+", metavar="ID")
+    s_delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    s_delete.set_defaults(handler=_lazy("sessions", "cmd_delete"))
+    s_repair = ssub.add_parser(
+        "repair", help="back up a damaged session store and recover every readable row"
+    )
+    _add_project(s_repair)
+    s_repair.add_argument("--store", metavar="FILE", help="the database (default: the project's)")
+    s_repair.set_defaults(handler=_lazy("repair", "cmd_repair"))
 
     pipes = sub.add_parser("pipelines", help="list and describe the project's pipelines")
     psub = pipes.add_subparsers(dest="pipelines_command", metavar="ACTION", required=True)
@@ -149,6 +180,32 @@ def build_parser() -> argparse.ArgumentParser:
     p_desc.add_argument("name", nargs="?", default=None, help="pipeline (default: all)")
     p_desc.add_argument("--json", action="store_true")
     p_desc.set_defaults(handler=_lazy("pipelines", "cmd_describe"))
+    p_stale = psub.add_parser(
+        "stale", help="nodes whose params, datasets or code changed since they last succeeded"
+    )
+    _add_project(p_stale)
+    p_stale.add_argument("--pipeline", "-p", metavar="NAME", help="default: __default__")
+    p_stale.add_argument("--env", "-e", metavar="ENV", help="default: $PROJ_TUI_ENV or local")
+    p_stale.add_argument("--params", metavar="K=V,...", help="runtime parameters of the next run")
+    p_stale.add_argument("--json", action="store_true")
+    p_stale.set_defaults(handler=_lazy("stale", "cmd_stale"))
+
+    config = sub.add_parser("config", help="where config values come from; compare envs")
+    csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    c_blame = csub.add_parser("blame", help="which file and env set each key, and what it overrode")
+    _add_project(c_blame)
+    c_blame.add_argument("key", nargs="?", default=None, help="dotted key or prefix (default: all)")
+    c_blame.add_argument("--env", "-e", metavar="ENV", help="default: $PROJ_TUI_ENV or local")
+    c_blame.add_argument("--params", metavar="K=V,...", help="runtime parameters on top")
+    c_blame.add_argument("--json", action="store_true")
+    c_blame.set_defaults(handler=_lazy("config_cmd", "cmd_blame"))
+    c_cmp = csub.add_parser("compare", help="the parameters of two envs side by side")
+    _add_project(c_cmp)
+    c_cmp.add_argument("env1")
+    c_cmp.add_argument("env2")
+    c_cmp.add_argument("--all", action="store_true", help="show equal keys too")
+    c_cmp.add_argument("--json", action="store_true")
+    c_cmp.set_defaults(handler=_lazy("config_cmd", "cmd_compare"))
 
     new = sub.add_parser("new", help="create a project from the bundled demo template")
     new.add_argument("path", help="directory to create")

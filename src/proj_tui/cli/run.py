@@ -119,15 +119,24 @@ class _PrintToLog(io.TextIOBase):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "watch", False):
+        from proj_tui.cli.watch_run import watch_loop
+
+        return watch_loop(args)
+    from proj_tui.cli import watchdog
+
     events_mode = args.events == "json"
+    guard = watchdog.start(events_mode)  # reports os._exit / segfault / SIGKILL (see watchdog.py)
     events_out: IO[str] | None = None
     if events_mode:
         events_out = _take_stdout()
     try:
-        return _run(args, events_out)
+        return _run(args, events_out, guard)
     finally:
         if events_out is not None:
             events_out.flush()
+        if guard is not None:
+            guard.done()
 
 
 def _take_stdout() -> IO[str]:
@@ -135,12 +144,13 @@ def _take_stdout() -> IO[str]:
     sys.stdout.flush()
     events_fd = os.dup(1)
     os.dup2(2, 1)
-    stream = os.fdopen(events_fd, "w", encoding="utf-8", buffering=1 << 16)
+    # errors="replace": a lone surrogate in any event text must not break the stream
+    stream = os.fdopen(events_fd, "w", encoding="utf-8", errors="replace", buffering=1 << 16)
     sys.stdout = _PrintToLog(logging.getLogger("stdout"))
     return stream
 
 
-def _run(args: argparse.Namespace, events_out: IO[str] | None) -> int:
+def _run(args: argparse.Namespace, events_out: IO[str] | None, guard: Any = None) -> int:
     writer = EventWriter(events_out) if events_out is not None else None
     try:
         session_kwargs, run_kwargs = run_arguments(args)
@@ -162,8 +172,15 @@ def _run(args: argparse.Namespace, events_out: IO[str] | None) -> int:
             writer.flush()
         error(str(exc))
         return EXIT_USAGE
+    store_path = getattr(session.store, "path", None)
+    if guard is not None and store_path is not None and str(store_path) != ":memory:":
+        guard.announce(str(store_path), session.session_id)
 
     display = None if writer is not None else _make_display(session)
+    scrub = _scrubber(session)
+    for handler in (getattr(display, "handler", None), getattr(display, "_handler", None)):
+        if isinstance(handler, logging.Handler):
+            handler.addFilter(_ScrubFilter(scrub))  # credentials never reach the terminal
     if writer is not None:
         session.subscribe(writer)
     elif display is not None:
@@ -179,11 +196,11 @@ def _run(args: argparse.Namespace, events_out: IO[str] | None) -> int:
         status = EXIT_FAILED if session.status == "failed" else EXIT_USAGE
         if _is_setup_error(exc):
             status = EXIT_USAGE
-        error(str(exc))
+        error(scrub(str(exc)))
     except Exception as exc:  # a node raised: recorded by the session; tell the person concisely
         status = EXIT_FAILED
         if writer is None:
-            _print_user_traceback(exc)
+            _print_user_traceback(exc, scrub)
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -223,7 +240,7 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
             if not sep or not name or not version:
                 raise UsageError(f"--load-versions item '{item}' must look like DATASET:VERSION.")
             load_versions[name] = version
-    argv = list(sys.argv)
+    argv = _redact_argv(list(sys.argv))
     command = shlex.join(["proj-tui", *argv[1:]]) if argv else "proj-tui run"
     flags = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key, None)}
     if env_vars:
@@ -254,6 +271,24 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     return session_kwargs, run_kwargs
 
 
+def _redact_argv(argv: list[str]) -> list[str]:
+    """``--env-var API_TOKEN=…`` is recorded as ``--env-var API_TOKEN=<redacted>``."""
+    from proj_tui.framework.redact import REDACTED, is_secret_name
+
+    def scrub(pair: str) -> str:
+        name, sep, _ = pair.partition("=")
+        return f"{name}={REDACTED}" if sep and is_secret_name(name.strip()) else pair
+
+    out: list[str] = []
+    for index, item in enumerate(argv):
+        if index and argv[index - 1] == "--env-var":
+            item = scrub(item)
+        elif item.startswith("--env-var="):
+            item = "--env-var=" + scrub(item[len("--env-var=") :])
+        out.append(item)
+    return out
+
+
 def _project_path(given: str | None) -> Path:
     from proj_tui.framework.startup import ProjectError, find_project_root
 
@@ -278,12 +313,34 @@ def _install_signal_handlers() -> None:
     signal.signal(signal.SIGINT, cancel)
 
 
-def _print_user_traceback(exc: BaseException) -> None:
+def _scrubber(session: Any) -> Any:
+    """The session's secret scrubber (credentials, secret env values), or identity."""
+    redactor = getattr(session, "_redactor", None)
+    return redactor.scrub if redactor is not None else (lambda text: text)
+
+
+class _ScrubFilter(logging.Filter):
+    """Replaces known secret values in a record's message before a display handler shows it."""
+
+    def __init__(self, scrub: Any) -> None:
+        super().__init__()
+        self._scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def _print_user_traceback(exc: BaseException, scrub: Any = None) -> None:
+    scrub = scrub or (lambda text: text)
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/proj_tui/" not in f.filename]
     if frames:
         sys.stderr.write("Traceback (most recent call last, proj-tui frames hidden):\n")
-        sys.stderr.write("".join(traceback.format_list(frames)))
-    sys.stderr.write(f"{type(exc).__name__}: {exc}\n")
+        sys.stderr.write(scrub("".join(traceback.format_list(frames))))
+    sys.stderr.write(scrub(f"{type(exc).__name__}: {exc}") + "\n")
 
 
 def _summary(session: Any) -> None:

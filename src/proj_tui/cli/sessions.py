@@ -1,4 +1,4 @@
-"""``proj-tui sessions list|show|diff|rerun|resume``: the session store from a shell."""
+"""``proj-tui sessions list|show|diff|rerun|resume|note|pin|delete``: the session store from a shell."""
 
 from __future__ import annotations
 
@@ -229,8 +229,79 @@ def cmd_resume(args: argparse.Namespace) -> int:
     filters = {**(record.filters or {}), "from_nodes": from_nodes}
     filters.pop("node_names", None)
     argv = run_argv(record, filters=filters)
+    if args.dry_run and getattr(args, "json", False):
+        print_json(
+            {
+                "session_id": record.session_id,
+                "from_nodes": from_nodes,
+                "nodes": _planned_nodes(record, filters),
+                "argv": argv,
+            }
+        )
+        return 0
     sys.stderr.write(f"Resuming {record.session_id} from: {', '.join(from_nodes)}\n")
     return _launch(argv, args)
+
+
+def _planned_nodes(record: SessionRecord, filters: dict[str, Any]) -> list[str]:
+    """The nodes a run with ``filters`` executes, in run order (what a resume will run)."""
+    from proj_tui.framework.startup import load_pipelines
+
+    assert record.package_name is not None  # resume_nodes checked it and loaded the project
+    pipeline = load_pipelines(record.package_name)[record.pipeline or "__default__"]
+    return [node.name for node in pipeline.filter(**filters).nodes]
+
+
+def _writable_store(project: str | None) -> SQLiteSessionStore:
+    from proj_tui.framework.store import SQLiteSessionStore
+
+    readonly = _store(project)  # says so when the project has no store yet
+    readonly.close()
+    return SQLiteSessionStore(readonly.path)
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    store = _writable_store(args.project)
+    record = _resolve(store, args.session_id)
+    store.set_note(record.session_id, args.text.strip() or None)
+    done = "Note removed from" if not args.text.strip() else "Note saved on"
+    sys.stderr.write(f"{done} {record.session_id}.\n")
+    return 0
+
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    store = _writable_store(args.project)
+    record = _resolve(store, args.session_id)
+    store.set_pinned(record.session_id, not args.off)
+    sys.stderr.write(f"{'Unpinned' if args.off else 'Pinned'} {record.session_id}.\n")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store = _writable_store(args.project)
+    records = [_resolve(store, session_id) for session_id in args.session_ids]
+    running = [r.session_id for r in records if r.status == "running"]
+    if running:
+        raise ProjTuiError(
+            f"Session(s) {', '.join(running)} are still running; cancel them first "
+            "(a crashed one is marked crashed on the next read)."
+        )
+    ids = list(dict.fromkeys(r.session_id for r in records))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ProjTuiError(
+                f"Deleting {len(ids)} session(s) needs confirmation: add --yes when not in a terminal."
+            )
+        sys.stderr.write(
+            f"Delete {len(ids)} session(s) with their nodes and logs: {', '.join(ids)}? [y/N] "
+        )
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            sys.stderr.write("Nothing deleted.\n")
+            return 1
+    deleted = store.delete_sessions(ids)
+    sys.stderr.write(f"Deleted {deleted} session(s).\n")
+    return 0
 
 
 def _launch(argv: list[str], args: argparse.Namespace) -> int:

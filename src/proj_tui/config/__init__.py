@@ -6,6 +6,7 @@ other layer (and a later Kedro adapter) can use it. See ``docs/architecture.md``
 
 from __future__ import annotations
 
+from proj_tui.config.changes import ConfigChanges, diff_config
 from proj_tui.config.discovery import DEFAULT_CONFIG_PATTERNS, is_config_file
 from proj_tui.config.errors import ConfigError, MissingConfigError, ParamsError, UnknownEnvError
 from proj_tui.config.loader import ConfigLoader
@@ -15,6 +16,7 @@ from proj_tui.config.provenance import Override, Provenance
 
 __all__ = [
     "DEFAULT_CONFIG_PATTERNS",
+    "ConfigChanges",
     "ConfigError",
     "ConfigLoader",
     "MissingConfigError",
@@ -23,6 +25,7 @@ __all__ = [
     "Provenance",
     "UnknownEnvError",
     "deep_merge",
+    "diff_config",
     "flatten",
     "format_params",
     "is_config_file",

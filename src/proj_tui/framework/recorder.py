@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.store import LogLine, NodeRun
+from proj_tui.framework.store.sqlite import _clean_text
 
 if TYPE_CHECKING:
     from proj_tui.framework.redact import Redactor
@@ -169,8 +170,12 @@ class Recorder:
             return list(self._nodes.values())
 
     def log(self, record: logging.LogRecord, message: str) -> None:
-        """Store a formatted log record (secrets scrubbed) and forward it."""
-        message = self.redactor.scrub(message)
+        """Store a formatted log record (secrets scrubbed) and forward it.
+
+        The text is made valid UTF-8 first (lone surrogates and smuggled bytes become U+FFFD), so
+        the events stream and the store hold the same line and neither chokes on it.
+        """
+        message = self.redactor.scrub(_clean_text(message))
         line = LogLine(
             seq=0, ts=record.created, level=record.levelname, logger=record.name, message=message
         )

@@ -54,6 +54,22 @@ def redact_env(
     return selected
 
 
+MIN_ENV_SECRET_LENGTH = 8
+"""Secret-looking variables with shorter values (``AUTH_ENABLED=true``) are flags, not secrets."""
+
+
+def secret_env_values(env: Mapping[str, str]) -> list[str]:
+    """Values of secret-looking variables, to scrub from logs and errors like credentials.
+
+    A node that logs ``os.environ["API_TOKEN"]`` must not put the token in the store or the events.
+    """
+    return [
+        value
+        for name, value in env.items()
+        if len(value) >= MIN_ENV_SECRET_LENGTH and is_secret_name(name)
+    ]
+
+
 class Redactor:
     """Replaces every known secret value found in a text with ``<redacted>``."""
 

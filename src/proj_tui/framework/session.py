@@ -28,8 +28,9 @@ from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
 from proj_tui.framework.recorder import Listener, Recorder, RecordingHandler
-from proj_tui.framework.redact import Redactor, redact_env
+from proj_tui.framework.redact import Redactor, redact_env, secret_env_values
 from proj_tui.framework.settings import Settings, load_settings
+from proj_tui.framework.staleness import record_fingerprints
 from proj_tui.framework.startup import (
     ProjectError,
     ProjectMetadata,
@@ -176,7 +177,7 @@ class Session:
             "parent_id": parent_id,
         }
         session_id = store.create_session(record)
-        return cls(
+        session = cls(
             session_id=session_id,
             metadata=metadata,
             settings=settings,
@@ -188,6 +189,8 @@ class Session:
             save_on_close=save_on_close,
             env_vars=recorded_env,
         )
+        session._redactor.add(secret_env_values(launched_env))
+        return session
 
     # -- context manager ----------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -240,6 +243,9 @@ class Session:
                 extra_params=self.extra_params,
             )
             self._redactor.add(context.credential_values())
+            for key in ("globals", "logging"):  # a broken file fails now, even if unused
+                if key in loader.config_patterns:
+                    loader[key]
             self._hook_manager.hook.after_context_created(context=context)
             self._context = context
         return self._context
@@ -333,6 +339,7 @@ class Session:
             }
         )
         catalog = context.get_catalog(save_version=self.session_id, load_versions=load_versions)
+        record_fingerprints(self.store, self.session_id, pipeline, context)
         hook = self._hook_manager.hook
         hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
         self._cancel.clear()

@@ -144,6 +144,8 @@ class SQLiteSessionStore:
         conn = self._connect()
         try:
             version = self._retry(lambda: read_version(conn))
+            if self.readonly and version == 0 and _no_tables(conn):
+                version = self._wait_for_schema(conn)
             if version > SCHEMA_VERSION:
                 raise self._too_new(version)
             if version < SCHEMA_VERSION:
@@ -161,6 +163,18 @@ class SQLiteSessionStore:
         except BaseException:
             self._drop_connection()
             raise
+
+    def _wait_for_schema(self, conn: sqlite3.Connection) -> int:
+        """A reader that opens a store the first run is still creating waits for its schema."""
+        deadline = time.monotonic() + min(self.busy_timeout, 2.0)
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            version = self._retry(lambda: read_version(conn))
+            if version or not _no_tables(conn):
+                return version
+        raise StoreError(
+            f"The session store {self.path} is empty. Run a session in the project first."
+        )
 
     def _too_new(self, version: int) -> StoreVersionError:
         return StoreVersionError(
@@ -231,7 +245,8 @@ class SQLiteSessionStore:
             f"The session store {self.path} is damaged: {detail}. proj-tui will not reset it, so "
             f"no history is lost. Move it aside (mv '{self.path}' '{broken}', with any -wal and "
             "-shm files next to it); a new, empty store is created on the next run, and the old "
-            "file can still be inspected with the sqlite3 tool."
+            "file can still be inspected with the sqlite3 tool. Or run 'proj-tui sessions "
+            "repair', which backs the file up and keeps every session SQLite can still read."
         )
 
     def _connect(self) -> sqlite3.Connection:
@@ -321,6 +336,12 @@ class SQLiteSessionStore:
                 f"Cannot write the session store {self.path}: it is read-only ({text}). Make the "
                 f"file and its directory {self.path.parent} writable, or open the store with "
                 "readonly=True to only read it."
+            )
+        if "disk is full" in lower or "no space" in lower:
+            return StoreError(
+                f"Cannot write the session store {self.path}: the disk is full ({text}). Free "
+                "some space there (or point SESSION_STORE_ARGS in settings.py at another disk) "
+                "and run again; sessions already stored are kept."
             )
         if "malformed" in lower or "not a database" in lower or "corrupt" in lower:
             return self._corrupt(text)
@@ -794,6 +815,11 @@ def _logger() -> Any:
     import logging  # only on this rare path: keeps the import cost of the store down
 
     return logging.getLogger(__name__)
+
+
+def _no_tables(conn: sqlite3.Connection) -> bool:
+    """A database with no schema at all: one a first run has created but not yet filled."""
+    return not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
 
 
 def _is_locked(exc: BaseException) -> bool:
