@@ -1,0 +1,458 @@
+"""The proj-tui Textual app: modes for the project, run setup, runs and sessions.
+
+Start-up stays fast: the first screen is composed from plain widgets, then project metadata,
+parameters and pipelines load in thread workers (pipelines out of process via the CLI).
+Worker errors land in one place (:meth:`ProjTuiApp.on_worker_state_changed`) and open an error
+modal, so the app never dies with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from proj_tui.tui.commands import ProjTuiCommands
+from proj_tui.tui.messages import BindingIdsKnown, ParamsLoaded, PipelinesDescribed, ProjectLoaded
+from proj_tui.tui.model import RunFilters, default_cli
+from proj_tui.tui.run_registry import RunRegistry
+from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal, PickModal, PromptModal
+from proj_tui.tui.screens.project import ProjectScreen
+from proj_tui.tui.state import AppState
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from proj_tui.tui.user_config import UserConfig
+
+READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: the app writes a timestamp when first painted
+
+
+def error_text(error: BaseException | None) -> str:
+    """An error as the user should read it: ours carry file and line; others get their type."""
+    if error is None:
+        return "unknown error"
+    from proj_tui.errors import ProjTuiError
+
+    if isinstance(error, ProjTuiError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+class ProjTuiApp(App[int]):
+    """Keyboard-first app over one project."""
+
+    CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("history.tcss")]
+    TITLE = "proj-tui"
+    MODES = {
+        "project": ProjectScreen,
+        "setup": lambda: _screen("run_setup", "RunSetupScreen"),
+        "runs": lambda: _screen("runs", "RunsScreen"),
+        "sessions": lambda: _screen("sessions", "SessionsScreen"),
+    }
+    DEFAULT_MODE = "project"
+    COMMANDS = App.COMMANDS | {ProjTuiCommands}
+    BINDINGS = [
+        # Run and Help first: the footer shows screen keys, then these, and may cut the tail.
+        Binding("ctrl+r", "run", "Run", id="app.run", tooltip="Run the current setup"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key binding"),
+        Binding("1", "switch_mode('project')", "Project", id="app.project"),
+        Binding("2", "switch_mode('setup')", "Setup", id="app.setup"),
+        Binding("3", "switch_mode('runs')", "Runs", id="app.runs"),
+        Binding("4", "switch_mode('sessions')", "History", id="app.sessions"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when runs are live)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
+    ]
+
+    def __init__(
+        self,
+        project_path: Path,
+        *,
+        cli: Sequence[str] | None = None,
+        config_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.state = AppState(project_path=Path(project_path).resolve())
+        self.cli = list(cli) if cli else default_cli()
+        self.config_path = config_path
+        self.state_changed: Signal[str] = Signal(self, "state-changed")
+        self.runs = RunRegistry()
+        self.first_screen_ready: float | None = None
+        self.errors: list[str] = []
+        self._user_config: UserConfig | None = None
+
+    # --- start-up --------------------------------------------------------------------------
+
+    def on_load(self) -> None:
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        # Each live run holds a thread for its lifetime; the default pool (cpu+4) is too small.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=64, thread_name_prefix="proj-tui")
+        )
+
+    def on_mount(self) -> None:
+        self.title = f"proj-tui · {self.state.project_path.name}"
+        self._apply_user_config()
+        self.call_after_refresh(self._mark_ready)
+
+    def _mark_ready(self) -> None:
+        """The first frame is out: now load data (workers would slow the first paint down)."""
+        self.first_screen_ready = time.time()
+        self.describe()  # first: a child process, the slowest
+        self.load_project()
+        self._warm_up()
+        ready_file = os.environ.get(READY_FILE_ENV)
+        if ready_file:
+            Path(ready_file).write_text(repr(self.first_screen_ready))
+
+    def _apply_user_config(self) -> None:
+        from proj_tui.tui.user_config import load_user_config
+
+        config = load_user_config(self.config_path)
+        for problem in config.problems:
+            self.notify(problem, title="Config", severity="warning", timeout=10)
+        if config.keymap:
+            self.set_keymap(config.keymap)
+        self._user_config = config
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="warm-up",
+        description="Import the other screens",
+    )
+    def _warm_up(self) -> None:
+        """After the first paint, import the other screens in the background, then check ids."""
+        known = {b.id for _, cls in self.help_sections() for b in _class_bindings(cls) if b.id}
+        self.post_message(BindingIdsKnown(known))
+
+    def on_binding_ids_known(self, message: BindingIdsKnown) -> None:
+        known = message.ids
+        config = self._user_config
+        if config is None or not config.keymap:
+            return
+        unknown = sorted(set(config.keymap) - known)
+        if unknown:
+            from proj_tui.errors import did_you_mean
+
+            hints = "; ".join(f"{u!r}.{did_you_mean(u, known)}" for u in unknown)
+            self.notify(
+                f"{config.path}: unknown binding id(s) in [keymap]: {hints}",
+                title="Config",
+                severity="warning",
+                timeout=10,
+            )
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="project",
+        description="Load project settings and envs",
+    )
+    def load_project(self) -> None:
+        from proj_tui.tui.state import load_project_config
+
+        self.post_message(ProjectLoaded(load_project_config(self.state.project_path)))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="params",
+        description="Load parameters",
+    )
+    def load_params(self, env: str) -> None:
+        from proj_tui.tui.state import load_param_fields
+
+        assert self.state.config is not None
+        self.post_message(ParamsLoaded(env, load_param_fields(self.state.config, env)))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="describe",
+        description="Describe pipelines",
+    )
+    def describe(self) -> None:
+        from proj_tui.tui.model import describe_pipelines
+
+        self.post_message(PipelinesDescribed(describe_pipelines(self.state.project_path, self.cli)))
+
+    def on_project_loaded(self, message: ProjectLoaded) -> None:
+        state = self.state
+        state.config = message.config
+        if message.config.project_name:
+            self.title = f"proj-tui · {message.config.project_name}"
+        if state.env is None or state.env not in message.config.envs:
+            state.env = message.config.default_env
+        self.state_changed.publish("project")
+        self.load_params(state.env)
+
+    def on_params_loaded(self, message: ParamsLoaded) -> None:
+        state = self.state
+        if message.env != state.env:
+            return
+        state.fields = message.fields
+        state.params_error = None
+        keys = {f.key for f in message.fields}
+        dropped = sorted(k for k in state.overrides if k not in keys)
+        for key in dropped:
+            del state.overrides[key]
+        state.invalid.clear()
+        if dropped:
+            self.notify(
+                f"Env {message.env} has no parameter(s) {', '.join(dropped)}: overrides dropped.",
+                severity="warning",
+            )
+        self.state_changed.publish("params")
+
+    def on_pipelines_described(self, message: PipelinesDescribed) -> None:
+        state = self.state
+        desc = message.description
+        state.description = desc
+        if desc.pipelines and state.pipeline not in desc.pipelines:
+            state.pipeline = desc.pipeline_names()[0]
+        for error in desc.errors:
+            self.notify(str(error), title="Pipelines", severity="error", timeout=10)
+        self.state_changed.publish("pipelines")
+        ready_file = os.environ.get(READY_FILE_ENV)
+        if ready_file:
+            self.call_after_refresh(_append_time, Path(ready_file))
+
+    # --- one place for worker failures -----------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures end up.
+
+        ``Worker.StateChanged`` does not bubble, so widgets and screens that own workers forward
+        theirs with :meth:`report_worker_error`; the app's own workers arrive here directly.
+        """
+        if event.state == WorkerState.ERROR:
+            self.report_worker_error(event.worker)
+
+    def report_worker_error(self, worker: Worker[Any]) -> None:
+        """Show a failed worker's error (file and line when it has them) without exiting."""
+        text = error_text(worker.error)
+        if worker.group == "params":
+            self.state.params_error = text
+            self.state.fields = []
+            self.state_changed.publish("params")
+        elif worker.group == "project":
+            self.state.load_errors.append(text)
+            self.state_changed.publish("pipelines")
+        self.show_error(worker.description or "Error", text)
+
+    def show_error(self, title: str, text: str) -> None:
+        """An error modal, or a toast if one is already open (errors can come in bursts)."""
+        self.errors.append(f"{title}: {text}")
+        if isinstance(self.screen, ErrorModal):
+            self.notify(text, title=title, severity="error", timeout=10)
+        else:
+            self.push_screen(ErrorModal(title, text))
+
+    # --- state changes (screens call these) ------------------------------------------------
+
+    def set_pipeline(self, name: str) -> None:
+        self.state.pipeline = name
+        self.state_changed.publish("filters")
+
+    def set_filters(self, filters: RunFilters) -> None:
+        self.state.filters = filters
+        self.state_changed.publish("filters")
+
+    def set_env(self, env: str) -> None:
+        self.state.env = env
+        self.state_changed.publish("setup")
+        if self.state.config is not None:
+            self.load_params(env)
+
+    def switch_env(self, env: str) -> None:
+        """Switch env from the palette, saying so (the Setup screen shows it otherwise)."""
+        self.set_env(env)
+        self.notify(f"Env: {env}", timeout=2)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    async def action_run(self) -> None:
+        """Launch a session with the current setup in a new tab on the Runs screen."""
+        state = self.state
+        problems = state.problems()
+        if problems:
+            self.notify("Fix first: " + "; ".join(problems), title="Cannot run", severity="error")
+            return
+        spec = state.spec()
+        planned = [n.name for n in state.planned()]
+        await self.switch_mode("runs")
+        from proj_tui.tui.screens.runs import RunsScreen
+
+        screen = self.screen
+        if isinstance(screen, RunsScreen):
+            await screen.start_run(spec, spec.child_argv(self.cli), planned)
+
+    async def action_cancel_run(self) -> None:
+        from proj_tui.tui.screens.runs import RunsScreen
+
+        await self.switch_mode("runs")
+        screen = self.screen
+        if isinstance(screen, RunsScreen):
+            screen.action_cancel()
+
+    def action_help(self) -> None:
+        from proj_tui.tui.screens.help import HelpScreen, help_markdown
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_markdown(self, self.help_sections())))
+
+    @staticmethod
+    def help_sections() -> list[tuple[str, type]]:
+        from proj_tui.tui.screens.run_setup import RunSetupScreen
+        from proj_tui.tui.screens.runs import RunsScreen
+        from proj_tui.tui.screens.sessions import SessionsScreen, history_help_sections
+
+        return [
+            ("Everywhere", ProjTuiApp),
+            ("Project", ProjectScreen),
+            ("Run setup", RunSetupScreen),
+            ("Runs", RunsScreen),
+            ("History", SessionsScreen),
+            *history_help_sections(),
+            ("Dialogs", ConfirmModal),
+        ]
+
+    def copy_command(self) -> None:
+        command = self.state.spec().command()
+        self.copy_to_clipboard(command)
+        self.notify(command, title="Copied to clipboard", timeout=4)
+
+    def action_save_preset(self) -> None:
+        from proj_tui.tui.presets import Preset, PresetError, save_preset
+
+        def save(name: str | None) -> None:
+            if not name:
+                return
+            s = self.state
+            preset = Preset(
+                name=name,
+                env=s.env,
+                pipeline=s.pipeline,
+                params=dict(s.overrides),
+                tags=sorted(s.filters.tags),
+                nodes=sorted(s.filters.node_names),
+                env_vars=dict(s.env_vars),
+            )
+            try:
+                path = save_preset(s.project_path, preset)
+            except (PresetError, OSError) as exc:
+                self.show_error("Save preset", str(exc))
+                return
+            rel = path.relative_to(s.project_path)
+            self.notify(f"Saved {rel}", title="Preset")
+
+        self.push_screen(
+            PromptModal("Save preset", "Name (saved as .proj-tui/presets/NAME.yml)"), save
+        )
+
+    def action_load_preset(self) -> None:
+        from proj_tui.tui.presets import list_presets
+
+        names = list_presets(self.state.project_path)
+        if not names:
+            self.notify("No presets yet: ctrl+s on the Setup screen saves one.", severity="warning")
+            return
+        self.push_screen(PickModal("Load preset", names), self._load_picked)
+
+    def _load_picked(self, name: str | None) -> None:
+        if name:
+            self.apply_preset(name)
+
+    def apply_preset(self, name: str) -> None:
+        from proj_tui.tui.presets import PresetError, load_preset
+
+        try:
+            preset = load_preset(self.state.project_path, name)
+        except PresetError as exc:
+            self.show_error("Load preset", str(exc))
+            return
+        state = self.state
+        state.overrides = dict(preset.params)
+        state.invalid.clear()
+        state.filters = RunFilters(tags=frozenset(preset.tags), node_names=frozenset(preset.nodes))
+        state.env_vars = dict(preset.env_vars)
+        if preset.pipeline and (
+            state.description is None or preset.pipeline in state.description.pipelines
+        ):
+            state.pipeline = preset.pipeline
+        self.state_changed.publish("preset")
+        if preset.env and preset.env != state.env:
+            self.set_env(preset.env)
+        elif state.config is not None and state.env:
+            self.load_params(state.env)
+        empty = [k for k, v in preset.env_vars.items() if not v]
+        note = f" (secret values not stored: fill in {', '.join(empty)})" if empty else ""
+        self.notify(f"Loaded preset {name}{note}", title="Preset")
+
+    async def action_quit(self) -> None:
+        live = self.runs.live()
+        if not live:
+            self.exit(0)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.runs.kill_all()
+                self.exit(0)
+
+        self.push_screen(
+            ConfirmModal(
+                "Quit?",
+                f"{len(live)} run(s) still in flight. Stop them and quit?",
+                yes="Stop runs and quit",
+            ),
+            answer,
+        )
+
+
+def _append_time(path: Path) -> None:
+    with path.open("a") as f:
+        f.write(f"\n{time.time()!r}")
+
+
+def _screen(module: str, name: str) -> Screen[Any]:
+    """Import a mode's screen when first shown: start-up only pays for the Project screen."""
+    import importlib
+
+    cls = getattr(importlib.import_module(f"proj_tui.tui.screens.{module}"), name)
+    screen: Screen[Any] = cls()
+    return screen
+
+
+def _class_bindings(cls: type) -> list[Binding]:
+    from proj_tui.tui.screens.help import _bindings
+
+    return _bindings(cls)
+
+
+def run_app(project_path: Path) -> int:
+    """Entry point for the CLI: run the app on ``project_path`` and return an exit code."""
+    app = ProjTuiApp(project_path)
+    try:
+        result = app.run()
+    finally:
+        app.runs.kill_all()
+    return int(result or 0)
+
+
+__all__ = ["ProjTuiApp", "run_app"]

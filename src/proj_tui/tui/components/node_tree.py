@@ -1,0 +1,54 @@
+"""Pipelines → nodes tree, filtered by the project screen's filter box."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.widgets import Tree
+
+from proj_tui.tui.model import NodeInfo, ProjectDescription
+
+TreeData = str | NodeInfo  # a pipeline name, or a node
+
+
+class NodeTree(Tree[TreeData]):
+    """One branch per pipeline, nodes in run order; the filter hides what does not match."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("pipelines", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+
+    def show(self, description: ProjectDescription | None, text: str, expand: str | None) -> None:
+        """Rebuild from ``description`` keeping only nodes matching ``text`` (lower-case)."""
+        self.clear()
+        if description is None:
+            return
+        for name in description.pipeline_names():
+            nodes = [n for n in description.pipelines[name] if n.matches(text)]
+            if text and not nodes:
+                continue
+            total = len(description.pipelines[name])
+            count = f"{len(nodes)}/{total}" if text else str(total)
+            branch = self.root.add(
+                f"[b]{escape(name)}[/b] [dim]{count} nodes[/dim]",
+                data=name,
+                expand=bool(text) or name == expand,
+            )
+            for node in nodes:
+                tags = (
+                    f" [dim]#{' #'.join(escape(t) for t in node.tags)}[/dim]" if node.tags else ""
+                )
+                ns = f"[dim]{escape(node.namespace)}.[/dim]" if node.namespace else ""
+                branch.add_leaf(f"{ns}{escape(node.short_name)}{tags}", data=node)
+        if self.root.children:
+            self.cursor_line = 0
+
+    def pipeline_at_cursor(self) -> str | None:
+        node = self.cursor_node
+        while node is not None and not isinstance(node.data, str):
+            node = node.parent
+        return node.data if node is not None and isinstance(node.data, str) else None
+
+    def node_at_cursor(self) -> NodeInfo | None:
+        node = self.cursor_node
+        return node.data if node is not None and isinstance(node.data, NodeInfo) else None

@@ -1,0 +1,31 @@
+"""Which nodes a run with the chosen pipeline and filters would execute, in order."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from proj_tui.tui.model import NodeInfo, RunFilters
+
+
+class PlanPreview(OptionList):
+    """The run plan; its border title says how many nodes of the pipeline run."""
+
+    def show(self, pipeline: str, planned: list[NodeInfo], total: int, filters: RunFilters) -> None:
+        self.border_title = f"Plan · {pipeline} · {len(planned)} of {total} nodes"
+        self.border_subtitle = filters.describe()
+        self.clear_options()
+        if not planned:
+            why = "no node matches the filters" if total else "the pipeline has no nodes"
+            self.add_option(Option(f"[dim]Nothing to run: {why}.[/dim]", disabled=True))
+            return
+        width = len(str(len(planned)))
+        self.add_options(
+            Option(
+                f"[dim]{i:>{width}}.[/dim] {escape(n.name)}"
+                + (f" [dim]#{' #'.join(escape(t) for t in n.tags)}[/dim]" if n.tags else ""),
+                id=f"plan-{i}",
+            )
+            for i, n in enumerate(planned, 1)
+        )

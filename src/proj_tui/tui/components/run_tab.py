@@ -1,0 +1,266 @@
+"""One live (or finished) session: status, overall progress with ETA, per-node table, log.
+
+The tab owns the thread worker that supervises its child process; events arrive as
+:class:`~proj_tui.tui.messages.RunBatch` messages and are folded into a plain
+:class:`~proj_tui.tui.supervisor.RunState`, which the widgets render.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import suppress
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.markup import escape
+from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from proj_tui.tui.components.log_pane import LogPane
+from proj_tui.tui.messages import ExpectedDurations, RunBatch
+from proj_tui.tui.run_registry import RunRegistry
+from proj_tui.tui.supervisor import (
+    Event,
+    LogRecord,
+    NodeProgress,
+    ProcessExited,
+    RunState,
+    SessionStarted,
+    Supervisor,
+    typical_durations,
+)
+
+if TYPE_CHECKING:
+    from proj_tui.tui.run_spec import RunSpec
+
+STATUS_STYLE = {
+    "starting": "$text-muted",
+    "running": "$accent",
+    "succeeded": "$success",
+    "failed": "$error",
+    "cancelled": "$warning",
+    "cancelling": "$warning",
+    "skipped": "$text-muted",
+    "pending": "$text-muted",
+}
+
+
+def status_cell(app: App[object], status: str) -> Text:
+    """A status as a Rich ``Text`` coloured from the theme (DataTable cells are Rich, not markup)."""
+    var = STATUS_STYLE.get(status, "").lstrip("$")
+    colour = app.theme_variables.get(var) if var else None
+    return Text(status, style=colour or "")
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.2f}s"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+class RunTab(TabPane):
+    """A tab for one session launched from the app."""
+
+    def __init__(self, number: int, spec: RunSpec, argv: list[str], planned: list[str]) -> None:
+        super().__init__(self._label(number, spec, "running"), id=f"run-{number}")
+        self.number = number
+        self.spec = spec
+        self.argv = argv
+        self.state = RunState(planned=planned)
+        self.launched = time.time()
+        self.supervisor = Supervisor(
+            argv, cwd=spec.project_path, on_batch=self._post_batch, env_vars=dict(spec.env_vars)
+        )
+
+    @staticmethod
+    def _label(number: int, spec: RunSpec, status: str) -> str:
+        mark = {"succeeded": "✓ ", "failed": "✗ ", "cancelled": "■ "}.get(status, "▶ ")
+        return f"{mark}#{number} {spec.pipeline} · {spec.env or 'default'}"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="run-header")
+        yield ProgressBar(total=max(1, len(self.state.nodes)), show_eta=False, classes="run-bar")
+        with Horizontal(classes="run-body"):
+            table: DataTable[Text | str] = DataTable(classes="run-nodes", cursor_type="row")
+            yield table
+            yield LogPane(id=f"log-{self.number}")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("node", key="node")
+        table.add_column("status", key="status", width=10)
+        table.add_column("time", key="time", width=8)
+        self._fill_table()
+        self._render_header()
+        self._ticker = self.set_interval(1.0, self._render_header)
+        self.app_runs().register(self)
+        self._supervise()
+        self._load_expected()
+
+    def app_runs(self) -> RunRegistry:
+        return RunRegistry.of(self.app)
+
+    # --- workers ---------------------------------------------------------------------------
+
+    def _post_batch(self, events: list[Event]) -> None:
+        self.post_message(RunBatch(events))
+
+    @work(thread=True, exit_on_error=False, group="runs", description="Run session")
+    def _supervise(self) -> int:
+        return self.supervisor.run()
+
+    @work(thread=True, exit_on_error=False, group="eta", description="Read past run times")
+    def _load_expected(self) -> None:
+        durations = typical_durations(self.spec.project_path, self.spec.pipeline)
+        self.post_message(ExpectedDurations(durations))
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "runs" and event.state == WorkerState.ERROR:
+            # Could not even start the process: show it here and in the app's error modal.
+            report = getattr(self.app, "report_worker_error", None)
+            if report is not None:
+                report(event.worker)
+            self.state.status = "failed"
+            self.state.error = str(event.worker.error)
+            self.state.returncode = -1
+            self._finished()
+        elif event.worker.group == "eta" and event.state == WorkerState.ERROR:
+            event.stop()  # no ETA is not worth a modal
+            self.notify(f"No ETA: cannot read past runs ({event.worker.error})", severity="warning")
+
+    # --- events ----------------------------------------------------------------------------
+
+    def on_expected_durations(self, message: ExpectedDurations) -> None:
+        self.state.expected = message.durations
+        self._render_header()
+
+    def on_run_batch(self, message: RunBatch) -> None:
+        message.stop()
+        try:
+            self._apply_batch(message)
+        except Exception as exc:  # a bad event must not take the app (or other runs) down
+            self.app.notify(
+                f"Run #{self.number}: could not show an event ({exc!r})", severity="error"
+            )
+
+    def _apply_batch(self, message: RunBatch) -> None:
+        state = self.state
+        logs: list[LogRecord] = []
+        changed: dict[str, NodeProgress] = {}
+        restructure = False
+        ended = False
+        for event in message.events:
+            if isinstance(event, LogRecord):
+                logs.append(event)
+                continue
+            node = state.apply(event)
+            if node is not None:
+                changed[node.name] = node
+            elif isinstance(event, SessionStarted):
+                restructure = True
+            elif isinstance(event, ProcessExited):
+                ended = True
+        if logs:
+            self.query_one(LogPane).add_records(logs)
+        if restructure or ended:
+            self._fill_table()
+        else:
+            self._update_rows(changed.values())
+        self._render_header()
+        if ended:
+            self._finished()
+
+    def _fill_table(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        table.clear()
+        for node in self.state.nodes.values():
+            table.add_row(*self._cells(node), key=node.name)
+        self.query_one(ProgressBar).update(total=max(1, self.state.total))
+
+    def _cells(self, node: NodeProgress) -> tuple[Text, Text, str]:
+        return (
+            Text(node.name),
+            status_cell(self.app, node.status),
+            fmt_seconds(node.duration) if node.duration is not None else "",
+        )
+
+    def _update_rows(self, nodes: object) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        for node in nodes:  # type: ignore[attr-defined]
+            _, status, duration = self._cells(node)
+            try:
+                table.update_cell(node.name, "status", status)
+                table.update_cell(node.name, "time", duration)
+            except Exception:  # a node the plan did not list: rebuild once
+                self._fill_table()
+                return
+
+    def _render_header(self) -> None:
+        state = self.state
+        status = "cancelling" if self.supervisor.cancelling and not state.done else state.status
+        style = STATUS_STYLE.get(status, "")
+        now = time.time()
+        elapsed = state.duration if state.done and state.duration is not None else None
+        if elapsed is None and not state.done:
+            elapsed = now - (state.started_at or self.launched)
+        eta = state.eta(now)
+        parts = [
+            f"[b][{style}]{status.upper()}[/][/b]",
+            f"{state.completed}/{state.total} nodes",
+            f"elapsed {fmt_seconds(elapsed)}",
+        ]
+        if not state.done:
+            parts.append(f"ETA {fmt_seconds(eta)}" if eta is not None else "ETA — (no past runs)")
+        parts.append(f"env {escape(self.spec.env or 'default')}")
+        if state.session_id:
+            parts.append(f"session {escape(state.session_id)}")
+        lines = [" · ".join(parts)]
+        if state.error:
+            lines.append(f"[$error]{escape(state.error)}[/]")
+        if state.resume:
+            lines.append(f"resume: {escape(state.resume)}")
+        self.query_one(".run-header", Static).update("\n".join(lines))
+        self.query_one(ProgressBar).update(progress=state.completed)
+
+    def _finished(self) -> None:
+        self._ticker.stop()
+        with suppress(Exception):  # the tab may already be closing
+            tabs = self.query_ancestor(TabbedContent)
+            tabs.get_tab(self).label = self._label(self.number, self.spec, self.state.status)
+        self._render_header()
+        self.screen.refresh_bindings()
+        self.app_runs().finished(self)
+        status = self.state.status
+        severity = "information" if status == "succeeded" else "warning"
+        if status == "failed":
+            severity = "error"
+        detail = f": {self.state.error}" if self.state.error else ""
+        self.app.notify(
+            f"Run #{self.number} ({self.spec.pipeline}) {status}{detail}",
+            title="Run finished",
+            severity=severity,  # type: ignore[arg-type]
+            timeout=8,
+        )
+        self.app.bell()
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def cancel(self) -> bool:
+        """Cancel the run (SIGINT, then SIGTERM, then SIGKILL after a grace period)."""
+        if self.state.done:
+            return False
+        self.supervisor.cancel()
+        self._render_header()
+        return True
+
+    @property
+    def live(self) -> bool:
+        return not self.state.done

@@ -1,0 +1,245 @@
+"""Plain data the app shows: pipelines as ``pipelines describe --json`` reports them, and run plans.
+
+Pipelines are read out of process (see :func:`describe_pipelines`) so that edited pipeline code is
+re-imported on every refresh and a broken import cannot take the app down. Nothing here imports
+Textual, so the plan logic is tested on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PIPELINE = "__default__"
+
+
+def default_cli() -> list[str]:
+    """The command that starts our own CLI with the interpreter running the app."""
+    return [sys.executable, "-m", "proj_tui"]
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node as the CLI describes it."""
+
+    name: str
+    short_name: str
+    namespace: str | None
+    func: str
+    source: str | None
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NodeInfo:
+        name = str(data.get("name", "?"))
+        return cls(
+            name=name,
+            short_name=str(data.get("short_name") or name.rpartition(".")[2]),
+            namespace=data.get("namespace") or None,
+            func=str(data.get("func", "")),
+            source=data.get("source") or None,
+            inputs=tuple(data.get("inputs") or ()),
+            outputs=tuple(data.get("outputs") or ()),
+            tags=tuple(sorted(data.get("tags") or ())),
+        )
+
+    def matches(self, text: str) -> bool:
+        """True when ``text`` (lower-case) is in the name, a tag or a dataset name.
+
+        ``tag:x`` and ``ds:x`` restrict the match to tags or datasets.
+        """
+        if not text:
+            return True
+        kind, _, needle = text.partition(":")
+        if needle and kind in ("tag", "t"):
+            return any(needle in t.lower() for t in self.tags)
+        if needle and kind in ("ds", "dataset", "d"):
+            return any(needle in d.lower() for d in (*self.inputs, *self.outputs))
+        return (
+            text in self.name.lower()
+            or any(text in t.lower() for t in self.tags)
+            or any(text in d.lower() for d in (*self.inputs, *self.outputs))
+        )
+
+    def source_relative_to(self, root: Path) -> str | None:
+        """The ``file:line`` location, relative to the project when it lives inside it."""
+        if not self.source:
+            return None
+        path, sep, line = self.source.rpartition(":")
+        if not sep or not line.isdigit():
+            path, line = self.source, ""
+        try:
+            rel = str(Path(path).relative_to(root))
+        except ValueError:
+            rel = path
+        return f"{rel}:{line}" if line else rel
+
+
+@dataclass(frozen=True)
+class DescribeError:
+    """A problem the CLI reported (a pipeline that fails to import, a bad settings file …)."""
+
+    message: str
+    location: str | None = None
+
+    def __str__(self) -> str:
+        if self.location and self.location not in self.message:
+            return f"{self.location}: {self.message}"
+        return self.message
+
+
+@dataclass
+class ProjectDescription:
+    """Everything ``pipelines describe --json`` says about a project."""
+
+    project: dict[str, Any] = field(default_factory=dict)
+    pipelines: dict[str, list[NodeInfo]] = field(default_factory=dict)
+    errors: list[DescribeError] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProjectDescription:
+        pipelines = {
+            str(name): [NodeInfo.from_json(n) for n in (body or {}).get("nodes", [])]
+            for name, body in (data.get("pipelines") or {}).items()
+        }
+        errors = [
+            DescribeError(str(e.get("message", e)), e.get("location"))
+            if isinstance(e, dict)
+            else DescribeError(str(e))
+            for e in data.get("errors") or []
+        ]
+        return cls(project=dict(data.get("project") or {}), pipelines=pipelines, errors=errors)
+
+    def pipeline_names(self) -> list[str]:
+        """``__default__`` first, then the others by name."""
+        return sorted(self.pipelines, key=lambda n: (n != DEFAULT_PIPELINE, n))
+
+
+def describe_pipelines(
+    project_path: Path, cli: Sequence[str] | None = None, timeout: float = 120.0
+) -> ProjectDescription:
+    """Ask the CLI, in a child process, which pipelines and nodes the project has.
+
+    A child process imports the pipeline code afresh every time and keeps a crashing import away
+    from the app; a failure comes back as an entry in ``errors`` instead of an exception.
+    """
+    argv = [*(cli or default_cli()), "pipelines", "describe", "--json", "--project"]
+    argv.append(str(project_path))
+    try:
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, cwd=project_path, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return ProjectDescription(errors=[DescribeError(f"Could not describe pipelines: {exc}")])
+    try:
+        data = json.loads(proc.stdout) if proc.stdout.strip() else None
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        detail = "\n".join(tail) or f"exit code {proc.returncode}"
+        return ProjectDescription(
+            errors=[DescribeError(f"`pipelines describe --json` failed: {detail}")]
+        )
+    return ProjectDescription.from_json(data)
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    """The filters a run applies; they combine by intersection like ``Session.run``."""
+
+    tags: frozenset[str] = frozenset()
+    node_names: frozenset[str] = frozenset()
+    namespaces: frozenset[str] = frozenset()
+    from_nodes: frozenset[str] = frozenset()
+    to_nodes: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not (
+            self.tags or self.node_names or self.namespaces or self.from_nodes or self.to_nodes
+        )
+
+    def toggle(self, what: str, value: str) -> RunFilters:
+        """A copy with ``value`` added to, or removed from, the filter ``what``."""
+        current: frozenset[str] = getattr(self, what)
+        updated = current - {value} if value in current else current | {value}
+        return _replace(self, **{what: updated})
+
+    def describe(self) -> str:
+        parts = [
+            f"{label} {', '.join(sorted(values))}"
+            for label, values in (
+                ("tags", self.tags),
+                ("nodes", self.node_names),
+                ("namespaces", self.namespaces),
+                ("from", self.from_nodes),
+                ("to", self.to_nodes),
+            )
+            if values
+        ]
+        return "; ".join(parts) if parts else "no filters (whole pipeline)"
+
+
+def _replace(filters: RunFilters, **changes: frozenset[str]) -> RunFilters:
+    from dataclasses import replace
+
+    return replace(filters, **changes)
+
+
+def plan(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[NodeInfo]:
+    """The nodes a run with ``filters`` would execute, in run order.
+
+    Mirrors ``Pipeline.filter``: each given filter selects a set of nodes and the run takes their
+    intersection. ``from``/``to`` follow data dependencies through dataset names.
+    """
+    selected = set(range(len(nodes)))
+    if filters.tags:
+        selected &= {i for i, n in enumerate(nodes) if filters.tags & set(n.tags)}
+    if filters.node_names:
+        selected &= {i for i, n in enumerate(nodes) if n.name in filters.node_names}
+    if filters.namespaces:
+        selected &= {
+            i
+            for i, n in enumerate(nodes)
+            if n.namespace
+            and any(
+                n.namespace == ns or n.namespace.startswith(ns + ".") for ns in filters.namespaces
+            )
+        }
+    if filters.from_nodes:
+        selected &= _closure(nodes, filters.from_nodes, downstream=True)
+    if filters.to_nodes:
+        selected &= _closure(nodes, filters.to_nodes, downstream=False)
+    return [n for i, n in enumerate(nodes) if i in selected]
+
+
+def _closure(nodes: Sequence[NodeInfo], names: Iterable[str], *, downstream: bool) -> set[int]:
+    """Indexes of the named nodes and everything after (or before) them in the data flow."""
+    producers: dict[str, int] = {}
+    consumers: dict[str, list[int]] = {}
+    for i, n in enumerate(nodes):
+        for ds in n.outputs:
+            producers[ds] = i
+        for ds in n.inputs:
+            consumers.setdefault(ds, []).append(i)
+    wanted = set(names)
+    todo = [i for i, n in enumerate(nodes) if n.name in wanted]
+    seen = set(todo)
+    while todo:
+        node = nodes[todo.pop()]
+        if downstream:
+            nxt = [c for ds in node.outputs for c in consumers.get(ds, ())]
+        else:
+            nxt = [producers[ds] for ds in node.inputs if ds in producers]
+        for j in nxt:
+            if j not in seen:
+                seen.add(j)
+                todo.append(j)
+    return seen

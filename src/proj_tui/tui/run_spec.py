@@ -1,0 +1,99 @@
+"""What a run launched from the app will do, and the ``proj-tui run …`` command that does the same.
+
+One object builds both the child's argv and the command shown to the user, so what you copy is
+what the app runs.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from proj_tui.tui.model import DEFAULT_PIPELINE, RunFilters
+
+REDACTED = "<redacted>"
+
+_SECRET_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable's name looks secret, per ``proj_tui.framework.redact``.
+
+    Uses the framework's rule when it is installed, so the app and the store agree; the fallback
+    follows the list in docs/store.md.
+    """
+    try:
+        from proj_tui.framework.redact import is_secret_name as framework_rule
+    except ImportError:
+        upper = name.upper()
+        return any(p in upper for p in _SECRET_PARTS) or ("SESSION" in upper and "COOKIE" in upper)
+    return bool(framework_rule(name))
+
+
+def env_var_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an environment variable name, or None when it can."""
+    if not name:
+        return "the name is empty"
+    if not _ENV_NAME.match(name):
+        return "use letters, digits and '_' and do not start with a digit"
+    return None
+
+
+def format_params(overrides: Mapping[str, Any]) -> str:
+    """``{"a.b": 1}`` → ``a.b=1`` with the config layer's own writer, so the CLI reads it back."""
+    from proj_tui.config import format_params as config_format_params
+    from proj_tui.config import nest_dotted
+
+    return str(config_format_params(nest_dotted(dict(sorted(overrides.items())))))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a run launched from the app is given."""
+
+    project_path: Path
+    pipeline: str = DEFAULT_PIPELINE
+    env: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    filters: RunFilters = field(default_factory=RunFilters)
+    env_vars: Mapping[str, str] = field(default_factory=dict)
+    runner: str | None = None
+
+    def run_args(self, *, redact: bool = False) -> list[str]:
+        """The arguments after ``run`` (without ``--events json``)."""
+        args = ["--project", str(self.project_path)]
+        if self.pipeline and self.pipeline != DEFAULT_PIPELINE:
+            args += ["--pipeline", self.pipeline]
+        if self.env:
+            args += ["--env", self.env]
+        if self.overrides:
+            args += ["--params", format_params(self.overrides)]
+        f = self.filters
+        for flag, values in (
+            ("--tags", f.tags),
+            ("--nodes", f.node_names),
+            ("--namespaces", f.namespaces),
+            ("--from-nodes", f.from_nodes),
+            ("--to-nodes", f.to_nodes),
+        ):
+            if values:
+                args += [flag, ",".join(sorted(values))]
+        if self.runner:
+            args += ["--runner", self.runner]
+        for key, value in sorted(self.env_vars.items()):
+            shown = REDACTED if redact and is_secret_name(key) else value
+            args += ["--env-var", f"{key}={shown}"]
+        return args
+
+    def child_argv(self, cli: Sequence[str]) -> list[str]:
+        """The argv of the child process that runs this session and streams JSON events."""
+        return [*cli, "run", *self.run_args(), "--events", "json"]
+
+    def command(self) -> str:
+        """The equivalent shell command, secrets redacted, for showing and copying."""
+        return shlex.join(["proj-tui", "run", *self.run_args(redact=True)])

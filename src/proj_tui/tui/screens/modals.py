@@ -1,0 +1,100 @@
+"""Small modal screens: error, confirm, prompt and pick-one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class ErrorModal(ModalScreen[None]):
+    """An error, with the file and line it names; the app carries on after it is closed."""
+
+    BINDINGS = [
+        Binding("escape,enter", "dismiss", "Close", id="modal.close"),
+    ]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(classes="modal")
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box -error") as box:
+            box.border_title = self.title_text
+            yield Static(escape(self.message), classes="modal-body")
+            yield Button("Close", variant="error", id="close")
+
+    def on_button_pressed(self) -> None:
+        self.dismiss()
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; y/enter confirms, n/escape declines."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="modal.yes"),
+        Binding("n,escape", "answer(False)", "No", id="modal.no"),
+    ]
+
+    def __init__(self, title: str, question: str, yes: str = "Yes") -> None:
+        super().__init__(classes="modal")
+        self.title_text, self.question, self.yes = title, question, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box") as box:
+            box.border_title = self.title_text
+            yield Static(escape(self.question), classes="modal-body")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(self.yes, variant="warning", id="yes")
+                yield Button("No", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class PromptModal(ModalScreen[str | None]):
+    """Ask for one line of text (a preset name …)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="modal.cancel")]
+
+    def __init__(self, title: str, label: str, value: str = "") -> None:
+        super().__init__(classes="modal")
+        self.title_text, self.label, self.value = title, label, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box") as box:
+            box.border_title = self.title_text
+            yield Label(self.label)
+            yield Input(self.value, id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+
+class PickModal(ModalScreen[str | None]):
+    """Pick one of a list of names (a preset to load …)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="modal.cancel")]
+
+    def __init__(self, title: str, choices: list[str]) -> None:
+        super().__init__(classes="modal")
+        self.title_text, self.choices = title, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box") as box:
+            box.border_title = self.title_text
+            yield OptionList(*(Option(escape(c), id=c) for c in self.choices), id="pick-list")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,0 +1,189 @@
+"""Run setup: env, parameters (typed, validated, with provenance), env vars, presets, command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Select, Static
+
+from proj_tui.tui.components.env_vars_form import EnvVarsForm
+from proj_tui.tui.components.param_form import ParamForm, ParamRow
+
+if TYPE_CHECKING:
+    from proj_tui.tui.app import ProjTuiApp
+
+
+class RunSetupScreen(Screen[None]):
+    """Everything a run is given, and the command line that gives it."""
+
+    SUB_TITLE = "Run setup"
+    BINDINGS = [
+        Binding(
+            "ctrl+t", "pick_env", "Env", id="setup.env", tooltip="Choose the config environment"
+        ),
+        Binding(
+            "ctrl+b",
+            "reset_field",
+            "Reset",
+            id="setup.reset_field",
+            tooltip="Reset the focused parameter to its env value",
+        ),
+        Binding(
+            "ctrl+g",
+            "reset_all",
+            "Reset all",
+            id="setup.reset_all",
+            tooltip="Drop every parameter override",
+        ),
+        Binding("ctrl+n", "add_env_var", "Env var", id="setup.add_env_var"),
+        Binding("ctrl+s", "save_preset", "Save preset", id="setup.save_preset"),
+        Binding("ctrl+o", "load_preset", "Load preset", id="setup.load_preset"),
+        Binding(
+            "ctrl+y",
+            "copy_command",
+            "Copy",
+            id="setup.copy_command",
+            tooltip="Copy the equivalent proj-tui run command",
+        ),
+        Binding("escape", "blur", "Unfocus", show=False, id="setup.blur"),
+    ]
+
+    @property
+    def papp(self) -> ProjTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="setup-top"):
+            yield Label("env", id="env-label")
+            yield Select[str]([], id="env", allow_blank=True, prompt="loading…")
+            yield Static("", id="setup-summary")
+        with Horizontal(id="setup-body"):
+            yield ParamForm(id="params")
+            with Vertical(id="setup-side"):
+                yield EnvVarsForm(id="env-vars")
+        yield Static("", id="command")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#params").border_title = "Parameters"
+        self.query_one("#env-vars").border_title = "Environment variables (ctrl+n adds)"
+        self.query_one("#command").border_title = "Command (ctrl+y copies)"
+        self.papp.state_changed.subscribe(self, self._state_changed)
+        self._render_envs()
+        self._render_params()
+        self.query_one(EnvVarsForm).load(self.papp.state.env_vars)
+        self._render_command()
+
+    def on_screen_resume(self) -> None:
+        self._render_command()
+
+    def _state_changed(self, what: str) -> None:
+        if what == "project":
+            self._render_envs()
+        elif what == "params":
+            self._render_envs()
+            self._render_params()
+        elif what == "preset":
+            self._render_envs()
+            self._render_params()
+            self.query_one(EnvVarsForm).load(self.papp.state.env_vars)
+        self._render_command()
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def _render_envs(self) -> None:
+        config = self.papp.state.config
+        select: Select[str] = self.query_one("#env", Select)
+        if config is None:
+            return
+        options = [(e, e) for e in config.envs]
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            env = self.papp.state.env or config.default_env
+            if env in config.envs:
+                select.value = env
+
+    def _render_params(self) -> None:
+        state = self.papp.state
+        self.query_one(ParamForm).load(state.fields, state.overrides, state.params_error)
+
+    def _render_command(self) -> None:
+        state = self.papp.state
+        spec = state.spec()
+        lines = [escape(spec.command())]
+        problems = state.problems()
+        if problems:
+            lines.append("[$error]cannot run yet: " + escape("; ".join(problems)) + "[/]")
+        self.query_one("#command", Static).update("\n".join(lines))
+        planned = len(state.planned())
+        total = len(state.pipeline_nodes())
+        summary = (
+            f"pipeline [b]{escape(state.pipeline)}[/b] · {planned}/{total} nodes · "
+            f"{escape(state.filters.describe())} · {len(state.overrides)} override(s)"
+        )
+        self.query_one("#setup-summary", Static).update(summary)
+
+    # --- events ----------------------------------------------------------------------------
+
+    @on(Select.Changed, "#env")
+    def _env_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.papp.state.env:
+            self.papp.set_env(event.value)
+
+    def on_param_row_changed(self, event: ParamRow.Changed) -> None:
+        state = self.papp.state
+        if event.error is not None:
+            state.invalid[event.key] = event.error
+            state.overrides.pop(event.key, None)
+        else:
+            state.invalid.pop(event.key, None)
+            if event.row.has_override:
+                state.overrides[event.key] = event.value
+            else:
+                state.overrides.pop(event.key, None)
+        self._render_command()
+
+    def on_env_vars_form_changed(self) -> None:
+        state = self.papp.state
+        state.env_vars, state.env_var_problems = self.query_one(EnvVarsForm).values()
+        self._render_command()
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_pick_env(self) -> None:
+        select: Select[str] = self.query_one("#env", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_blur(self) -> None:
+        self.set_focus(None)
+
+    def action_reset_field(self) -> None:
+        row = self.query_one(ParamForm).focused_row()
+        if row is None:
+            self.notify("Focus a parameter field first.", severity="warning")
+            return
+        row.reset()
+
+    def action_reset_all(self) -> None:
+        self.query_one(ParamForm).reset_all()
+        self.notify("All parameter overrides dropped.", timeout=2)
+
+    def action_add_env_var(self) -> None:
+        self.query_one(EnvVarsForm).add_row()
+
+    def action_copy_command(self) -> None:
+        self.papp.copy_command()
+
+    def action_save_preset(self) -> None:
+        self.papp.action_save_preset()
+
+    def action_load_preset(self) -> None:
+        self.papp.action_load_preset()

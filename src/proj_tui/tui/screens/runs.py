@@ -1,0 +1,119 @@
+"""Runs screen: one tab per session launched from this app, live or finished."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent
+
+from proj_tui.tui.components.log_pane import LogPane
+from proj_tui.tui.components.run_tab import RunTab
+from proj_tui.tui.run_registry import RunRegistry
+
+if TYPE_CHECKING:
+    from proj_tui.tui.run_spec import RunSpec
+
+
+class RunsScreen(Screen[None]):
+    """Live sessions; several can run at once."""
+
+    SUB_TITLE = "Runs"
+    BINDINGS = [
+        Binding(
+            "c",
+            "cancel",
+            "Cancel run",
+            id="runs.cancel",
+            tooltip="Cancel the run in this tab (SIGINT, then SIGTERM, then SIGKILL)",
+        ),
+        Binding(
+            "w",
+            "close_tab",
+            "Close tab",
+            id="runs.close",
+            tooltip="Close this tab once its run has ended",
+        ),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="runs.prev"),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="runs.next"),
+        Binding("l", "focus_log", "Log", id="runs.log", tooltip="Focus the log to scroll it"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._count = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            "No runs yet. Press [b]ctrl+r[/b] to run the current setup "
+            "(pipeline, filters, env and parameters from the Project and Setup screens).",
+            id="runs-empty",
+        )
+        yield TabbedContent(id="runs-tabs")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._sync_empty()
+
+    def _sync_empty(self) -> None:
+        has_tabs = self.query_one(TabbedContent).tab_count > 0
+        self.query_one("#runs-empty").display = not has_tabs
+        self.query_one(TabbedContent).display = has_tabs
+
+    async def start_run(self, spec: RunSpec, argv: list[str], planned: list[str]) -> RunTab:
+        """Open a tab for a new session; the tab starts and supervises the child process."""
+        self._count += 1
+        tab = RunTab(self._count, spec, argv, planned)
+        tabs = self.query_one(TabbedContent)
+        await tabs.add_pane(tab)
+        tabs.active = tab.id or ""
+        self._sync_empty()
+        return tab
+
+    def current(self) -> RunTab | None:
+        pane = self.query_one(TabbedContent).active_pane
+        return pane if isinstance(pane, RunTab) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = self.current()
+        if action == "cancel":
+            return tab is not None and tab.live
+        if action == "close_tab":
+            return tab is not None and not tab.live
+        if action in ("tab", "focus_log"):
+            return tab is not None
+        return True
+
+    def action_cancel(self) -> None:
+        tab = self.current()
+        if tab is not None and tab.cancel():
+            self.notify(f"Cancelling run #{tab.number}…", timeout=3)
+        self.refresh_bindings()
+
+    async def action_close_tab(self) -> None:
+        tab = self.current()
+        if tab is None or tab.live:
+            return
+        RunRegistry.of(self.app).remove(tab)
+        await self.query_one(TabbedContent).remove_pane(tab.id or "")
+        self._sync_empty()
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        panes = [p.id for p in tabs.query(RunTab) if p.id]
+        if not panes:
+            return
+        current = tabs.active
+        index = panes.index(current) if current in panes else 0
+        tabs.active = panes[(index + step) % len(panes)]
+
+    def action_focus_log(self) -> None:
+        tab = self.current()
+        if tab is not None:
+            tab.query_one(LogPane).focus()
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.refresh_bindings()

@@ -1,0 +1,400 @@
+"""One past session in full: overview, parameters (overrides highlighted), node timeline, logs, error.
+
+Pushed from the History list with enter. The record and node runs are read in one worker; the logs
+in another, in chunks written to a bounded ``Log``, and read again from the store (``logs(text=)``)
+when the log filter changes, so a session with a million log lines opens as fast as a short one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Log, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
+from proj_tui.tui.components.history_messages import (
+    DiffCandidates,
+    HistoryChanged,
+    LogsLoaded,
+    ResumePlanned,
+    SessionLoaded,
+)
+from proj_tui.tui.components.history_store import require_reader
+from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
+from proj_tui.tui.components.timeline import Timeline
+
+if TYPE_CHECKING:
+    from proj_tui.framework.store import LogLine, NodeRun, SessionRecord
+
+LOG_CHUNK = 5000
+LOG_MAX_LINES = 200_000
+TABS = ("tab-overview", "tab-params", "tab-timeline", "tab-logs", "tab-error")
+REDACTED = "<redacted>"
+
+
+def format_log(line: LogLine) -> list[str]:
+    """``12:04:33.120 INFO     logger: message``; continuation lines indented under it."""
+    clock = dt.datetime.fromtimestamp(line.ts).strftime("%H:%M:%S.%f")[:-3]
+    head = f"{clock} {line.level:<8} " + (f"{line.logger}: " if line.logger else "")
+    first, *rest = line.message.split("\n")
+    return [head + first, *("    " + more for more in rest)]
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+class SessionDetailScreen(HistoryActions, Screen[None]):
+    """Everything recorded about one session, and what can be done with it."""
+
+    SUB_TITLE = "Session"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the History list"),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="detail.prev_tab"),
+        Binding(
+            "slash", "search_logs", "Search logs", id="detail.search_logs", tooltip="Filter logs"
+        ),
+        Binding("d", "diff", "Diff", id="detail.diff", tooltip="Diff with the marked session"),
+        Binding("r", "rerun", "Rerun", id="detail.rerun", tooltip="Run it again as-is"),
+        Binding(
+            "e",
+            "rerun_edited",
+            "Edit+rerun",
+            id="detail.rerun_edited",
+            tooltip="Open Run setup prefilled from this session",
+        ),
+        Binding("R", "resume", "Resume", id="detail.resume", tooltip="Resume where it stopped"),
+        Binding("p", "pin", "Pin", id="detail.pin", tooltip="Pin/unpin as a baseline"),
+        Binding("n", "note", "Note", id="detail.note", tooltip="Add or edit the note"),
+        Binding("P", "parent", "Parent", id="detail.parent", tooltip="Open the parent session"),
+        Binding("delete", "delete", "Delete", id="detail.delete", tooltip="Delete this session"),
+    ]
+
+    def __init__(self, session_id: str, *, marked: list[str] | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.marked = list(marked or [])
+        self.record: SessionRecord | None = None
+        self.nodes: list[NodeRun] = []
+        self.log_generation = 0
+        self.log_lines = 0
+        self.logs_done = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Session {escape(self.session_id)} · loading…", id="detail-head")
+        with TabbedContent(id="detail-tabs", initial="tab-overview"):
+            with TabPane("Overview", id="tab-overview"), VerticalScroll(classes="detail-scroll"):
+                yield Static("", id="detail-overview")
+            with TabPane("Params", id="tab-params"), VerticalScroll(classes="detail-scroll"):
+                yield Static("", id="detail-params")
+            with TabPane("Timeline", id="tab-timeline"), VerticalScroll(classes="detail-scroll"):
+                yield Timeline(id="detail-timeline")
+            with TabPane("Logs", id="tab-logs"):
+                yield Input(placeholder="filter log lines (any case)", id="detail-log-filter")
+                yield Log(max_lines=LOG_MAX_LINES, auto_scroll=False, id="detail-log")
+                yield Static("", id="detail-log-status")
+            with TabPane("Error", id="tab-error"), VerticalScroll(classes="detail-scroll"):
+                yield Static("", id="detail-error")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.reload_logs("")
+
+    # --- loading ---------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-detail",
+        description="Read the session",
+    )
+    def load(self) -> None:
+        store = require_reader(self.history)
+        record = store.get_session(self.session_id)
+        self.post_message(SessionLoaded(record, store.nodes(self.session_id)))
+
+    def reload_logs(self, text: str) -> None:
+        """Read the logs again (all, or those containing ``text``); older reads are dropped."""
+        self.log_generation += 1
+        self._load_logs(self.log_generation, text)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-logs",
+        description="Read the session's logs",
+    )
+    def _load_logs(self, generation: int, text: str) -> None:
+        store = require_reader(self.history)
+        after, reset = 0, True
+        while True:
+            lines = store.logs(self.session_id, after=after, limit=LOG_CHUNK, text=text or None)
+            done = len(lines) < LOG_CHUNK
+            self.post_message(LogsLoaded(generation, lines, done, reset))
+            if done or generation != self.log_generation:
+                return
+            after, reset = lines[-1].seq, False
+
+    def on_session_loaded(self, message: SessionLoaded) -> None:
+        self.record, self.nodes = message.record, message.nodes
+        self._show()
+        self.refresh_bindings()
+
+    def on_logs_loaded(self, message: LogsLoaded) -> None:
+        if message.generation != self.log_generation:
+            return
+        log = self.query_one("#detail-log", Log)
+        if message.reset:
+            log.clear()
+            self.log_lines = 0
+        lines = [text for line in message.lines for text in format_log(line)]
+        if lines:
+            log.write_lines(lines)
+        self.log_lines += len(message.lines)
+        self.logs_done = message.done
+        wanted = self.query_one("#detail-log-filter", Input).value
+        what = f"matching '{wanted}'" if wanted else "in all"
+        more = "" if message.done else " (reading…)"
+        self.query_one("#detail-log-status", Static).update(
+            escape(f"{self.log_lines:,} log line(s) {what}{more}")
+        )
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "history-detail":
+            self.query_one("#detail-head", Static).update(
+                f"[$error]Cannot read session {escape(self.session_id)}: "
+                f"{escape(str(event.worker.error))}[/]"
+            )
+
+    @on(Input.Changed, "#detail-log-filter")
+    def _log_filter_changed(self, event: Input.Changed) -> None:
+        self.reload_logs(event.value.strip())
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def _colour(self, status: str) -> str:
+        return f"${STATUS_VARS.get(status, 'text')}"
+
+    def _show(self) -> None:
+        record = self.record
+        assert record is not None
+        head = [
+            f"[b]{escape(record.session_id)}[/b]",
+            f"[b][{self._colour(record.status)}]{record.status.upper()}[/][/b]",
+            f"pipeline [b]{escape(record.pipeline or '—')}[/b]",
+            f"env [b]{escape(record.env or '—')}[/b]",
+            f"started {fmt_time(record.started_at)}",
+            f"took {fmt_duration(record.duration)}",
+        ]
+        if record.pinned:
+            head.append("[$warning]★ pinned[/]")
+        self.query_one("#detail-head", Static).update(" · ".join(head))
+        self.query_one("#detail-overview", Static).update(self._overview(record))
+        self.query_one("#detail-params", Static).update(self._params(record))
+        self.query_one(Timeline).show(self.nodes)
+        self.query_one("#detail-error", Static).update(self._error(record))
+
+    def _overview(self, record: SessionRecord) -> str:
+        def row(key: str, value: Any) -> str:
+            return f"[b]{key:<10}[/b] {value}"
+
+        cli = record.cli or {}
+        lines = [row("command", escape(str(cli.get("command") or "—")))]
+        flags = cli.get("flags") or {}
+        if flags:
+            lines.append(
+                row("flags", escape(", ".join(f"--{k}={_value(v)}" for k, v in flags.items())))
+            )
+        if record.filters:
+            shown = "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in record.filters.items())
+            lines.append(row("filters", escape(shown)))
+        lines.append(row("runner", escape(record.runner or "—")))
+        lines.append(row("started", fmt_time(record.started_at)))
+        lines.append(row("ended", fmt_time(record.ended_at)))
+        lines.append(row("duration", fmt_duration(record.duration)))
+        git = record.git or {}
+        if git:
+            dirty = " [$warning](dirty: uncommitted changes)[/]" if git.get("dirty") else ""
+            where = f"{git.get('branch') or '—'} {git.get('commit') or '—'}"
+            lines.append(row("git", escape(where) + dirty))
+        else:
+            lines.append(row("git", "— (not a git checkout)"))
+        who = f"{record.user or '—'}@{record.host or '—'}"
+        lines.append(row("user", escape(f"{who} (pid {record.pid or '—'})")))
+        lines.append(row("project", escape(record.project_path or "—")))
+        versions = ", ".join(f"{k} {v}" for k, v in (record.versions or {}).items())
+        lines.append(row("versions", escape(versions or "—")))
+        parent = record.parent_id
+        lines.append(row("parent", f"{escape(parent)} (P opens it)" if parent else "—"))
+        lines.append(row("pinned", "[$warning]★ yes[/] (a baseline)" if record.pinned else "no"))
+        lines.append(row("note", escape(record.note) if record.note else "— (n adds one)"))
+        resume = (record.extra or {}).get("resume")
+        if resume and record.status in RESUMABLE:
+            lines.append(row("resume", escape(str(resume)) + " (R resumes)"))
+        lines.append("")
+        lines.append("[b]Environment variables[/b]")
+        if record.env_vars:
+            for key, value in sorted(record.env_vars.items()):
+                shown = "[$warning]<redacted>[/]" if value == REDACTED else escape(str(value))
+                lines.append(f"  {escape(key)}={shown}")
+        else:
+            lines.append("  — (none recorded)")
+        return "\n".join(lines)
+
+    def _params(self, record: SessionRecord) -> str:
+        from proj_tui.config import flatten
+
+        params = flatten(record.params or {})
+        overrides = flatten(record.runtime_params or {})
+        lines = [
+            f"{len(params)} parameter(s); [$warning b]* runtime override[/] "
+            f"({len(overrides)}: given with --params)",
+            "",
+        ]
+        for key in sorted(params.keys() | overrides.keys()):
+            value = escape(_value(params.get(key, overrides.get(key))))
+            if key in overrides:
+                lines.append(f"[$warning b]* {escape(key)} = {value}[/]")
+            else:
+                lines.append(f"  {escape(key)} = {value}")
+        return "\n".join(lines)
+
+    def _error(self, record: SessionRecord) -> Text | str:
+        failed = [n for n in self.nodes if n.error]
+        error = record.error
+        if not error and not failed:
+            return "No exception was recorded for this session."
+        out = Text()
+        colour = self.app.theme_variables.get("error", "")
+        if error:
+            out.append(f"{error.get('type') or 'Error'}: {error.get('message') or ''}\n", colour)
+            traceback = error.get("traceback")
+            if traceback:
+                out.append("\n" + str(traceback).rstrip() + "\n")
+        for node in failed:
+            out.append(f"\nnode {node.name}: ", "bold")
+            out.append(f"{node.error}\n", colour)
+        return out
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        record = self.record
+        if action in ("rerun", "rerun_edited", "pin", "note", "delete", "diff"):
+            return True if record is not None else None
+        if action == "resume":
+            return True if record is not None and record.status in RESUMABLE else None
+        if action == "parent":
+            return True if record is not None and record.parent_id else None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        index = TABS.index(tabs.active) if tabs.active in TABS else 0
+        tabs.active = TABS[(index + step) % len(TABS)]
+
+    def action_search_logs(self) -> None:
+        self.query_one(TabbedContent).active = "tab-logs"
+        self.query_one("#detail-log-filter", Input).focus()
+
+    async def action_rerun(self) -> None:
+        if self.record is not None:
+            await self.launch_session(self.record)
+
+    async def action_rerun_edited(self) -> None:
+        if self.record is not None:
+            await self.rerun_edited(self.record)
+
+    def action_resume(self) -> None:
+        if self.record is not None:
+            self.start_resume(self.record)
+
+    def on_resume_planned(self, message: ResumePlanned) -> None:
+        self.confirm_resume(message)
+
+    def action_pin(self) -> None:
+        if self.record is not None:
+            self.write_pinned(self.session_id, not self.record.pinned)
+
+    def action_note(self) -> None:
+        if self.record is not None:
+            self.edit_note(self.session_id, self.record.note)
+
+    def action_delete(self) -> None:
+        if self.record is not None:
+            running = [self.session_id] if self.record.status == "running" else []
+            self.confirm_delete([self.session_id], running)
+
+    def on_history_changed(self, message: HistoryChanged) -> None:
+        self.notify(message.text, timeout=3)
+        if message.text.startswith("Deleted"):
+            self.dismiss()
+        else:
+            self.load()
+
+    def action_parent(self) -> None:
+        if self.record is not None and self.record.parent_id:
+            self.app.push_screen(SessionDetailScreen(self.record.parent_id, marked=self.marked))
+
+    def action_diff(self) -> None:
+        from proj_tui.tui.screens.session_diff import SessionDiffScreen
+
+        others = [m for m in self.marked if m != self.session_id]
+        if others:
+            self.app.push_screen(SessionDiffScreen(others[-1], self.session_id))
+            return
+        self._diff_candidates()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-candidates",
+        description="Find sessions to compare with",
+    )
+    def _diff_candidates(self) -> None:
+        from proj_tui.framework.store import parse_query
+
+        store = require_reader(self.history)
+        choices: list[str] = []
+        if self.record is not None and self.record.parent_id:
+            choices.append(self.record.parent_id)
+        choices += [s.session_id for s in store.list_sessions(parse_query("is:pinned"), limit=10)]
+        choices += [s.session_id for s in store.list_sessions(limit=30)]
+        unique = [c for c in dict.fromkeys(choices) if c != self.session_id]
+        self.post_message(DiffCandidates(self.session_id, unique))
+
+    def on_diff_candidates(self, message: DiffCandidates) -> None:
+        from proj_tui.tui.screens.modals import PickModal
+        from proj_tui.tui.screens.session_diff import SessionDiffScreen
+
+        if not message.choices:
+            self.notify("No other session to compare with.", severity="warning")
+            return
+
+        def picked(choice: str | None) -> None:
+            if choice:
+                self.app.push_screen(SessionDiffScreen(choice, self.session_id))
+
+        self.app.push_screen(
+            PickModal("Diff with (parent, pinned, then newest)", message.choices), picked
+        )

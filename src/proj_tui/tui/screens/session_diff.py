@@ -1,0 +1,155 @@
+"""Two sessions side by side: only what differs by default (``a`` shows every compared field).
+
+The comparison is ``framework.diff.diff_sessions`` — the same rows ``proj-tui sessions diff``
+prints — over params, overrides, filters, CLI flags, env vars, git, versions, the node set and
+per-node times; both records are read in a worker.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker
+
+from proj_tui.tui.components.history_actions import report_worker_error
+from proj_tui.tui.components.history_messages import DiffLoaded
+from proj_tui.tui.components.history_store import HistoryStore, require_reader
+from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
+
+if TYPE_CHECKING:
+    from proj_tui.framework.diff import DiffRow
+    from proj_tui.framework.store import SessionRecord
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+class SessionDiffScreen(Screen[None]):
+    """What changed from ``left`` (usually the baseline) to ``right``."""
+
+    SUB_TITLE = "Diff"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="diff.back"),
+        Binding(
+            "a",
+            "toggle_all",
+            "Show all",
+            id="diff.all",
+            tooltip="Show every compared field, not only the differences",
+        ),
+        Binding("s", "swap", "Swap sides", id="diff.swap"),
+        Binding("o", "open(0)", "Open left", id="diff.open_left"),
+        Binding("O", "open(1)", "Open right", id="diff.open_right"),
+    ]
+
+    def __init__(self, left: str, right: str) -> None:
+        super().__init__()
+        self.left_id, self.right_id = left, right
+        self.show_all = False
+        self.rows: list[DiffRow] = []
+        self.records: tuple[SessionRecord, SessionRecord] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"{escape(self.left_id)} → {escape(self.right_id)} · loading…", id="diff-head")
+        yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="diff-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table: DataTable[Any] = self.query_one(DataTable)
+        table.add_column("section", key="section")
+        table.add_column("key", key="key")
+        table.add_column("left", key="left")
+        table.add_column("right", key="right")
+        table.focus()
+        self.load()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-diff",
+        description="Compare sessions",
+    )
+    def load(self) -> None:
+        from proj_tui.framework.diff import diff_sessions
+
+        store = require_reader(HistoryStore.of(self.app))
+        left = store.get_session(self.left_id)
+        right = store.get_session(self.right_id)
+        rows = diff_sessions(
+            left, right, store.nodes(left.session_id), store.nodes(right.session_id)
+        )
+        self.post_message(DiffLoaded(left, right, rows))
+
+    def on_diff_loaded(self, message: DiffLoaded) -> None:
+        self.records = (message.left, message.right)
+        self.rows = message.rows
+        self._show()
+
+    def _side(self, record: SessionRecord) -> str:
+        colour = STATUS_VARS.get(record.status, "text")
+        return (
+            f"[b]{escape(record.session_id)}[/b] [${colour}]{record.status}[/] "
+            f"{fmt_time(record.started_at)} ({fmt_duration(record.duration)})"
+        )
+
+    def _show(self) -> None:
+        if self.records is None:
+            return
+        left, right = self.records
+        self.query_one("#diff-head", Static).update(
+            f"left  {self._side(left)}\nright {self._side(right)}"
+        )
+        changed = [r for r in self.rows if r.changed]
+        shown = self.rows if self.show_all else changed
+        table: DataTable[Any] = self.query_one(DataTable)
+        table.clear()
+        theme = self.app.theme_variables
+        old, new = theme.get("error", ""), theme.get("success", "")
+        for row in shown:
+            style_left, style_right = (old, new) if row.changed else ("", "")
+            table.add_row(
+                Text(row.section, style="bold" if row.changed else "dim"),
+                row.key,
+                Text(_cell(row.left), style=style_left),
+                Text(_cell(row.right), style=style_right),
+            )
+        what = "every compared field" if self.show_all else "only differences"
+        if not changed:
+            summary = "No differences" + ("" if self.show_all else " (a shows every field)")
+        else:
+            summary = f"{len(changed)} difference(s) of {len(self.rows)} compared fields"
+        self.query_one("#diff-status", Static).update(f"{summary} · showing {what}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self.app, event)  # type: ignore[arg-type]
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self._show()
+
+    def action_swap(self) -> None:
+        self.left_id, self.right_id = self.right_id, self.left_id
+        self.load()
+
+    def action_open(self, side: int) -> None:
+        from proj_tui.tui.screens.session_detail import SessionDetailScreen
+
+        self.app.push_screen(SessionDetailScreen((self.left_id, self.right_id)[side]))

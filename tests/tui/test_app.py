@@ -1,0 +1,348 @@
+"""The app driven through Pilot on the real demo project (runs via a scripted CLI, see fake_cli)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Log
+from textual.worker import WorkerFailed
+
+from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.components.node_tree import NodeTree
+from proj_tui.tui.components.param_form import ParamRow
+from proj_tui.tui.components.plan_preview import PlanPreview
+from proj_tui.tui.components.run_tab import RunTab
+from proj_tui.tui.screens.help import HelpScreen
+from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal
+from proj_tui.tui.screens.project import ProjectScreen
+from proj_tui.tui.screens.run_setup import RunSetupScreen
+from proj_tui.tui.screens.runs import RunsScreen
+
+SIZE = (120, 40)
+
+
+async def settle(app: ProjTuiApp, pilot, *, loads: bool = True) -> None:  # type: ignore[no-untyped-def]
+    if loads:
+        await until(lambda: app.first_screen_ready is not None, pilot)
+        with contextlib.suppress(WorkerFailed):  # failures are the app's to show, checked below
+            await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(predicate: Callable[[], bool], pilot, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def row(app: ProjTuiApp, key: str) -> ParamRow:
+    return next(r for r in app.screen.query(ParamRow) if r.field.key == key)
+
+
+async def test_browse_filter_and_plan(taxi: Path) -> None:
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProjectScreen)
+        tree = app.screen.query_one(NodeTree)
+        await pilot.press("down", "down")
+        node = tree.node_at_cursor()
+        assert node is not None and node.name == "clean_trips"
+        detail = str(app.screen.query_one("#detail").render())
+        assert "src/taxi_fares/pipelines/data_processing/nodes.py:" in detail
+        assert "trips_typed" in detail
+
+        await pilot.press("t")  # its tags become a run filter
+        assert app.state.filters.tags == {"etl"}
+        plan = app.screen.query_one(PlanPreview)
+        assert "3 of 11 nodes" in str(plan.border_title)
+        await pilot.press("n")  # and the node itself
+        assert [n.name for n in app.state.planned()] == ["clean_trips"]
+        await pilot.press("x")
+        assert app.state.filters.is_empty()
+
+        await pilot.press("slash", *"model_a")
+        assert app.screen.query_one("#filter", Input).value == "model_a"
+        await pilot.press("enter", "down", "down")
+        shown = tree.node_at_cursor()
+        assert shown is not None and shown.name.startswith("model_a.")
+        await pilot.press("s")
+        assert app.state.filters.namespaces == {"model_a"}
+        assert all(n.namespace == "model_a" for n in app.state.planned())
+
+
+async def test_env_params_validation_and_command(taxi: Path) -> None:
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, RunSetupScreen)
+        await pilot.press("ctrl+t", "down", "enter")  # env picker: local -> prod
+        await settle(app, pilot)
+        assert app.state.env == "prod"
+        fare = row(app, "cleaning.max_fare")
+        assert fare.field.value == 150.0
+        info = str(fare.query_one(".param-info").render())
+        assert (
+            "conf/prod/parameters.yml" in info and "base 250.0 (conf/base/parameters.yml)" in info
+        )
+
+        editor = fare.query_one(Input)
+        editor.focus()
+        await pilot.press("ctrl+u", *"12x")  # invalid while typing, with the reason
+        assert "cleaning.max_fare" in app.state.invalid
+        assert "not a number" in str(fare.query_one(".param-error").render())
+        await pilot.press("ctrl+r")  # cannot run while a field is invalid
+        assert isinstance(app.screen, RunSetupScreen)
+        assert "cannot run yet" in str(app.screen.query_one("#command").render())
+
+        await pilot.press("backspace", "0")  # valid again: an override
+        assert app.state.invalid == {}
+        assert app.state.overrides == {"cleaning.max_fare": 120.0}
+        command = str(app.screen.query_one("#command").render())
+        assert "--env prod" in command and "--params cleaning.max_fare=120.0" in command
+        assert "override → 120.0" in str(fare.query_one(".param-info").render())
+
+        await pilot.press("ctrl+b")  # reset the focused field
+        assert app.state.overrides == {}
+        epochs = row(app, "model_a.model_options.epochs")
+        epochs.query_one(Input).focus()
+        await pilot.press("ctrl+u", "9")
+        assert app.state.overrides == {"model_a.model_options.epochs": 9}
+        await pilot.press("ctrl+g")  # reset all
+        await pilot.pause()
+        assert app.state.overrides == {}
+
+        app.copy_command()
+        assert app.clipboard.startswith(f"proj-tui run --project {taxi}")
+
+
+async def test_bool_and_yaml_fields(taxi: Path) -> None:
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        drop = row(app, "cleaning.drop_missing")
+        from textual.widgets import Switch
+
+        drop.query_one(Switch).focus()
+        await pilot.press("enter")
+        assert app.state.overrides == {"cleaning.drop_missing": False}
+        hours = row(app, "features.rush_hours")
+        hours.query_one(Input).focus()
+        await pilot.press("ctrl+u", *"[7, 8")
+        assert "YAML" in app.state.invalid["features.rush_hours"]
+        await pilot.press("]")
+        assert app.state.overrides["features.rush_hours"] == [7, 8]
+        assert "features.rush_hours=[7, 8]" in app.state.spec().command().replace("'", "")
+
+
+async def test_env_vars_are_passed_and_redacted(taxi: Path) -> None:
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press(*"API_TOKEN", "tab", *"s3cret")
+        value = app.focused
+        assert isinstance(value, Input) and value.password
+        assert app.state.env_vars == {"API_TOKEN": "s3cret"}
+        command = str(app.screen.query_one("#command").render())
+        assert "API_TOKEN=<redacted>" in command and "s3cret" not in command
+        assert "API_TOKEN=s3cret" in app.state.spec().child_argv(["proj-tui"])
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press(*"1BAD", "tab", "x")
+        assert "1BAD" in app.state.env_var_problems
+
+
+async def test_help_palette_and_keymap(taxi: Path, tmp_path: Path) -> None:
+    config = tmp_path / "xdg-config" / "proj-tui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[keymap]\n"app.help" = "f1"\n"app.nope" = "f9"\n')
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "`app.run`" in app.screen.markdown and "`setup.reset_field`" in app.screen.markdown
+        assert "`f1`" in app.screen.markdown or "F1" in app.screen.markdown
+        await pilot.press("escape")
+        assert isinstance(app.screen, ProjectScreen)
+        # the unknown id was reported, not fatal
+        assert any("app.nope" in str(n.message) for n in app._notifications)
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"switch env: prod")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.state.env == "prod"
+
+
+async def test_presets_save_and_load(taxi: Path) -> None:
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        row(app, "reporting.top_zones").query_one(Input).focus()
+        await pilot.press("ctrl+u", "9", "ctrl+s")
+        await pilot.pause()
+        await pilot.press(*"nine", "enter")
+        await pilot.pause()
+        preset = taxi / ".proj-tui" / "presets" / "nine.yml"
+        assert "reporting.top_zones: 9" in preset.read_text()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert app.state.overrides == {}
+        await pilot.press("escape", "ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.state.overrides == {"reporting.top_zones": 9}
+        assert row(app, "reporting.top_zones").query_one(Input).value == "9"
+
+
+async def test_broken_config_shows_file_and_line(taxi: Path) -> None:
+    (taxi / "conf" / "prod" / "parameters.yml").write_text("cleaning:\n  max_fare: [1,\n")
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.set_env("prod")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorModal)
+        assert "conf/prod/parameters.yml" in app.screen.message
+        assert "line 3" in app.screen.message
+        await pilot.press("escape")
+        await pilot.press("2")
+        await pilot.pause()
+        assert "parameters.yml" in str(app.state.params_error)
+        app.set_env("local")  # the app carries on
+        await settle(app, pilot)
+        assert app.state.params_error is None and app.state.fields
+
+
+async def test_unknown_env_and_broken_pipeline_are_reported(taxi: Path) -> None:
+    pipeline = taxi / "src" / "taxi_fares" / "pipelines" / "reporting" / "pipeline.py"
+    pipeline.write_text("import no_such_module\n")
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.state.description is not None and app.state.description.errors
+        errors = str(app.screen.query_one("#project-errors").render())
+        assert "reporting/pipeline.py" in errors
+        app.set_env("staging")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorModal) and "staging" in app.screen.message
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"),
+    [("succeed", "succeeded"), ("fail", "failed"), ("crash", "failed"), ("segfault", "failed")],
+)
+async def test_run_ends_in_a_tab(
+    taxi: Path, fake_cli: list[str], monkeypatch: pytest.MonkeyPatch, mode: str, status: str
+) -> None:
+    monkeypatch.setenv("FAKE_RUN", mode)
+    app = ProjTuiApp(taxi, cli=fake_cli)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+        tab = app.screen.query_one(RunTab)
+        await until(lambda: tab.state.done, pilot)
+        await pilot.pause(0.1)
+        assert tab.state.status == status
+        log = tab.query_one(Log)
+        assert any("running ingest" in line for line in log.lines)
+        assert any(f"Run #1 (__default__) {status}" in str(n.message) for n in app._notifications)
+        if mode in ("crash", "segfault"):
+            assert "ended without finishing" in (tab.state.error or "")
+        assert app.is_running
+
+
+async def test_two_runs_cancel_one_quit_asks(
+    taxi: Path, fake_cli: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_RUN", "hang")
+    app = ProjTuiApp(taxi, cli=fake_cli)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        tabs = list(app.screen.query(RunTab))
+        assert len(tabs) == 2
+        await until(lambda: all(t.state.nodes["train"].status == "running" for t in tabs), pilot)
+        await pilot.press("c")  # cancels the active (second) tab
+        await until(lambda: tabs[1].state.done, pilot)
+        assert tabs[1].state.status == "cancelled" and tabs[0].live
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        assert app.is_running and tabs[0].live
+        pid = tabs[0].supervisor.proc.pid  # type: ignore[union-attr]
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause(0.5)
+    await asyncio.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+async def test_mouse_works_too(taxi: Path) -> None:
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.screen.query_one(NodeTree)
+        await pilot.click(NodeTree, offset=(6, 2))  # line 0 is the pipeline, 2 is its 2nd node
+        node = tree.node_at_cursor()
+        assert node is not None and node.name == "clean_trips"
+        await pilot.press("2")
+        await pilot.pause()
+        from textual.widgets import Switch
+
+        await pilot.click(".param-row Switch")
+        assert app.state.overrides == {"cleaning.drop_missing": False}
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press(*"GONE")
+        assert app.screen.query(".env-row")
+        await pilot.click(".env-remove")
+        await pilot.pause()
+        assert not app.screen.query(".env-row") and app.state.env_vars == {}
+        assert isinstance(app.screen.query_one(".param-row Switch"), Switch)
+
+
+async def test_a_run_that_cannot_start_is_reported(taxi: Path, tmp_path: Path) -> None:
+    app = ProjTuiApp(taxi, cli=[str(tmp_path / "no-such-proj-tui")])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.state.description is not None and app.state.description.errors
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await until(lambda: bool(app.runs.tabs) and app.runs.tabs[0].state.done, pilot)
+        tab = app.runs.tabs[0]
+        await pilot.pause()
+        assert tab.state.status == "failed" and "no-such-proj-tui" in (tab.state.error or "")
+        assert isinstance(app.screen, ErrorModal)
+        await pilot.press("escape")
+        assert app.is_running and not app.runs.live()

@@ -1,0 +1,118 @@
+"""The supervisor against real child processes: streaming, batching, crashes and cancellation."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from proj_tui.tui.supervisor import (
+    Event,
+    LogRecord,
+    ProcessExited,
+    RunState,
+    SessionFinished,
+    StartError,
+    Supervisor,
+    parse_event,
+)
+
+FAKE_CLI = [sys.executable, str(Path(__file__).with_name("fake_cli.py"))]
+
+
+def supervise(tmp_path: Path, mode: str, *, cancel_after: float | None = None, grace: float = 3.0):
+    batches: list[list[Event]] = []
+    sup = Supervisor(
+        [*FAKE_CLI, "run"],
+        cwd=tmp_path,
+        on_batch=batches.append,
+        env_vars={"FAKE_RUN": mode},
+        grace=grace,
+    )
+    sup.start()
+    if cancel_after is not None:
+        threading.Timer(cancel_after, sup.cancel).start()
+    returncode = sup.run()
+    state = RunState()
+    events = [e for batch in batches for e in batch]
+    for event in events:
+        state.apply(event)
+    return returncode, events, state, batches
+
+
+def test_a_successful_run(tmp_path: Path) -> None:
+    rc, events, state, _ = supervise(tmp_path, "succeed")
+    assert rc == 0 and state.status == "succeeded" and state.completed == 4
+    assert isinstance(events[-1], ProcessExited) and events[-1].finished
+    assert next(r.message for r in events if isinstance(r, LogRecord)) == "running ingest"
+
+
+def test_a_failed_run_keeps_the_error_and_resume_command(tmp_path: Path) -> None:
+    rc, _, state, _ = supervise(tmp_path, "fail")
+    assert rc == 1 and state.status == "failed"
+    assert state.error == "ValueError: lr must be positive"
+    assert state.resume == "proj-tui run --from-nodes train"
+    assert state.nodes["train"].status == "failed" and state.nodes["report"].status == "skipped"
+
+
+@pytest.mark.parametrize(("mode", "how"), [("crash", "exit code 3"), ("segfault", "SIGSEGV")])
+def test_a_process_that_dies_is_a_failed_session(tmp_path: Path, mode: str, how: str) -> None:
+    rc, events, state, _ = supervise(tmp_path, mode)
+    assert rc != 0 and state.status == "failed" and how in (state.error or "")
+    assert state.nodes["train"].status == "failed"
+    if mode == "crash":
+        assert any(isinstance(e, LogRecord) and e.level == "STDERR" for e in events)
+
+
+def test_cancel_sends_sigint(tmp_path: Path) -> None:
+    rc, _, state, _ = supervise(tmp_path, "hang", cancel_after=0.5)
+    assert rc == 130 and state.status == "cancelled"
+
+
+def test_cancel_escalates_to_sigkill(tmp_path: Path) -> None:
+    start = time.monotonic()
+    rc, _, state, _ = supervise(tmp_path, "stubborn", cancel_after=0.5, grace=0.3)
+    assert rc == -9 and state.status == "failed" and "SIGKILL" in (state.error or "")
+    assert time.monotonic() - start < 5
+
+
+def test_start_error(tmp_path: Path) -> None:
+    rc, events, state, _ = supervise(tmp_path, "start_error")
+    assert rc == 2 and any(isinstance(e, StartError) for e in events)
+    assert state.status == "failed" and "Did you mean" in (state.error or "")
+
+
+def test_many_lines_arrive_in_few_batches(tmp_path: Path) -> None:
+    rc, events, _, batches = supervise(tmp_path, "spam:50000")
+    assert rc == 0
+    assert sum(isinstance(e, LogRecord) for e in events) == 50_000
+    assert len(batches) < 200  # batched, not one message per line
+    assert isinstance(events[-2], SessionFinished)
+
+
+def test_unknown_and_non_json_lines() -> None:
+    assert parse_event(b'{"event": "future_thing", "ts": 1}') is None
+    record = parse_event(b"print from a careless node")
+    assert isinstance(record, LogRecord) and record.level == "STDOUT"
+
+
+def test_eta_from_typical_durations() -> None:
+    state = RunState(planned=["a", "b", "c"], expected={"a": 1.0, "b": 2.0})
+    assert state.eta(0.0) == pytest.approx(1.0 + 2.0 + 1.5)  # c unknown: mean of known
+
+
+def test_the_child_runs_in_its_own_process_group(tmp_path: Path) -> None:
+    sup = Supervisor(
+        [*FAKE_CLI, "run"], cwd=tmp_path, on_batch=lambda b: None, env_vars={"FAKE_RUN": "hang"}
+    )
+    sup.start()
+    assert sup.proc is not None
+    try:
+        assert os.getpgid(sup.proc.pid) == sup.proc.pid != os.getpgid(0)
+    finally:
+        sup.cancel()
+        sup.run()
