@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +51,7 @@ HEARTBEAT_STALE_SECONDS = 60.0
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOCK_ATTEMPTS = 3
+_SETTLE_ATTEMPTS = 5  # reconnects while a just-created store settles
 _MAX_PARAM_TEXT = 200
 _DRIVE_FROM_PARAM_BELOW = 2000
 """A parameter filter matching fewer sessions than this drives the query from its index."""
@@ -86,6 +87,27 @@ _CRASH_ERROR = {
 def default_store_path(project_path: Path) -> Path:
     """``<project>/.proj-tui/sessions.db``: next to the code it describes, ignored by git."""
     return Path(project_path) / STORE_DIRNAME / STORE_FILENAME
+
+
+def _transient(exc: BaseException) -> bool:
+    text = str(exc.__cause__ or exc).lower()
+    return "malformed" in text or "disk i/o error" in text
+
+
+@contextlib.contextmanager
+def _creation_lock(directory: Path) -> Iterator[None]:
+    """Serialise store creation between processes (flock on a file beside the store)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: creation is rare, take the small risk
+        yield
+        return
+    fd = os.open(directory / ".create.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 class SQLiteSessionStore:
@@ -124,6 +146,30 @@ class SQLiteSessionStore:
     # ------------------------------------------------------------------ opening
 
     def _open(self) -> None:
+        """Open the store, retrying briefly while a just-created file settles.
+
+        A reader that opens the store in the instant its first writer creates or first closes
+        it can get a transient "malformed" or "disk I/O" error from SQLite; a damaged file gives
+        the same error every time, so only a file younger than a few seconds is retried.
+        """
+        for attempt in range(5):
+            try:
+                self._open_once()
+                return
+            except (StoreCorruptError, StoreError) as exc:
+                if attempt == 4 or not self._just_created() or not _transient(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _just_created(self) -> bool:
+        if self.in_memory:
+            return False
+        try:
+            return time.time() - self.path.stat().st_mtime < 5.0
+        except OSError:
+            return False
+
+    def _open_once(self) -> None:
         """Create or check the file, connect, and bring the schema up to date."""
         if self.in_memory:
             pass  # a throw-away store (save_on_close=False): nothing on disk to check
@@ -191,8 +237,14 @@ class SQLiteSessionStore:
             migrate(conn, version)
 
     def _create_file(self) -> None:
-        """Make the directory (0o700) and an empty database file (0o600): sessions hold env vars."""
+        """Make the directory (0o700) and a database file (0o600): sessions hold env vars.
+
+        The schema is built in a private temporary file that is then renamed into place under a
+        creation lock, so a reader (the app, another CLI) sees either no database or a complete
+        one, never one still being created.
+        """
         parent = self.path.parent
+        tmp = parent / f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new"
         try:
             if not parent.exists():
                 parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -200,18 +252,52 @@ class SQLiteSessionStore:
                 if parent.name == STORE_DIRNAME:
                     ignore = "# created by proj-tui: local run history, not for git\n*\n"
                     (parent / ".gitignore").write_text(ignore)
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-        except FileExistsError:
-            pass  # another process created it first; its content is checked next
+            with _creation_lock(parent):
+                if self.path.exists():
+                    return  # another process created it while we waited for the lock
+                fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+                conn = sqlite3.connect(str(tmp), isolation_level=None)
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("BEGIN IMMEDIATE")
+                    migrate(conn, 0)
+                    conn.execute("COMMIT")
+                finally:
+                    conn.close()  # the last connection checkpoints and removes tmp-wal/-shm
+                os.replace(tmp, self.path)  # atomic: readers see nothing, then the whole file
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Cannot create the session store {self.path}: {exc}. Make {parent} writable, "
+                "or set SESSION_STORE_ARGS in settings.py to a writable path."
+            ) from exc
         except OSError as exc:
             raise StoreError(
                 f"Cannot create the session store {self.path}: {exc.strerror or exc}. Make "
                 f"{parent} writable, or set SESSION_STORE_ARGS in settings.py to a writable path."
             ) from exc
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def _check_file(self) -> None:
-        """Refuse a file that is not a database or is visibly truncated, before SQLite opens it."""
+        """Refuse a file that is not a database or is visibly truncated, before SQLite opens it.
+
+        Another process may be checkpointing or closing the store at this very moment, which
+        changes its size and removes its WAL between our reads; real damage stays put, so a
+        problem is reported only if it is still there a moment later.
+        """
+        for attempt in range(4):
+            try:
+                self._check_file_once()
+                return
+            except StoreCorruptError:
+                if attempt == 3:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _check_file_once(self) -> None:
         try:
             size = self.path.stat().st_size
             if size == 0:
@@ -229,9 +315,11 @@ class SQLiteSessionStore:
         page_size = 65536 if page_size == 1 else page_size
         if page_size < 512 or page_size & (page_size - 1):
             raise self._corrupt(f"its header has an impossible page size ({page_size})")
-        wal = Path(f"{self.path}-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            return  # pages may still be in the WAL, or a checkpoint is running: SQLite judges
+        try:
+            if Path(f"{self.path}-wal").stat().st_size > 0:
+                return  # pages may still be in the WAL, or a checkpoint is running: SQLite judges
+        except FileNotFoundError:
+            pass  # no WAL (or the last connection just removed it)
         if size % page_size:
             raise self._corrupt(f"its size ({size} bytes) is not a whole number of pages")
         pages = int.from_bytes(header[28:32], "big")
@@ -373,7 +461,7 @@ class SQLiteSessionStore:
             )
         with self._lock:
             conn = self._connection()
-            for attempt in range(_LOCK_ATTEMPTS):
+            for attempt in range(_SETTLE_ATTEMPTS):
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
@@ -385,6 +473,9 @@ class SQLiteSessionStore:
                                 conn.execute("ROLLBACK")
                         raise
                 except sqlite3.Error as exc:
+                    if attempt < _SETTLE_ATTEMPTS - 1 and self._settling(exc):
+                        conn = self._connection()
+                        continue
                     if _is_locked(exc) and attempt < _LOCK_ATTEMPTS - 1:
                         time.sleep(0.05 * (attempt + 1))
                         continue
@@ -396,11 +487,23 @@ class SQLiteSessionStore:
     def _read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run a read under the lock, translating SQLite errors."""
         with self._lock:
-            conn = self._connection()
-            try:
-                return self._retry(lambda: work(conn))
-            except sqlite3.Error as exc:
-                raise self._translate(exc) from exc
+            for attempt in range(_SETTLE_ATTEMPTS):
+                conn = self._connection()
+                try:
+                    return self._retry(lambda conn=conn: work(conn))  # type: ignore[misc]
+                except sqlite3.Error as exc:
+                    if self._settling(exc) and attempt < _SETTLE_ATTEMPTS - 1:
+                        continue
+                    raise self._translate(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _settling(self, exc: BaseException) -> bool:
+        """A transient error on a just-created store: reconnect and try again (see _open)."""
+        if not (_transient(exc) and self._just_created()):
+            return False
+        self._drop_connection()  # a connection that saw the WAL change under it stays broken
+        time.sleep(0.05)
+        return True
 
     def _require(self, conn: sqlite3.Connection, session_id: str) -> tuple[int, str]:
         """``(rid, status)`` of ``session_id``, or a StoreError that suggests a near id."""
@@ -761,8 +864,10 @@ class SQLiteSessionStore:
             return
         try:
             self.reap_crashed()
-        except StoreCorruptError:
-            raise
+        except StoreCorruptError as exc:
+            if not (_transient(exc) and self._just_created()):
+                raise
+            _logger().debug("Store %s is still settling; reaping skipped: %s", self.path, exc)
         except StoreError as exc:  # e.g. a file this user may read but not write
             _logger().debug("Could not mark crashed sessions in %s: %s", self.path, exc)
 
