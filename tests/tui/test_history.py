@@ -250,19 +250,24 @@ async def test_detail_of_real_failed_session(taxi: Path) -> None:
         assert "API_TOKEN=<redacted>" in overview and "s3cret" not in overview
         assert "versions" in overview and "python" in overview
         assert "--from-nodes" in overview  # the resume hint
+        assert not detail.query("#detail-params")  # the other tabs are built when first shown
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
         params = detail.query_one("#detail-params")
         assert "* model_b.model_options.lr = 7" in str(params.render())
         assert "  model_a.model_options.lr = 0.05" in str(params.render())
 
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
         timeline = detail.query_one(Timeline)
         statuses = {n.name: n.status for n in timeline.nodes}
         assert statuses["model_b.train_model"] == "failed"
         assert statuses["compare_models"] == "not_run"
-        await pilot.press("right_square_bracket", "right_square_bracket")
-        await pilot.pause()
         drawn = str(timeline.render())
         assert "✗ failed" in drawn and "· not run" in drawn and "█" in drawn
 
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
         log = detail.query_one("#detail-log", Log)
         assert log.line_count > 3
         await pilot.press("slash")
@@ -274,6 +279,8 @@ async def test_detail_of_real_failed_session(taxi: Path) -> None:
         assert "Running node: model_a.split_data" not in shown
         assert "matching 'model_b'" in str(detail.query_one("#detail-log-status").render())
 
+        detail.action_tab(1)  # the ] key's action (the log filter has the keys now)
+        await settle(pilot)
         error = str(detail.query_one("#detail-error").render())
         assert "ValueError: model_options.lr must be in (0, 1], got 7.0" in error
         assert "Traceback (most recent call last)" in error

@@ -36,12 +36,15 @@ def _no_project(start: Path) -> int:
         "  proj-tui PATH            open a project elsewhere\n"
     )
     if sys.stdin.isatty() and sys.stdout.isatty():
-        sys.stdout.write(message)
-        answer = input("Open the demo project now? [Y/n] ").strip().lower()
-        if answer in ("", "y", "yes"):
-            from proj_tui.tui.app import run_app
+        # In the app: create the demo here, open the shared demo, or type another path.
+        from proj_tui.cli.new import create_project, demo_path
+        from proj_tui.tui.app import run_app, run_welcome
 
-            return run_app(ensure_demo())
-        return 1
+        project = run_welcome(
+            start, create=create_project, shared_demo=ensure_demo, demo_location=demo_path()
+        )
+        if project is None:
+            return 1
+        return run_app(project)
     sys.stderr.write(message)
     return 2

@@ -231,6 +231,10 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
         from proj_tui.runner import runner_from_name
 
         runner_kwargs = parse_params(args.runner_params) if args.runner_params else {}
+        if "." in (args.runner or ""):  # a dotted path may live in the project's src/
+            from proj_tui.framework.startup import bootstrap_project
+
+            bootstrap_project(_project_path(args.project))
         runner = runner_from_name(args.runner or "sequential", **runner_kwargs)
     load_versions: dict[str, str] | None = None
     if args.load_versions:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from proj_tui.tui.commands import ProjTuiCommands
 from proj_tui.tui.messages import BindingIdsKnown, ParamsLoaded, PipelinesDescribed, ProjectLoaded
 from proj_tui.tui.model import RunFilters, default_cli
+from proj_tui.tui.reload import LiveReload
 from proj_tui.tui.run_registry import RunRegistry
 from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal, PickModal, PromptModal
 from proj_tui.tui.screens.project import ProjectScreen
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from proj_tui.tui.user_config import UserConfig
 
 READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: the app writes a timestamp when first painted
+_MODES = Binding.Group("Modes", compact=True)
+WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
 
 
 def error_text(error: BaseException | None) -> str:
@@ -47,7 +50,7 @@ def error_text(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class ProjTuiApp(App[int]):
+class ProjTuiApp(LiveReload):
     """Keyboard-first app over one project."""
 
     CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("history.tcss")]
@@ -64,11 +67,13 @@ class ProjTuiApp(App[int]):
         # Run and Help first: the footer shows screen keys, then these, and may cut the tail.
         Binding("ctrl+r", "run", "Run", id="app.run", tooltip="Run the current setup"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key binding"),
-        Binding("1", "switch_mode('project')", "Project", id="app.project"),
-        Binding("2", "switch_mode('setup')", "Setup", id="app.setup"),
-        Binding("3", "switch_mode('runs')", "Runs", id="app.runs"),
-        Binding("4", "switch_mode('sessions')", "History", id="app.sessions"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when runs are live)"),
+        # One compact footer item ("1234 Modes"); `?` and the palette name each mode.
+        Binding("1", "switch_mode('project')", "Project", id="app.project", group=_MODES),
+        Binding("2", "switch_mode('setup')", "Setup", id="app.setup", group=_MODES),
+        Binding("3", "switch_mode('runs')", "Runs", id="app.runs", group=_MODES),
+        Binding("4", "switch_mode('sessions')", "History", id="app.sessions", group=_MODES),
+        Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme", tooltip="Next theme"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
     ]
 
@@ -111,6 +116,7 @@ class ProjTuiApp(App[int]):
         self.describe()  # first: a child process, the slowest
         self.load_project()
         self._warm_up()
+        self.set_timer(WARM_HISTORY_AFTER, self._warm_history)
         ready_file = os.environ.get(READY_FILE_ENV)
         if ready_file:
             Path(ready_file).write_text(repr(self.first_screen_ready))
@@ -124,6 +130,42 @@ class ProjTuiApp(App[int]):
         if config.keymap:
             self.set_keymap(config.keymap)
         self._user_config = config
+        from proj_tui.tui.themes import install_themes
+
+        for problem in install_themes(self, config.theme):
+            self.log.warning(problem)
+            self.notify(problem, title="Theme", severity="warning", timeout=10)
+        self._theme_ready = True
+
+    @property
+    def settings(self) -> UserConfig:
+        """The user's settings (defaults until the file is read on mount)."""
+        from proj_tui.tui.user_config import UserConfig
+
+        return self._user_config or UserConfig()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """``$status-*`` for themes that do not define them (Textual's built-ins)."""
+        from proj_tui.tui.themes import status_defaults
+
+        return status_defaults(self.current_theme)
+
+    def watch_theme(self, name: str) -> None:
+        """Remember every switch (ctrl+t, our palette commands or Textual's theme picker)."""
+        if not getattr(self, "_theme_ready", False):
+            return
+        from proj_tui.tui.user_config import ConfigWriteError, save_theme
+
+        try:
+            save_theme(name, self.config_path)
+        except ConfigWriteError as exc:
+            self.notify(str(exc), title="Theme not remembered", severity="warning", timeout=8)
+
+    def action_cycle_theme(self) -> None:
+        from proj_tui.tui.themes import next_theme, theme_names
+
+        self.theme = next_theme(theme_names(self), self.theme)
+        self.notify(f"Theme: {self.theme}", timeout=2)
 
     @work(
         thread=True,
@@ -136,6 +178,12 @@ class ProjTuiApp(App[int]):
         """After the first paint, import the other screens in the background, then check ids."""
         known = {b.id for _, cls in self.help_sections() for b in _class_bindings(cls) if b.id}
         self.post_message(BindingIdsKnown(known))
+
+    def _warm_history(self) -> None:
+        """Build the History screen in the background, so that opening it is only a switch."""
+        from proj_tui.tui.screens.sessions import warm_history
+
+        warm_history(self)
 
     def on_binding_ids_known(self, message: BindingIdsKnown) -> None:
         known = message.ids
@@ -406,7 +454,8 @@ class ProjTuiApp(App[int]):
 
     async def action_quit(self) -> None:
         live = self.runs.live()
-        if not live:
+        if not live or not self.settings.confirm_quit:
+            self.runs.kill_all()
             self.exit(0)
             return
 
@@ -436,6 +485,9 @@ def _screen(module: str, name: str) -> Screen[Any]:
 
     cls = getattr(importlib.import_module(f"proj_tui.tui.screens.{module}"), name)
     screen: Screen[Any] = cls()
+    # Textual marks a new mode's screen stale (-1), so showing it re-parses every stylesheet
+    # (~100 ms); its styles are applied from the current sheet as it mounts, so they are current.
+    screen._css_update_count = screen.app._css_update_count
     return screen
 
 
@@ -455,4 +507,18 @@ def run_app(project_path: Path) -> int:
     return int(result or 0)
 
 
-__all__ = ["ProjTuiApp", "run_app"]
+def run_welcome(
+    start: Path,
+    *,
+    create: Callable[[Path], Path],
+    shared_demo: Callable[[], Path],
+    demo_location: Path,
+) -> Path | None:
+    """Entry point for the CLI when there is no project: the Welcome app picks or makes one."""
+    from proj_tui.tui.screens.welcome import FirstRun
+    from proj_tui.tui.screens.welcome import run_welcome as run
+
+    return run(start, FirstRun(create, shared_demo, demo_location))
+
+
+__all__ = ["ProjTuiApp", "run_app", "run_welcome"]

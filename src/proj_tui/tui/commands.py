@@ -1,4 +1,4 @@
-"""Our commands in the ctrl+p palette: run, cancel, switch env, modes, presets, reload."""
+"""Our commands in the ctrl+p palette: run, cancel, switch env, modes, presets, themes, reload."""
 
 from __future__ import annotations
 
@@ -39,6 +39,17 @@ class ProjTuiCommands(Provider):
                 "Past sessions",
             ),
             ("Reload pipelines", app.describe, "Describe the pipelines again"),
+            ("Run stale nodes", app.action_run_stale, "Changed since the last succeeded run"),
+            (
+                "Config: blame",
+                partial(app.open_config_view, "blame"),
+                "Which file and env set each value",
+            ),
+            (
+                "Config: compare envs",
+                partial(app.open_config_view, "compare"),
+                "Two envs' parameters side by side",
+            ),
             ("Copy run command", app.copy_command, "The equivalent proj-tui run command"),
             ("Save preset", app.action_save_preset, "Save the run setup as a YAML preset"),
             ("Show keys (help)", app.action_help, "Every binding and its id"),
@@ -55,6 +66,12 @@ class ProjTuiCommands(Provider):
         for name in list_presets(app.state.project_path):
             commands.append(
                 (f"Load preset: {name}", partial(app.apply_preset, name), "Saved run setup")
+            )
+        from proj_tui.tui.themes import theme_names
+
+        for name in theme_names(app):
+            commands.append(
+                (f"Theme: {name}", partial(setattr, app, "theme", name), "Switch and remember")
             )
         return commands
 

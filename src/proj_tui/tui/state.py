@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proj_tui.tui.model import DEFAULT_PIPELINE, NodeInfo, ProjectDescription, RunFilters, plan
 from proj_tui.tui.params import ParamField
 from proj_tui.tui.run_spec import RunSpec
+
+if TYPE_CHECKING:
+    from proj_tui.tui.reload_model import ConfigProblem, StaleInfo
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class AppState:
     env_var_problems: dict[str, str] = field(default_factory=dict)
     params_error: str | None = None
     load_errors: list[str] = field(default_factory=list)
+    # live reload (tui/reload.py): a broken config file, overrides whose key vanished, staleness
+    config_error: ConfigProblem | None = None
+    vanished: dict[str, str] = field(default_factory=dict)  # key -> why it is marked
+    stale: StaleInfo | None = None
 
     def pipeline_nodes(self) -> list[NodeInfo]:
         if self.description is None:

@@ -21,12 +21,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
-from textual.worker import Worker, WorkerState
 
 from proj_tui.tui.components.history_messages import HistoryChanged, ResumePlanned
 from proj_tui.tui.components.history_store import HistoryStore, require_reader
 from proj_tui.tui.model import DEFAULT_PIPELINE, RunFilters, plan
 from proj_tui.tui.run_spec import RunSpec
+from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import SessionRecord
@@ -77,25 +77,11 @@ def resume_filters(record: SessionRecord, from_nodes: list[str]) -> dict[str, An
     return filters
 
 
-def report_worker_error(app: ProjTuiApp, event: Worker.StateChanged) -> None:
-    """The one place a History worker's failure is shown: the app's error modal.
+class HistoryActions(ReportsWorkerErrors):
+    """Mixed into the History list and detail screens (both are ``Screen`` subclasses).
 
-    A screen's worker events do not reach the app's own handler, so History screens forward
-    theirs here; a failure is a message to read, never a crash.
+    Their workers' failures go to the app's error modal through :class:`ReportsWorkerErrors`.
     """
-    worker = event.worker
-    if event.state != WorkerState.ERROR or not (worker.group or "").startswith("history-"):
-        return
-    from proj_tui.tui.app import error_text
-
-    app.show_error(worker.description or "History", error_text(worker.error))
-
-
-class HistoryActions:
-    """Mixed into the History list and detail screens (both are ``Screen`` subclasses)."""
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_worker_error(self.papp, event)
 
     @property
     def papp(self) -> ProjTuiApp:

@@ -42,12 +42,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 RIGHT_ALIGNED = frozenset({"duration"})
 MAX_WIDTH = {"overrides": 40, "note": 30, "pipeline": 16, "user": 12, "env": 10}
-STATUS_VARS = {
-    "running": "accent",
-    "succeeded": "success",
-    "failed": "error",
-    "cancelled": "warning",
-    "crashed": "error",
+STATUS_VARS = {  # the themes' status-* variables (fallbacks: App.get_theme_variable_defaults)
+    "running": "status-running",
+    "succeeded": "status-succeeded",
+    "failed": "status-failed",
+    "cancelled": "status-cancelled",
+    "crashed": "status-crashed",
     "not_run": "text-muted",
     "skipped": "text-muted",
 }
@@ -120,20 +120,9 @@ def _fit(text: str, width: int, right: bool = False) -> str:
 class HistoryTable(ScrollView, can_focus=True):
     """One page of sessions with a row cursor; leaving the page at either end asks for the next."""
 
-    DEFAULT_CSS = """
-    HistoryTable { background: $surface; }
-    HistoryTable > .history--header { text-style: bold; color: $text-accent; }
-    HistoryTable > .history--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    HistoryTable:blur > .history--cursor { background: $block-cursor-blurred-background; text-style: none; }
-    HistoryTable > .history--zebra { background: $surface-lighten-1; }
-    """
     COMPONENT_CLASSES = {"history--header", "history--cursor", "history--zebra"}
     BINDINGS = [
-        Binding("enter", "select", "Detail", tooltip="Open the session"),
+        Binding("enter", "select", "Open", tooltip="Open the session's detail"),
         Binding("down", "cursor_down", "Down", show=False),
         Binding("up", "cursor_up", "Up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),

@@ -30,6 +30,12 @@ class LogPane(Log):
         super().__init__(max_lines=MAX_LINES, auto_scroll=True, id=id)
         self.received = 0
 
+    def on_mount(self) -> None:
+        """The bound comes from the user's ``log_max_lines`` setting when the app has one."""
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            self.max_lines = settings.log_max_lines
+
     def add_records(self, records: list[LogRecord]) -> None:
         lines: list[str] = []
         for record in records:

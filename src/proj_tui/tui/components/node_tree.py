@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.markup import escape
 from textual.widgets import Tree
 
 from proj_tui.tui.model import NodeInfo, ProjectDescription
+
+if TYPE_CHECKING:
+    from proj_tui.tui.reload_model import StaleInfo
 
 TreeData = str | NodeInfo  # a pipeline name, or a node
 
@@ -18,8 +23,17 @@ class NodeTree(Tree[TreeData]):
         self.show_root = False
         self.guide_depth = 2
 
-    def show(self, description: ProjectDescription | None, text: str, expand: str | None) -> None:
-        """Rebuild from ``description`` keeping only nodes matching ``text`` (lower-case)."""
+    def show(
+        self,
+        description: ProjectDescription | None,
+        text: str,
+        expand: str | None,
+        stale: StaleInfo | None = None,
+    ) -> None:
+        """Rebuild from ``description`` keeping only nodes matching ``text`` (lower-case).
+
+        Nodes of ``stale``'s pipeline that would rerun get a marker and the reason.
+        """
         self.clear()
         if description is None:
             return
@@ -39,9 +53,31 @@ class NodeTree(Tree[TreeData]):
                     f" [dim]#{' #'.join(escape(t) for t in node.tags)}[/dim]" if node.tags else ""
                 )
                 ns = f"[dim]{escape(node.namespace)}.[/dim]" if node.namespace else ""
-                branch.add_leaf(f"{ns}{escape(node.short_name)}{tags}", data=node)
+                why = stale.marker(node.name) if stale and stale.pipeline == name else None
+                mark = f" [b yellow]● stale[/] [yellow]{escape(why)}[/]" if why else ""
+                branch.add_leaf(f"{ns}{escape(node.short_name)}{tags}{mark}", data=node)
         if self.root.children:
             self.cursor_line = 0
+
+    def select_named(self, pipeline: str | None, node: str | None) -> bool:
+        """Put the cursor back on ``node`` of ``pipeline`` (after a rebuild), if it still exists."""
+        for branch in self.root.children:
+            if branch.data != pipeline:
+                continue
+            target = branch
+            for leaf in branch.children:
+                if isinstance(leaf.data, NodeInfo) and leaf.data.name == node:
+                    branch.expand()
+                    target = leaf
+                    break
+            self._refresh_layout()
+            self.move_cursor(target)
+            return target is not branch or node is None
+        return False
+
+    def _refresh_layout(self) -> None:
+        """Lay the lines out now so node line numbers are known for the cursor."""
+        self._tree_lines  # noqa: B018 - the property builds the lines and sets each node's line
 
     def pipeline_at_cursor(self) -> str | None:
         node = self.cursor_node

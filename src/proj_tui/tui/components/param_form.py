@@ -6,6 +6,7 @@ the user's override; it validates as you type and reports the reason under the f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
+from textual.widget import AwaitMount
 from textual.widgets import Input, Label, Static, Switch
 
 from proj_tui.tui.params import InvalidValue, ParamField, parse, short, to_text
@@ -47,12 +49,15 @@ class ParamRow(Vertical):
             self.value = value
             self.error = error
 
-    def __init__(self, field: ParamField, override: Any, has_override: bool) -> None:
+    def __init__(
+        self, field: ParamField, override: Any, has_override: bool, vanished: str | None = None
+    ) -> None:
         super().__init__(classes="param-row")
         self.field = field
         self._initial = override if has_override else field.value
         self.override: Any = override
         self.has_override = has_override
+        self.vanished = vanished  # why the override's key is gone from the config (after a reload)
 
     def compose(self) -> ComposeResult:
         f = self.field
@@ -76,6 +81,12 @@ class ParamRow(Vertical):
     def _info(self) -> Content:
         """``= value from file · base … · override → …``; values go in as variables, not markup."""
         f = self.field
+        if self.vanished is not None:
+            return Content.from_markup(
+                "[$error]✗ key vanished[/]: $why · override → [b]$override[/b] kept (ctrl+b drops it)",
+                why=self.vanished,
+                override=short(self.override),
+            )
         markup = "= [b]$value[/b]"
         values: dict[str, str] = {"value": short(f.value)}
         if f.source:
@@ -96,7 +107,9 @@ class ParamRow(Vertical):
         if self.field.kind == "bool" and error is None:
             self.query_one(".param-kind", Label).update("true" if value else "false")
         self.set_class(error is not None, "-invalid")
-        if error is None:
+        if error is None and self.vanished is not None:
+            self.has_override, self.override = True, value
+        elif error is None:
             self.has_override = value != self.field.value or type(value) is not type(
                 self.field.value
             )
@@ -121,10 +134,39 @@ class ParamRow(Vertical):
 
     def on_mount(self) -> None:
         self.set_class(self.has_override, "-overridden")
+        self.set_class(self.vanished is not None, "-vanished")
         self.query_one(".param-error", Static).display = False
+
+    def rebase(self, field: ParamField) -> None:
+        """The env's value changed on disk: follow it, keeping the user's override and focus."""
+        self.field = field
+        editor = self.query_one(".param-editor")
+        if isinstance(editor, Input):
+            for validator in editor.validators:
+                if isinstance(validator, KindValidator):
+                    validator.field = field
+        if self.has_override:
+            same = self.override == field.value and type(self.override) is type(field.value)
+            if same:  # the file now says what the user typed: no longer an override
+                self.has_override, self.override = False, None
+                self.set_class(False, "-overridden")
+                self.post_message(self.Changed(self, field.value, None))
+        elif not self.has_class("-invalid"):
+            if isinstance(editor, Switch):
+                editor.value = bool(field.value)
+            elif isinstance(editor, Input):
+                text = to_text(field.value, field.kind)
+                if editor.value != text:
+                    editor.value = text
+        self.query_one(".param-info", Static).update(self._info())
 
     def reset(self) -> None:
         """Back to the env's value (drops the override)."""
+        if self.vanished is not None:  # nothing to go back to: drop the override and the row
+            self.has_override, self.override = False, None
+            self.post_message(self.Changed(self, None, None))
+            self.remove()
+            return
         if self.field.kind == "bool":
             self.query_one(Switch).value = bool(self.field.value)
         else:
@@ -135,8 +177,12 @@ class ParamForm(VerticalScroll):
     """All parameters of the chosen env; groups follow the nesting of the YAML."""
 
     def load(
-        self, fields: list[ParamField], overrides: dict[str, Any], error: str | None = None
-    ) -> None:
+        self,
+        fields: list[ParamField],
+        overrides: dict[str, Any],
+        error: str | None = None,
+        vanished: Mapping[str, str] | None = None,
+    ) -> AwaitMount:
         self.remove_children()
         widgets: list[Static | ParamRow] = []
         if error:
@@ -153,7 +199,44 @@ class ParamForm(VerticalScroll):
             widgets.append(row)
         if not fields and not error:
             widgets.append(Static("This env defines no parameters.", classes="param-empty"))
-        self.mount_all(widgets)
+        gone = [k for k in (vanished or {}) if k in overrides]
+        if gone:
+            widgets.append(Static("overrides of vanished keys", classes="param-group -vanished"))
+        for key in gone:
+            value = overrides[key]
+            widgets.append(ParamRow(ParamField(key, value), value, True, (vanished or {})[key]))
+        return self.mount_all(widgets)
+
+    def update_fields(
+        self, fields: list[ParamField], overrides: dict[str, Any], vanished: Mapping[str, str]
+    ) -> None:
+        """After a reload: update rows in place when the keys and kinds are the same (focus and
+        scroll stay), else rebuild and put focus and scroll back where they were."""
+        rows = self.rows()
+        live = {r.field.key: r for r in rows if r.vanished is None}
+        marked = {r.field.key for r in rows if r.vanished is not None}
+        same = (
+            [r.field.key for r in rows if r.vanished is None] == [f.key for f in fields]
+            and all(live[f.key].field.kind == f.kind for f in fields)
+            and marked == {k for k in vanished if k in overrides}
+        )
+        if same:
+            for f in fields:
+                live[f.key].rebase(f)
+            return
+        focused = self.focused_row()
+        key = focused.field.key if focused is not None else None
+        scroll_y = self.scroll_y
+        mounted = self.load(fields, overrides, None, vanished)
+
+        async def restore() -> None:
+            await mounted
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+            for row in self.rows():
+                if key is not None and row.field.key == key:
+                    row.query_one(".param-editor").focus(scroll_visible=False)
+
+        self.call_after_refresh(restore)
 
     def rows(self) -> list[ParamRow]:
         return list(self.query(ParamRow))

@@ -12,12 +12,12 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.messages import ExpectedDurations, RunBatch
@@ -32,17 +32,18 @@ from proj_tui.tui.supervisor import (
     Supervisor,
     typical_durations,
 )
+from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from proj_tui.tui.run_spec import RunSpec
 
 STATUS_STYLE = {
     "starting": "$text-muted",
-    "running": "$accent",
-    "succeeded": "$success",
-    "failed": "$error",
-    "cancelled": "$warning",
-    "cancelling": "$warning",
+    "running": "$status-running",
+    "succeeded": "$status-succeeded",
+    "failed": "$status-failed",
+    "cancelled": "$status-cancelled",
+    "cancelling": "$status-cancelled",
     "skipped": "$text-muted",
     "pending": "$text-muted",
 }
@@ -65,7 +66,7 @@ def fmt_seconds(seconds: float | None) -> str:
     return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
-class RunTab(TabPane):
+class RunTab(ReportsWorkerErrors, TabPane):
     """A tab for one session launched from the app."""
 
     def __init__(self, number: int, spec: RunSpec, argv: list[str], planned: list[str]) -> None:
@@ -121,20 +122,17 @@ class RunTab(TabPane):
         durations = typical_durations(self.spec.project_path, self.spec.pipeline)
         self.post_message(ExpectedDurations(durations))
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "runs" and event.state == WorkerState.ERROR:
-            # Could not even start the process: show it here and in the app's error modal.
-            report = getattr(self.app, "report_worker_error", None)
-            if report is not None:
-                report(event.worker)
+    def worker_failed(self, worker: Worker[object]) -> bool:
+        """The run could not even start: mark the tab failed (the modal says why); no ETA: a toast."""
+        if worker.group == "eta":
+            self.notify(f"No ETA: cannot read past runs ({worker.error})", severity="warning")
+            return True  # no ETA is not worth a modal
+        if worker.group == "runs":
             self.state.status = "failed"
-            self.state.error = str(event.worker.error)
+            self.state.error = str(worker.error)
             self.state.returncode = -1
             self._finished()
-        elif event.worker.group == "eta" and event.state == WorkerState.ERROR:
-            event.stop()  # no ETA is not worth a modal
-            self.notify(f"No ETA: cannot read past runs ({event.worker.error})", severity="warning")
+        return False
 
     # --- events ----------------------------------------------------------------------------
 
@@ -249,7 +247,9 @@ class RunTab(TabPane):
             severity=severity,  # type: ignore[arg-type]
             timeout=8,
         )
-        self.app.bell()
+        settings = getattr(self.app, "settings", None)  # the user's notify_bell setting
+        if settings is None or settings.notify_bell:
+            self.app.bell()
 
     # --- actions ---------------------------------------------------------------------------
 

@@ -23,10 +23,6 @@ _MARKS = {"failed": "✗", "succeeded": "✓", "running": "…", "not_run": "·"
 class Timeline(Widget):
     """Renders the node runs given to :meth:`show`; re-renders to the width it gets."""
 
-    DEFAULT_CSS = """
-    Timeline { height: auto; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.nodes: list[NodeRun] = []

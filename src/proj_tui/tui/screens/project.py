@@ -12,6 +12,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, Tree
 
+from proj_tui.tui.components.config_banner import ConfigBanner
 from proj_tui.tui.components.node_detail import NodeDetail
 from proj_tui.tui.components.node_tree import NodeTree, TreeData
 from proj_tui.tui.components.plan_preview import PlanPreview
@@ -45,6 +46,7 @@ class ProjectScreen(Screen[None]):
             "s",
             "filter_namespace",
             "NS",
+            show=False,  # in `?` help and the palette: the footer must fit 120 columns
             id="project.namespace_filter",
             tooltip="Toggle the selected node's namespace as a run filter",
         ),
@@ -67,8 +69,23 @@ class ProjectScreen(Screen[None]):
             "R",
             "reload",
             "Reload",
+            show=False,  # live reload does this by itself; kept on the key, in help and palette
             id="project.reload",
             tooltip="Describe the pipelines again (re-imports edited code)",
+        ),
+        Binding(
+            "S",
+            "app.run_stale",
+            "Run stale",
+            id="project.run_stale",
+            tooltip="Run the stale nodes (changed since the last succeeded run) and what depends on them",
+        ),
+        Binding(
+            "c",
+            "config_view",
+            "Config",
+            id="project.config",
+            tooltip="Where each config value is set (blame), and envs side by side",
         ),
         Binding("escape", "focus_tree", "Tree", show=False, id="project.focus_tree"),
     ]
@@ -79,6 +96,7 @@ class ProjectScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ConfigBanner(id="project-config-banner")
         with Horizontal(id="project-body"):
             with Vertical(id="browser"):
                 yield Input(placeholder="filter: name, tag:x, ds:y", id="filter")
@@ -98,9 +116,10 @@ class ProjectScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self._render_plan()
+        self.papp.schedule_stale_check()  # a run may have finished meanwhile
 
     def _state_changed(self, what: str) -> None:
-        if what in ("pipelines", "project"):
+        if what in ("pipelines", "project", "stale"):
             self._render_all()
         elif what in ("filters", "setup"):
             self._render_plan()
@@ -111,7 +130,10 @@ class ProjectScreen(Screen[None]):
         state = self.papp.state
         tree = self.query_one(NodeTree)
         text = self.query_one("#filter", Input).value.strip().lower()
-        tree.show(state.description, text, expand=state.pipeline)
+        selected, branch = tree.node_at_cursor(), tree.pipeline_at_cursor()
+        tree.show(state.description, text, expand=state.pipeline, stale=state.stale)
+        if branch is not None:  # a reload keeps the selection when the node still exists
+            tree.select_named(branch, selected.name if selected else None)
         errors = self.query_one("#project-errors", Static)
         problems = list(state.load_errors)
         if state.description is not None:
@@ -138,7 +160,7 @@ class ProjectScreen(Screen[None]):
     def _render_plan(self) -> None:
         state = self.papp.state
         self.query_one(PlanPreview).show(
-            state.pipeline, state.planned(), len(state.pipeline_nodes()), state.filters
+            state.pipeline, state.planned(), len(state.pipeline_nodes()), state.filters, state.stale
         )
 
     # --- events ----------------------------------------------------------------------------
@@ -146,7 +168,8 @@ class ProjectScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         text = self.query_one("#filter", Input).value.strip().lower()
-        self.query_one(NodeTree).show(self.papp.state.description, text, self.papp.state.pipeline)
+        state = self.papp.state
+        self.query_one(NodeTree).show(state.description, text, state.pipeline, state.stale)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -212,6 +235,9 @@ class ProjectScreen(Screen[None]):
 
     def action_clear_filters(self) -> None:
         self.papp.set_filters(RunFilters())
+
+    def action_config_view(self) -> None:
+        self.papp.open_config_view("blame")
 
     def action_reload(self) -> None:
         self.papp.describe()

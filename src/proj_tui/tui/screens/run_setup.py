@@ -12,6 +12,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, Static
 
+from proj_tui.tui.components.config_banner import ConfigBanner
 from proj_tui.tui.components.env_vars_form import EnvVarsForm
 from proj_tui.tui.components.param_form import ParamForm, ParamRow
 
@@ -38,18 +39,30 @@ class RunSetupScreen(Screen[None]):
             "ctrl+g",
             "reset_all",
             "Reset all",
+            show=False,  # in `?` help and the palette: the footer must fit 120 columns
             id="setup.reset_all",
             tooltip="Drop every parameter override",
         ),
         Binding("ctrl+n", "add_env_var", "Env var", id="setup.add_env_var"),
-        Binding("ctrl+s", "save_preset", "Save preset", id="setup.save_preset"),
-        Binding("ctrl+o", "load_preset", "Load preset", id="setup.load_preset"),
+        Binding(
+            "ctrl+s", "save_preset", "Save", id="setup.save_preset", tooltip="Save a preset"
+        ),
+        Binding(
+            "ctrl+o", "load_preset", "Load", id="setup.load_preset", tooltip="Load a preset"
+        ),
         Binding(
             "ctrl+y",
             "copy_command",
             "Copy",
             id="setup.copy_command",
             tooltip="Copy the equivalent proj-tui run command",
+        ),
+        Binding(
+            "ctrl+l",
+            "blame",
+            "Blame",
+            id="setup.blame",
+            tooltip="Where the focused parameter is set, and what it overrode",
         ),
         Binding("escape", "blur", "Unfocus", show=False, id="setup.blur"),
     ]
@@ -60,6 +73,7 @@ class RunSetupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ConfigBanner(id="setup-config-banner")
         with Horizontal(id="setup-top"):
             yield Label("env", id="env-label")
             yield Select[str]([], id="env", allow_blank=True, prompt="loading…")
@@ -90,6 +104,9 @@ class RunSetupScreen(Screen[None]):
         elif what == "params":
             self._render_envs()
             self._render_params()
+        elif what == "params-reload":
+            state = self.papp.state
+            self.query_one(ParamForm).update_fields(state.fields, state.overrides, state.vanished)
         elif what == "preset":
             self._render_envs()
             self._render_params()
@@ -112,7 +129,9 @@ class RunSetupScreen(Screen[None]):
 
     def _render_params(self) -> None:
         state = self.papp.state
-        self.query_one(ParamForm).load(state.fields, state.overrides, state.params_error)
+        self.query_one(ParamForm).load(
+            state.fields, state.overrides, state.params_error, state.vanished
+        )
 
     def _render_command(self) -> None:
         state = self.papp.state
@@ -148,6 +167,7 @@ class RunSetupScreen(Screen[None]):
                 state.overrides[event.key] = event.value
             else:
                 state.overrides.pop(event.key, None)
+                state.vanished.pop(event.key, None)
         self._render_command()
 
     def on_env_vars_form_changed(self) -> None:
@@ -178,6 +198,11 @@ class RunSetupScreen(Screen[None]):
 
     def action_add_env_var(self) -> None:
         self.query_one(EnvVarsForm).add_row()
+
+    def action_blame(self) -> None:
+        row = self.query_one(ParamForm).focused_row()
+        key = row.field.key if row is not None else None
+        self.papp.open_config_view("blame", f"parameters.{key}" if key else None)
 
     def action_copy_command(self) -> None:
         self.papp.copy_command()

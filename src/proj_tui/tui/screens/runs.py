@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from proj_tui.tui.run_spec import RunSpec
 
 
+_TAB = Binding.Group("Tab", compact=True)
+
+
 class RunsScreen(Screen[None]):
     """Live sessions; several can run at once."""
 
@@ -25,19 +28,19 @@ class RunsScreen(Screen[None]):
         Binding(
             "c",
             "cancel",
-            "Cancel run",
+            "Cancel",
             id="runs.cancel",
             tooltip="Cancel the run in this tab (SIGINT, then SIGTERM, then SIGKILL)",
         ),
         Binding(
             "w",
             "close_tab",
-            "Close tab",
+            "Close",
             id="runs.close",
             tooltip="Close this tab once its run has ended",
         ),
-        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="runs.prev"),
-        Binding("right_square_bracket", "tab(1)", "Next tab", id="runs.next"),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="runs.prev", group=_TAB),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="runs.next", group=_TAB),
         Binding("l", "focus_log", "Log", id="runs.log", tooltip="Focus the log to scroll it"),
     ]
 

@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Log, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
 from proj_tui.tui.components.history_messages import (
@@ -36,9 +36,16 @@ from proj_tui.tui.components.timeline import Timeline
 if TYPE_CHECKING:
     from proj_tui.framework.store import LogLine, NodeRun, SessionRecord
 
+_TAB = Binding.Group("Tab", compact=True)
 LOG_CHUNK = 5000
 LOG_MAX_LINES = 200_000
 TABS = ("tab-overview", "tab-params", "tab-timeline", "tab-logs", "tab-error")
+_LAZY_TABS = {
+    "tab-params": "detail-params",
+    "tab-timeline": "detail-timeline",
+    "tab-logs": "detail-log",
+    "tab-error": "detail-error",
+}
 REDACTED = "<redacted>"
 
 
@@ -60,25 +67,24 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
     SUB_TITLE = "Session"
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the History list"),
-        Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab"),
-        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="detail.prev_tab"),
-        Binding(
-            "slash", "search_logs", "Search logs", id="detail.search_logs", tooltip="Filter logs"
-        ),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", id="detail.prev_tab", group=_TAB),
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="detail.next_tab", group=_TAB),
+        Binding("slash", "search_logs", "Logs", id="detail.search_logs", tooltip="Filter the logs"),
         Binding("d", "diff", "Diff", id="detail.diff", tooltip="Diff with the marked session"),
         Binding("r", "rerun", "Rerun", id="detail.rerun", tooltip="Run it again as-is"),
         Binding(
             "e",
             "rerun_edited",
-            "Edit+rerun",
+            "Edit",
             id="detail.rerun_edited",
             tooltip="Open Run setup prefilled from this session",
         ),
         Binding("R", "resume", "Resume", id="detail.resume", tooltip="Resume where it stopped"),
-        Binding("p", "pin", "Pin", id="detail.pin", tooltip="Pin/unpin as a baseline"),
-        Binding("n", "note", "Note", id="detail.note", tooltip="Add or edit the note"),
         Binding("P", "parent", "Parent", id="detail.parent", tooltip="Open the parent session"),
-        Binding("delete", "delete", "Delete", id="detail.delete", tooltip="Delete this session"),
+        # Less used: in `?` help and the palette, not the footer (it must fit 80-120 columns).
+        Binding("p", "pin", "Pin", show=False, id="detail.pin", tooltip="Pin/unpin as a baseline"),
+        Binding("n", "note", "Note", show=False, id="detail.note", tooltip="Add or edit the note"),
+        Binding("delete", "delete", "Delete", show=False, id="detail.delete", tooltip="Delete it"),
     ]
 
     def __init__(self, session_id: str, *, marked: list[str] | None = None) -> None:
@@ -90,28 +96,54 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         self.log_generation = 0
         self.log_lines = 0
         self.logs_done = False
+        self._built: set[str] = set()  # lazy tabs mounted
+        self._mounting: set[str] = set()  # lazy tabs asked for
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Session {escape(self.session_id)} · loading…", id="detail-head")
+        # Only the Overview is built now; the other tabs are mounted (and their data read) when
+        # first shown, so opening a session costs one tab, not five (design §5: ≤ 100 ms).
         with TabbedContent(id="detail-tabs", initial="tab-overview"):
             with TabPane("Overview", id="tab-overview"), VerticalScroll(classes="detail-scroll"):
                 yield Static("", id="detail-overview")
-            with TabPane("Params", id="tab-params"), VerticalScroll(classes="detail-scroll"):
-                yield Static("", id="detail-params")
-            with TabPane("Timeline", id="tab-timeline"), VerticalScroll(classes="detail-scroll"):
-                yield Timeline(id="detail-timeline")
-            with TabPane("Logs", id="tab-logs"):
-                yield Input(placeholder="filter log lines (any case)", id="detail-log-filter")
-                yield Log(max_lines=LOG_MAX_LINES, auto_scroll=False, id="detail-log")
-                yield Static("", id="detail-log-status")
-            with TabPane("Error", id="tab-error"), VerticalScroll(classes="detail-scroll"):
-                yield Static("", id="detail-error")
+            yield TabPane("Params", id="tab-params")
+            yield TabPane("Timeline", id="tab-timeline")
+            yield TabPane("Logs", id="tab-logs")
+            yield TabPane("Error", id="tab-error")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()
-        self.reload_logs("")
+
+    @on(TabbedContent.TabActivated, "#detail-tabs")
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        await self.ensure_tab(event.pane.id or "")
+
+    async def ensure_tab(self, pane_id: str) -> None:
+        """Mount a tab's widgets the first time it is shown, then fill them from the record."""
+        if pane_id in self._mounting or pane_id not in _LAZY_TABS:
+            return
+        self._mounting.add(pane_id)
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        if pane_id == "tab-logs":
+            await pane.mount_all(
+                [
+                    Input(placeholder="filter log lines (any case)", id="detail-log-filter"),
+                    Log(max_lines=LOG_MAX_LINES, auto_scroll=False, id="detail-log"),
+                    Static("reading…", id="detail-log-status"),
+                ]
+            )
+            self._built.add(pane_id)
+            self.reload_logs("")
+            return
+        body = Timeline(id="detail-timeline") if pane_id == "tab-timeline" else Static("")
+        if pane_id != "tab-timeline":
+            body.id = _LAZY_TABS[pane_id]
+        await pane.mount(VerticalScroll(body, classes="detail-scroll"))
+        self._built.add(pane_id)
+        if self.record is not None:
+            self._show_tab(pane_id)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -153,7 +185,6 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
     def on_session_loaded(self, message: SessionLoaded) -> None:
         self.record, self.nodes = message.record, message.nodes
         self._show()
-        self.refresh_bindings()
 
     def on_logs_loaded(self, message: LogsLoaded) -> None:
         if message.generation != self.log_generation:
@@ -174,13 +205,14 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             escape(f"{self.log_lines:,} log line(s) {what}{more}")
         )
 
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "history-detail":
+    def worker_failed(self, worker: Worker[Any]) -> bool:
+        """A session that cannot be read says so in the header too (the modal still opens)."""
+        if worker.group == "history-detail":
             self.query_one("#detail-head", Static).update(
                 f"[$error]Cannot read session {escape(self.session_id)}: "
-                f"{escape(str(event.worker.error))}[/]"
+                f"{escape(str(worker.error))}[/]"
             )
+        return False
 
     @on(Input.Changed, "#detail-log-filter")
     def _log_filter_changed(self, event: Input.Changed) -> None:
@@ -206,9 +238,18 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             head.append("[$warning]★ pinned[/]")
         self.query_one("#detail-head", Static).update(" · ".join(head))
         self.query_one("#detail-overview", Static).update(self._overview(record))
-        self.query_one("#detail-params", Static).update(self._params(record))
-        self.query_one(Timeline).show(self.nodes)
-        self.query_one("#detail-error", Static).update(self._error(record))
+        for pane_id in self._built:
+            self._show_tab(pane_id)
+
+    def _show_tab(self, pane_id: str) -> None:
+        record = self.record
+        assert record is not None
+        if pane_id == "tab-params":
+            self.query_one("#detail-params", Static).update(self._params(record))
+        elif pane_id == "tab-timeline":
+            self.query_one(Timeline).show(self.nodes)
+        elif pane_id == "tab-error":
+            self.query_one("#detail-error", Static).update(self._error(record))
 
     def _overview(self, record: SessionRecord) -> str:
         def row(key: str, value: Any) -> str:
@@ -295,14 +336,14 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        record = self.record
-        if action in ("rerun", "rerun_edited", "pin", "note", "delete", "diff"):
-            return True if record is not None else None
-        if action == "resume":
-            return True if record is not None and record.status in RESUMABLE else None
-        if action == "parent":
-            return True if record is not None and record.parent_id else None
+        """Every key stays shown: re-rendering the footer when the record arrives would cost
+        tens of ms on the open (design §5); keys that do not apply say why instead."""
         return True
+
+    def _loaded(self) -> SessionRecord | None:
+        if self.record is None:
+            self.notify("Still reading the session…", timeout=2)
+        return self.record
 
     def action_back(self) -> None:
         self.dismiss()
@@ -312,36 +353,38 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         index = TABS.index(tabs.active) if tabs.active in TABS else 0
         tabs.active = TABS[(index + step) % len(TABS)]
 
-    def action_search_logs(self) -> None:
+    async def action_search_logs(self) -> None:
         self.query_one(TabbedContent).active = "tab-logs"
+        await self.ensure_tab("tab-logs")
         self.query_one("#detail-log-filter", Input).focus()
 
     async def action_rerun(self) -> None:
-        if self.record is not None:
-            await self.launch_session(self.record)
+        if (record := self._loaded()) is not None:
+            await self.launch_session(record)
 
     async def action_rerun_edited(self) -> None:
-        if self.record is not None:
-            await self.rerun_edited(self.record)
+        if (record := self._loaded()) is not None:
+            await self.rerun_edited(record)
 
     def action_resume(self) -> None:
-        if self.record is not None:
-            self.start_resume(self.record)
+        record = self._loaded()
+        if record is not None:
+            self.start_resume(record)  # says so when the session cannot be resumed
 
     def on_resume_planned(self, message: ResumePlanned) -> None:
         self.confirm_resume(message)
 
     def action_pin(self) -> None:
-        if self.record is not None:
-            self.write_pinned(self.session_id, not self.record.pinned)
+        if (record := self._loaded()) is not None:
+            self.write_pinned(self.session_id, not record.pinned)
 
     def action_note(self) -> None:
-        if self.record is not None:
-            self.edit_note(self.session_id, self.record.note)
+        if (record := self._loaded()) is not None:
+            self.edit_note(self.session_id, record.note)
 
     def action_delete(self) -> None:
-        if self.record is not None:
-            running = [self.session_id] if self.record.status == "running" else []
+        if (record := self._loaded()) is not None:
+            running = [self.session_id] if record.status == "running" else []
             self.confirm_delete([self.session_id], running)
 
     def on_history_changed(self, message: HistoryChanged) -> None:
@@ -352,8 +395,16 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             self.load()
 
     def action_parent(self) -> None:
-        if self.record is not None and self.record.parent_id:
-            self.app.push_screen(SessionDetailScreen(self.record.parent_id, marked=self.marked))
+        record = self._loaded()
+        if record is None:
+            return
+        if not record.parent_id:
+            self.notify(
+                f"{record.session_id} has no parent: it was not started as a rerun or resume.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(SessionDetailScreen(record.parent_id, marked=self.marked))
 
     def action_diff(self) -> None:
         from proj_tui.tui.screens.session_diff import SessionDiffScreen

@@ -17,16 +17,18 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker
 
-from proj_tui.tui.components.history_actions import report_worker_error
 from proj_tui.tui.components.history_messages import DiffLoaded
 from proj_tui.tui.components.history_store import HistoryStore, require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
+from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from proj_tui.framework.diff import DiffRow
     from proj_tui.framework.store import SessionRecord
+
+
+_OPEN = Binding.Group("Open", compact=True)
 
 
 def _cell(value: Any) -> str:
@@ -36,7 +38,7 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-class SessionDiffScreen(Screen[None]):
+class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
     """What changed from ``left`` (usually the baseline) to ``right``."""
 
     SUB_TITLE = "Diff"
@@ -45,13 +47,13 @@ class SessionDiffScreen(Screen[None]):
         Binding(
             "a",
             "toggle_all",
-            "Show all",
+            "All",
             id="diff.all",
             tooltip="Show every compared field, not only the differences",
         ),
-        Binding("s", "swap", "Swap sides", id="diff.swap"),
-        Binding("o", "open(0)", "Open left", id="diff.open_left"),
-        Binding("O", "open(1)", "Open right", id="diff.open_right"),
+        Binding("s", "swap", "Swap", id="diff.swap", tooltip="Swap the left and right sessions"),
+        Binding("o", "open(0)", "Open left", id="diff.open_left", group=_OPEN),
+        Binding("O", "open(1)", "Open right", id="diff.open_right", group=_OPEN),
     ]
 
     def __init__(self, left: str, right: str) -> None:
@@ -134,9 +136,6 @@ class SessionDiffScreen(Screen[None]):
         else:
             summary = f"{len(changed)} difference(s) of {len(self.rows)} compared fields"
         self.query_one("#diff-status", Static).update(f"{summary} · showing {what}")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_worker_error(self.app, event)  # type: ignore[arg-type]
 
     def action_back(self) -> None:
         self.dismiss()

@@ -21,6 +21,7 @@ from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker
 
 from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
 from proj_tui.tui.components.history_messages import (
@@ -46,6 +47,9 @@ SORT_LABELS = {
 }
 
 
+_PAGE = Binding.Group("Page", compact=True)
+
+
 class RecordFetched(Message):
     """A full record a list action needs (rerun, resume …), read in a worker."""
 
@@ -61,7 +65,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
     SUB_TITLE = "History"
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="history.filter", tooltip="Edit the filter"),
-        Binding("enter", "open", "Detail", id="history.open", tooltip="Open the session"),
+        Binding("enter", "open", "Open", id="history.open", tooltip="Open the session's detail"),
         Binding(
             "space",
             "mark",
@@ -80,7 +84,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
         Binding(
             "e",
             "rerun_edited",
-            "Edit+rerun",
+            "Edit",
             id="history.rerun_edited",
             tooltip="Open Run setup prefilled from the session",
         ),
@@ -91,18 +95,24 @@ class SessionsScreen(HistoryActions, Screen[None]):
             id="history.resume",
             tooltip="Resume a failed/cancelled/crashed session where it stopped",
         ),
-        Binding("p", "pin", "Pin", id="history.pin", tooltip="Pin/unpin as a baseline"),
-        Binding("n", "note", "Note", id="history.note", tooltip="Add or edit the note"),
+        # Less used: in `?` help and the palette, not the footer (it must fit 80-120 columns).
+        Binding("p", "pin", "Pin", show=False, id="history.pin", tooltip="Pin/unpin as a baseline"),
+        Binding("n", "note", "Note", show=False, id="history.note", tooltip="Add or edit the note"),
         Binding(
             "delete",
             "delete",
             "Delete",
+            show=False,
             id="history.delete",
             tooltip="Delete the marked sessions (or this one), after asking",
         ),
         Binding("s", "sort", "Sort", id="history.sort", tooltip="Cycle the sort order"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="history.next_page"),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="history.prev_page"),
+        Binding(
+            "left_square_bracket", "page(-1)", "Prev page", id="history.prev_page", group=_PAGE
+        ),
+        Binding(
+            "right_square_bracket", "page(1)", "Next page", id="history.next_page", group=_PAGE
+        ),
         Binding("g", "refresh", "Refresh", show=False, id="history.refresh"),
         Binding("escape", "leave_filter", "Back to list", show=False, id="history.leave_filter"),
     ]
@@ -122,6 +132,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
         self._keep_id: str | None = None
         self._cursor_at: int | str = 0  # a row index, or "last"
         self._page_rows: list[SessionSummary] = []
+        self._page_error: str | None = None  # the last page read failed (shown once, g retries)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,12 +151,26 @@ class SessionsScreen(HistoryActions, Screen[None]):
         self.query_one("#history-error").display = False
         self._render_sort()
         self.query_one(HistoryTable).focus()
-        self._token = self._read_token()
-        self.reload()
+        # No store access here: the screen may be built unseen (warm_history); a mode's screen
+        # is resumed when shown, and reads its page then.
         self.set_interval(POLL_SECONDS, self._poll)
 
     def on_screen_resume(self) -> None:
+        if self.app.current_mode != "sessions":
+            return  # built unseen by warm_history: nothing to read until it is shown
+        if self._page_error is not None:
+            return  # closing the error modal resumes us: reading again would reopen it (g retries)
+        self._token = self._read_token()
         self.reload(keep=self.current_id())
+
+    def worker_failed(self, worker: Worker[Any]) -> bool:
+        """A page that cannot be read says so under the list too (the modal opens once)."""
+        if worker.group == "history-page":
+            self._page_error = str(worker.error)
+            self.query_one("#history-status", Static).update(
+                escape(f"Cannot read the session store (g tries again): {worker.error}")
+            )
+        return False
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -204,6 +229,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
         if message.generation != self.generation:
             return  # an answer to an older request
         self.loaded_generation = message.generation
+        self._page_error = None
         same = message.rows == self._page_rows and message.offset == self.page_offset
         self.page_offset = message.offset
         if message.total is not None:
@@ -327,6 +353,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
         self.reload(offset=offset, at=at)
 
     def action_refresh(self) -> None:
+        self._page_error = None
         self.reload(keep=self.current_id())
 
     # --- selection -------------------------------------------------------------------------
@@ -467,6 +494,20 @@ class SessionsScreen(HistoryActions, Screen[None]):
 
 
 HistoryScreen = SessionsScreen
+
+
+def warm_history(app: Any) -> None:
+    """Mount the History mode's screen unseen (design §5: History opens in ≤ 100 ms).
+
+    Building it (compose, styles, first page) takes ~150 ms of the UI thread; done once in the
+    background, pressing 4 is a screen switch. Textual has no public call to prepare a mode, so
+    this uses ``App._init_mode`` — what ``switch_mode`` does first — and does nothing without it.
+    """
+    init = getattr(app, "_init_mode", None)
+    stacks = getattr(app, "_screen_stacks", None)
+    if init is None or stacks is None or "sessions" in stacks:
+        return
+    init("sessions")
 
 
 def history_help_sections() -> list[tuple[str, type]]:

@@ -1,0 +1,232 @@
+"""Themes as YAML files: the packaged ``proj_tui/themes/*.yaml`` plus the user's own.
+
+Each file is one Textual ``Theme`` plus proj-tui's ``status-*`` variables (see themes/README.md).
+Files are validated before registration so one bad file is reported (naming the file and the
+problem) and skipped instead of stopping the app; a user file may replace a packaged theme of
+the same name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.color import Color, ColorParseError
+from textual.theme import Theme
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+DEFAULT_THEME = "harbor-night"
+PACKAGED_DIR = Path(__file__).resolve().parent.parent / "themes"
+
+#: Our variables, and the Textual theme colour each falls back to when a theme omits it (the
+#: built-in Textual themes know nothing of them).
+STATUS_FALLBACKS: dict[str, str] = {
+    "status-running": "accent",
+    "status-succeeded": "success",
+    "status-failed": "error",
+    "status-cancelled": "warning",
+    "status-crashed": "error",
+}
+
+_COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
+_OTHER_FIELDS = {"name", "dark", "variables", "luminosity_spread", "text_alpha"}
+
+
+class ThemeFileError(ValueError):
+    """A theme file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class ThemeLoad:
+    """What loading found: usable themes (by name, later files win) and the problems."""
+
+    themes: dict[str, Theme] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def user_themes_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "proj-tui" / "themes"
+
+
+def theme_dirs() -> list[Path]:
+    """Packaged first, then the user's, so a user file can replace a packaged theme."""
+    return [PACKAGED_DIR, user_themes_dir()]
+
+
+def parse_theme(path: Path) -> Theme:
+    """Read and validate one theme file; raises :class:`ThemeFileError` saying what is wrong."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ThemeFileError(f"{path}: cannot read the file ({exc}).") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ThemeFileError(f"{path}:{where} invalid YAML ({exc}).") from exc
+    return theme_from_mapping(data, path)
+
+
+def theme_from_mapping(data: Any, path: Path) -> Theme:
+    """A ``Theme`` from a file's parsed content, checking every field."""
+    if not isinstance(data, dict):
+        raise ThemeFileError(f"{path}: a theme file must be a mapping of fields (name, dark, …).")
+    for key in ("name", "dark", "primary"):
+        if key not in data:
+            raise ThemeFileError(f"{path}: the required field {key!r} is missing.")
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise ThemeFileError(f"{path}: 'name' must be a non-empty string.")
+    if not isinstance(data["dark"], bool):
+        raise ThemeFileError(f"{path}: 'dark' must be true or false.")
+    unknown = sorted(set(data) - set(_COLOUR_FIELDS) - _OTHER_FIELDS)
+    if unknown:
+        from proj_tui.errors import did_you_mean
+
+        first = unknown[0]
+        hint = did_you_mean(first, [*_COLOUR_FIELDS, *_OTHER_FIELDS])
+        raise ThemeFileError(f"{path}: unknown field {first!r}.{hint}")
+    kwargs: dict[str, Any] = {"name": name.strip(), "dark": data["dark"]}
+    for key in _COLOUR_FIELDS:
+        value = data.get(key)
+        if value is None:
+            continue
+        kwargs[key] = _colour(path, key, value)
+    for key in ("luminosity_spread", "text_alpha"):
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ThemeFileError(f"{path}: {key!r} must be a number.")
+            kwargs[key] = float(value)
+    variables = data.get("variables") or {}
+    if not isinstance(variables, dict):
+        raise ThemeFileError(f"{path}: 'variables' must be a mapping of name: value strings.")
+    checked: dict[str, str] = {}
+    for key, value in variables.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ThemeFileError(
+                f"{path}: variable {key!r} must map a string to a string (got {value!r})."
+            )
+        if key.startswith("status-"):
+            _colour(path, f"variables.{key}", value)
+        checked[key] = value
+    kwargs["variables"] = checked
+    return Theme(**kwargs)
+
+
+def _colour(path: Path, key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ThemeFileError(f'{path}: {key!r} must be a colour string such as "#4fb3bf".')
+    try:
+        Color.parse(value)
+    except ColorParseError as exc:
+        raise ThemeFileError(f"{path}: {key!r} is not a colour ({value!r}: {exc}).") from exc
+    return value
+
+
+def load_themes(dirs: Iterable[Path] | None = None) -> ThemeLoad:
+    """Every ``*.yaml`` theme in ``dirs`` (default :func:`theme_dirs`), in name order per dir."""
+    found = ThemeLoad()
+    for directory in theme_dirs() if dirs is None else dirs:
+        if not directory.is_dir():
+            continue
+        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+            try:
+                theme = parse_theme(path)
+            except ThemeFileError as exc:
+                found.problems.append(f"{exc} The theme was skipped.")
+                continue
+            found.themes[theme.name] = theme
+            found.sources[theme.name] = path
+    return found
+
+
+def register_themes(app: App[Any], dirs: Iterable[Path] | None = None) -> ThemeLoad:
+    """Register every valid theme file with ``app``; the caller reports ``problems``."""
+    found = load_themes(dirs)
+    for theme in found.themes.values():
+        app.register_theme(theme)
+    return found
+
+
+def status_defaults(theme: Theme) -> dict[str, str]:
+    """``status-*`` fallbacks from a theme's own colours (for themes that do not set them)."""
+    colours = theme.to_color_system().generate()
+    return {var: colours[base] for var, base in STATUS_FALLBACKS.items() if base in colours}
+
+
+def next_theme(names: list[str], current: str) -> str:
+    """The theme after ``current`` in ``names`` (wrapping), for the cycle key."""
+    if not names:
+        return current
+    if current not in names:
+        return names[0]
+    return names[(names.index(current) + 1) % len(names)]
+
+
+__all__ = [
+    "DEFAULT_THEME",
+    "PACKAGED_DIR",
+    "STATUS_FALLBACKS",
+    "ThemeFileError",
+    "ThemeLoad",
+    "install_themes",
+    "load_themes",
+    "next_theme",
+    "parse_theme",
+    "register_themes",
+    "status_defaults",
+    "theme_dirs",
+    "theme_names",
+    "user_themes_dir",
+]
+
+
+def install_themes(app: App[Any], wanted: str | None) -> list[str]:
+    """Register the theme files and switch ``app`` to ``wanted`` (default harbor-night).
+
+    Returns the problems to show: invalid files, or a remembered theme that no longer exists.
+    """
+    found = register_themes(app)
+    problems = list(found.problems)
+    name = wanted or DEFAULT_THEME
+    available = app.available_themes
+    if name not in available:
+        from proj_tui.errors import did_you_mean
+
+        fallback = DEFAULT_THEME if DEFAULT_THEME in available else "textual-dark"
+        problems.append(
+            f"Theme {name!r} is not available.{did_you_mean(name, available)} "
+            f"Using {fallback!r}; ctrl+p → 'Theme' lists the themes."
+        )
+        name = fallback
+    app.theme = name
+    return problems
+
+
+def theme_names(app: App[Any]) -> list[str]:
+    """Ours first (the files), then Textual's built-ins, each group sorted."""
+    from textual.theme import BUILTIN_THEMES
+
+    names = sorted(app.available_themes)
+    return [n for n in names if n not in BUILTIN_THEMES] + [n for n in names if n in BUILTIN_THEMES]

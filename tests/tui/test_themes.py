@@ -1,0 +1,145 @@
+"""Theme files: validation, user themes, switching (key and palette) and remembering the choice."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from textual.worker import WorkerFailed
+
+from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.themes import (
+    DEFAULT_THEME,
+    PACKAGED_DIR,
+    STATUS_FALLBACKS,
+    ThemeFileError,
+    load_themes,
+    next_theme,
+    parse_theme,
+)
+from proj_tui.tui.user_config import load_user_config
+
+SIZE = (120, 40)
+GOOD = 'name: mine\ndark: true\nprimary: "#123456"\nvariables:\n  status-failed: "#ff0000"\n'
+
+
+async def settle(app: ProjTuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(300):
+        if app.first_screen_ready is not None:
+            break
+        await pilot.pause(0.02)
+    with contextlib.suppress(WorkerFailed):
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def user_themes(tmp_path: Path) -> Path:
+    folder = tmp_path / "xdg-config" / "proj-tui" / "themes"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_packaged_themes_are_valid_and_complete() -> None:
+    found = load_themes([PACKAGED_DIR])
+    assert found.problems == []
+    assert set(found.themes) == {"harbor-night", "paper-light", "ember", "high-contrast"}
+    for theme in found.themes.values():
+        assert set(STATUS_FALLBACKS) <= set(theme.variables), theme.name
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("dark: true\nprimary: '#fff'\n", "required field 'name' is missing"),
+        ("name: x\nprimary: '#fff'\n", "required field 'dark' is missing"),
+        ("name: x\ndark: yes please\nprimary: '#fff'\n", "'dark' must be true or false"),
+        ("name: x\ndark: true\nprimary: 'not-a-colour'\n", "'primary' is not a colour"),
+        ("name: x\ndark: true\nprimary: '#fff'\nprimry: '#000'\n", "Did you mean 'primary'?"),
+        ("name: x\ndark: true\nprimary: '#fff'\nvariables: [1]\n", "'variables' must be"),
+        ("name: x\ndark: true\nprimary: '#fff'\nvariables: {a: 1}\n", "string to a string"),
+        (
+            "name: x\ndark: true\nprimary: '#fff'\nvariables: {status-failed: bogus}\n",
+            "'variables.status-failed' is not a colour",
+        ),
+        ("name: [x\n", "line 1"),
+        ("- just\n- a list\n", "must be a mapping"),
+    ],
+)
+def test_invalid_files_name_file_and_problem(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ThemeFileError) as info:
+        parse_theme(path)
+    assert str(path) in str(info.value) and problem in str(info.value)
+
+
+def test_a_bad_file_is_skipped_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "a-good.yaml").write_text(GOOD)
+    (tmp_path / "b-bad.yaml").write_text("name: bad\ndark: true\n")
+    found = load_themes([tmp_path])
+    assert list(found.themes) == ["mine"]
+    assert len(found.problems) == 1 and "b-bad.yaml" in found.problems[0]
+
+
+def test_next_theme_wraps() -> None:
+    assert next_theme(["a", "b", "c"], "c") == "a"
+    assert next_theme(["a", "b"], "nord") == "a"
+
+
+async def test_default_theme_user_themes_and_reported_problems(taxi: Path, tmp_path: Path) -> None:
+    folder = user_themes(tmp_path)
+    (folder / "mine.yaml").write_text(GOOD)
+    (folder / "broken.yaml").write_text('name: broken\ndark: true\nprimary: "#zzz"\n')
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.theme == DEFAULT_THEME
+        assert "mine" in app.available_themes and "broken" not in app.available_themes
+        messages = [str(n.message) for n in app._notifications]
+        assert any("broken.yaml" in m and "'primary' is not a colour" in m for m in messages)
+        # Our variables come from the theme file...
+        assert app.theme_variables["status-succeeded"] == "#6cc38f"
+        # ...and have fallbacks on Textual's built-in themes.
+        app.theme = "nord"
+        await pilot.pause()
+        assert app.theme_variables["status-failed"] == app.theme_variables["error"]
+
+
+async def test_ctrl_t_cycles_and_the_choice_is_remembered(taxi: Path, tmp_path: Path) -> None:
+    config = tmp_path / "xdg-config" / "proj-tui" / "config.toml"
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert not config.exists()  # applying the default writes nothing
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == "high-contrast"  # ours in name order, after harbor-night
+        assert load_user_config(config).theme == "high-contrast"
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.theme == "high-contrast"
+
+
+async def test_palette_theme_command_and_unknown_remembered_theme(
+    taxi: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "xdg-config" / "proj-tui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('theme = "harbour-night"  # typo\n[keymap]\n"app.help" = "f1"\n')
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.theme == DEFAULT_THEME
+        messages = [str(n.message) for n in app._notifications]
+        assert any("'harbour-night' is not available" in m for m in messages)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"theme: paper-light")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "paper-light"
+    text = config.read_text()
+    assert text == 'theme = "paper-light"  # typo\n[keymap]\n"app.help" = "f1"\n'
