@@ -132,7 +132,14 @@ def test_sigint_records_cancelled(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
-    assert _events(rest)[-1]["status"] == "cancelled"
+    end = _events(rest)[-1]
+    assert end["status"] == "cancelled"
+    assert end["error"]["type"] == "Cancelled"
+    assert end["error"]["message"] in (
+        "The run was cancelled by SIGINT.",
+        "The run was cancelled after 0 of 11 nodes.",
+        "The run was cancelled after 1 of 11 nodes.",
+    )
     [summary] = SQLiteSessionStore.for_project(project).list_sessions()
     assert summary.status == "cancelled"
 

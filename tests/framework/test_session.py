@@ -139,6 +139,11 @@ def test_keyboard_interrupt_records_cancelled(demo: Path) -> None:
         session.run(pipeline_name="data_processing")
     record = session.store.get_session(session.session_id)
     assert record.status == "cancelled"
+    assert record.error == {
+        "type": "Cancelled",
+        "message": "The run was cancelled.",
+        "traceback": None,
+    }
     nodes = {n.name: n.status for n in session.store.nodes(session.session_id)}
     assert nodes["ingest_trips"] == "succeeded"
     assert nodes["build_features"] == "not_run"

@@ -311,7 +311,7 @@ def _install_signal_handlers() -> None:
     """SIGTERM cancels like Ctrl+C, so the session is recorded as cancelled, not crashed."""
 
     def cancel(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        raise KeyboardInterrupt(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, cancel)
     signal.signal(signal.SIGINT, cancel)

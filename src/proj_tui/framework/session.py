@@ -413,6 +413,16 @@ class Session:
 
     def _record_error(self, exc: BaseException) -> None:
         scrub = self._redactor.scrub
+        if _is_cancel(exc):  # a person's decision, not a bug: no traceback, a plain sentence
+            why = str(exc) if isinstance(exc, RunCancelled) else ""
+            by = f" by {exc}" if isinstance(exc, KeyboardInterrupt) and str(exc) else ""
+            self._error = {
+                "type": "Cancelled",
+                "message": why or f"The run was cancelled{by}.",
+                "traceback": None,
+            }
+            self.store.update_session(self.session_id, error=self._error)
+            return
         self._error = {
             "type": type(exc).__name__,
             "message": scrub(str(exc)) or type(exc).__name__,
