@@ -154,6 +154,7 @@ def _take_stdout() -> IO[str]:
     # and the process/thread names cost ~8 us a record and reach nobody, so skip them.
     logging._srcfile = None
     logging.logProcesses = False
+    logging.logThreads = False
     logging.logMultiprocessing = False
     return stream
 
