@@ -83,6 +83,14 @@ def test_module_respects_layers(path: Path) -> None:
         )
 
 
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_module_uses_postponed_annotations(path: Path) -> None:
+    """Every module starts with it (style.md), so type-only imports can stay out of runtime."""
+    text = path.read_text(encoding="utf-8")
+    if text.strip():
+        assert "from __future__ import annotations" in text, path
+
+
 def test_layer_test_catches_a_violation(tmp_path: Path) -> None:
     """The checker itself must be able to fail."""
     bad = tmp_path / "bad.py"
