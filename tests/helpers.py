@@ -9,6 +9,21 @@ from pathlib import Path
 
 from proj_tui.cli.new import create_project
 
+# The demo's __default__ pipeline in run order (what 'pipelines describe' lists).
+DEMO_NODES = [
+    "ingest_trips",
+    "clean_trips",
+    "build_features",
+    "zone_report",
+    "model_a.split_data",
+    "model_b.split_data",
+    "model_a.train_model",
+    "model_b.train_model",
+    "model_a.evaluate_model",
+    "model_b.evaluate_model",
+    "compare_models",
+]
+
 
 def make_demo(path: Path, latency: float = 0.0) -> Path:
     """A fresh demo project; ``latency`` is each node's artificial pause in seconds."""

@@ -13,20 +13,9 @@ from pathlib import Path
 
 from proj_tui.framework.store import SQLiteSessionStore
 
-from helpers import cli, make_demo
+from helpers import DEMO_NODES, cli, make_demo
 
-DOWNSTREAM_OF_CLEAN = [
-    "clean_trips",
-    "build_features",
-    "zone_report",
-    "model_a.split_data",
-    "model_b.split_data",
-    "model_a.train_model",
-    "model_b.train_model",
-    "model_a.evaluate_model",
-    "model_b.evaluate_model",
-    "compare_models",
-]
+DOWNSTREAM_OF_CLEAN = DEMO_NODES[1:]  # everything after ingest_trips
 
 
 class _Lines:

@@ -14,21 +14,9 @@ from proj_tui.framework import staleness
 from proj_tui.framework.staleness import run_fingerprints, stale_nodes
 from proj_tui.pipeline import Pipeline, node
 
-from helpers import cli, make_demo
+from helpers import DEMO_NODES, cli, make_demo
 
-ALL = [
-    "ingest_trips",
-    "clean_trips",
-    "build_features",
-    "zone_report",
-    "model_a.split_data",
-    "model_b.split_data",
-    "model_a.train_model",
-    "model_b.train_model",
-    "model_a.evaluate_model",
-    "model_b.evaluate_model",
-    "compare_models",
-]
+ALL = DEMO_NODES
 AFTER_FEATURES = [n for n in ALL if n not in ("ingest_trips", "clean_trips", "zone_report")]
 
 

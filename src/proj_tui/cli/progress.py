@@ -26,12 +26,12 @@ class RichProgress:
             transient=True,
         )
         self._task: Any = None
-        self._handler = RichHandler(console=self.console, show_path=False, markup=False)
-        self._handler.setLevel(logging.INFO)
+        self.handler = RichHandler(console=self.console, show_path=False, markup=False)
+        self.handler.setLevel(logging.INFO)
         self._running: set[str] = set()
 
     def __enter__(self) -> RichProgress:
-        logging.getLogger().addHandler(self._handler)
+        logging.getLogger().addHandler(self.handler)
         self.progress.start()
         return self
 
@@ -42,7 +42,7 @@ class RichProgress:
         tb: TracebackType | None,
     ) -> None:
         self.progress.stop()
-        logging.getLogger().removeHandler(self._handler)
+        logging.getLogger().removeHandler(self.handler)
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]

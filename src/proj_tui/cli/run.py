@@ -185,14 +185,13 @@ def _run(args: argparse.Namespace, events_out: IO[str] | None, guard: Any = None
     if guard is not None and store_path is not None and str(store_path) != ":memory:":
         guard.announce(str(store_path), session.session_id)
 
-    display = None if writer is not None else _make_display(session)
+    display = None if writer is not None else _make_display()
     scrub = _scrubber(session)
-    for handler in (getattr(display, "handler", None), getattr(display, "_handler", None)):
-        if isinstance(handler, logging.Handler):
-            handler.addFilter(_ScrubFilter(scrub))  # credentials never reach the terminal
+    if display is not None:
+        display.handler.addFilter(_ScrubFilter(scrub))  # credentials never reach the terminal
     if writer is not None:
         session.subscribe(writer)
-    elif display is not None:
+    elif display is not None and hasattr(display, "on_event"):  # the Rich bar follows nodes
         session.subscribe(display.on_event)
     _install_signal_handlers()
     status = EXIT_OK
@@ -367,7 +366,7 @@ def _summary(session: Any) -> None:
     sys.stderr.write(line + "\n")
 
 
-def _make_display(session: Any) -> Any:
+def _make_display() -> Any:
     """A progress display on stderr: Rich in a terminal, plain log lines otherwise."""
     if is_terminal(sys.stderr):
         from proj_tui.cli.progress import RichProgress
@@ -405,6 +404,3 @@ class _PlainDisplay:
         logging.getLogger().removeHandler(self.handler)
         self.handler.close()
         self.stream.close()
-
-    def on_event(self, event: dict[str, Any]) -> None:
-        """Progress is in the log lines already."""

@@ -137,6 +137,14 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
 
     # ------------------------------------------------------------------ extras
 
+    def check(self) -> None:
+        """Raise now if the config folder, its base or an asked-for env is missing.
+
+        Reading a key checks the same; a session calls this first so a bad env fails before
+        anything is recorded.
+        """
+        self._env_dirs()
+
     def envs(self) -> list[str]:
         """Environment folders under ``conf_source`` (hidden folders skipped), sorted."""
         try:

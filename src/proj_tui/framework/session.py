@@ -69,7 +69,7 @@ class Session:
         hook_manager: pluggy.PluginManager,
         env: str,
         extra_params: dict[str, Any],
-        conf_source: Path,
+        config_loader: ConfigLoader,
         save_on_close: bool,
         env_vars: dict[str, str],
     ) -> None:
@@ -79,7 +79,7 @@ class Session:
         self.store = store
         self.env = env
         self.extra_params = extra_params
-        self.conf_source = conf_source
+        self.config_loader = config_loader  # built and checked once, in create()
         self.save_on_close = save_on_close
         self._hook_manager = hook_manager
         self._env_vars = env_vars
@@ -132,14 +132,8 @@ class Session:
         env_var = loader_args.get("env_var", "PROJ_TUI_ENV")
         resolved_env = env or os.environ.get(env_var) or loader_args.get("default_run_env", "local")
         params = dict(extra_params or {})
-        # Fail before anything is recorded when the env or the config cannot be used at all.
-        ConfigLoader(source, env=resolved_env, runtime_params=params, **loader_args).envs()
-        _check_env(
-            source,
-            resolved_env,
-            explicit=bool(env or os.environ.get(env_var)),
-            base_env=loader_args.get("base_env", "base"),
-        )
+        loader = ConfigLoader(source, env=resolved_env, runtime_params=params, **loader_args)
+        loader.check()  # fail before anything is recorded when the env or config is unusable
 
         if save_on_close:
             store_cls = settings.store_class()
@@ -185,7 +179,7 @@ class Session:
             hook_manager=hook_manager,
             env=resolved_env,
             extra_params=params,
-            conf_source=source,
+            config_loader=loader,
             save_on_close=save_on_close,
             env_vars=recorded_env,
         )
@@ -214,6 +208,10 @@ class Session:
         return "running" if not self._closed else self._status
 
     @property
+    def conf_source(self) -> Path:
+        return self.config_loader.conf_source
+
+    @property
     def hook_manager(self) -> pluggy.PluginManager:
         return self._hook_manager
 
@@ -228,24 +226,18 @@ class Session:
     def load_context(self) -> ProjectContext:
         """The project context for this session's env and runtime parameters (built once)."""
         if self._context is None:
-            loader = ConfigLoader(
-                self.conf_source,
-                env=self.env,
-                runtime_params=self.extra_params,
-                **self.settings.CONFIG_LOADER_ARGS,
-            )
             context = ProjectContext(
                 package_name=self.metadata.package_name,
                 project_path=self.metadata.project_path,
-                config_loader=loader,
+                config_loader=self.config_loader,
                 hook_manager=self._hook_manager,
                 env=self.env,
                 extra_params=self.extra_params,
             )
             self._redactor.add(context.credential_values())
             for key in ("globals", "logging"):  # a broken file fails now, even if unused
-                if key in loader.config_patterns:
-                    loader[key]
+                if key in self.config_loader.config_patterns:
+                    self.config_loader[key]
             self._hook_manager.hook.after_context_created(context=context)
             self._context = context
         return self._context
@@ -511,26 +503,6 @@ def _resolve_project(package_name: str | None, project_path: Path | str | None) 
             f"whose package is '{metadata.package_name}'."
         )
     return metadata
-
-
-def _check_env(source: Path, env: str, *, explicit: bool, base_env: str) -> None:
-    if not source.is_dir():
-        from proj_tui.config import MissingConfigError
-
-        raise MissingConfigError(
-            f"Config source '{source}' does not exist. Create it with a '{base_env}' folder or "
-            "set CONF_SOURCE in settings.py."
-        )
-    if explicit and not (source / env).is_dir():
-        from proj_tui.config import UnknownEnvError
-
-        known = sorted(
-            p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
-        raise UnknownEnvError(
-            f"Unknown env '{env}': there is no folder '{source / env}'.{did_you_mean(env, known)} "
-            f"Known envs: {', '.join(known) or 'none'}."
-        )
 
 
 def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
