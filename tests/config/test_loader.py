@@ -92,8 +92,8 @@ def test_explicit_unknown_env_lists_known_envs(conf: Path, write: WriteConf) -> 
         ConfigLoader(conf, env="prd")["parameters"]
     err = info.value
     assert err.env == "prd"
-    assert err.known == ["base", "prod"]
-    assert "Known environments: base, prod" in err.message
+    assert err.known == ["prod"]  # base is layered under every env, not a choice
+    assert "Known environments: prod" in err.message
     assert "Did you mean 'prod'?" in err.message
     assert str(conf / "prd") in err.message
 

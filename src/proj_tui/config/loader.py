@@ -209,7 +209,7 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
             if run_dir.is_dir():
                 dirs.append((self.env, run_dir))
             elif self._env_requested_by is not None:
-                known = self.envs()
+                known = [e for e in self.envs() if e != self.base_env]  # base is always layered
                 raise UnknownEnvError(
                     f"The environment '{self.env}' ({self._env_requested_by}) has no folder "
                     f"{run_dir}.{did_you_mean(self.env, known)} Known environments: "
