@@ -11,6 +11,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import math
@@ -94,6 +95,16 @@ def _transient(exc: BaseException) -> bool:
     return "malformed" in text or "disk i/o error" in text
 
 
+# SQLite locks the file with POSIX advisory locks, which belong to the process: closing *any*
+# descriptor of the database file drops every lock the process holds on it, for all its
+# connections. A writer closing in another process then takes our readers for gone, checkpoints
+# and deletes the WAL they still map: they stop seeing new sessions, and the next store opened
+# here finds the file "malformed" (tests/store/test_same_process.py). So the one place that opens
+# the file by hand, the header check, runs only while this process has no connection to it.
+_CONNECTED: collections.Counter[str] = collections.Counter()
+_CONNECTED_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _creation_lock(directory: Path) -> Iterator[None]:
     """Serialise store creation between processes (flock on a file beside the store)."""
@@ -123,6 +134,7 @@ class SQLiteSessionStore:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._conn_pid = 0
+        self._counted = False  # this store's connection is in _CONNECTED
         self._closed = False
         self._token = 0
         self._data_version: int | None = None
@@ -284,10 +296,16 @@ class SQLiteSessionStore:
     def _check_file(self) -> None:
         """Refuse a file that is not a database or is visibly truncated, before SQLite opens it.
 
+        Skipped while this process has a connection to the file: one already opened it, and
+        reading the header by hand would drop that connection's locks (see ``_CONNECTED``).
+
         Another process may be checkpointing or closing the store at this very moment, which
         changes its size and removes its WAL between our reads; real damage stays put, so a
         problem is reported only if it is still there a moment later.
         """
+        with _CONNECTED_LOCK:
+            if _CONNECTED[str(self.path)]:
+                return
         for attempt in range(4):
             try:
                 self._check_file_once()
@@ -358,6 +376,10 @@ class SQLiteSessionStore:
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
         self._conn, self._conn_pid = conn, os.getpid()
+        if not self.in_memory:
+            with _CONNECTED_LOCK:
+                _CONNECTED[str(self.path)] += 1
+            self._counted = True
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if not self.readonly and not self.in_memory:
@@ -389,6 +411,10 @@ class SQLiteSessionStore:
         if self._conn is not None and self._conn_pid == os.getpid():
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
+            if self._counted:
+                with _CONNECTED_LOCK:
+                    _CONNECTED[str(self.path)] -= 1
+        self._counted = False
         self._conn = None
 
     def _connection(self) -> sqlite3.Connection:
