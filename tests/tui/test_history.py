@@ -446,6 +446,16 @@ async def test_rerun_as_is_and_edited(taxi: Path) -> None:
         assert app.state.env == "prod" and app.state.pipeline == "data_processing"
         assert app.state.overrides == {"cleaning.max_fare": 90}
         assert "--params cleaning.max_fare=90" in app.state.spec().command()
+        assert f"--parent {original}" in app.state.spec().command()
+
+        await pilot.press("ctrl+r")  # run the edited setup: the new session names its parent
+        await until(pilot, lambda: len(app.screen.query(RunTab)) == 2)
+        tab = list(app.screen.query(RunTab))[-1]
+        await until(pilot, lambda: not tab.live)
+        assert tab.state.status == "succeeded"
+        edited = store.get_session(store.list_sessions(limit=1)[0].session_id)
+        assert edited.session_id not in (original, newest.session_id)
+        assert edited.parent_id == original and edited.env == "prod"
 
 
 async def test_resume_says_which_nodes_then_runs(taxi: Path) -> None:

@@ -435,6 +435,7 @@ class ProjTuiApp(LiveReload):
             self.show_error("Load preset", str(exc))
             return
         state = self.state
+        state.parent = None  # a preset is a setup of its own, not an edit of a past session
         state.overrides = dict(preset.params)
         state.invalid.clear()
         state.filters = RunFilters(tags=frozenset(preset.tags), node_names=frozenset(preset.nodes))

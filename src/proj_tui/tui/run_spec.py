@@ -63,6 +63,7 @@ class RunSpec:
     filters: RunFilters = field(default_factory=RunFilters)
     env_vars: Mapping[str, str] = field(default_factory=dict)
     runner: str | None = None
+    parent: str | None = None  # the session this one was edited from (recorded, not replayed)
 
     def run_args(self, *, redact: bool = False) -> list[str]:
         """The arguments after ``run`` (without ``--events json``)."""
@@ -85,6 +86,8 @@ class RunSpec:
                 args += [flag, ",".join(sorted(values))]
         if self.runner:
             args += ["--runner", self.runner]
+        if self.parent:
+            args += ["--parent", self.parent]
         for key, value in sorted(self.env_vars.items()):
             shown = REDACTED if redact and is_secret_name(key) else value
             args += ["--env-var", f"{key}={shown}"]

@@ -94,6 +94,7 @@ class AppState:
     config_error: ConfigProblem | None = None
     vanished: dict[str, str] = field(default_factory=dict)  # key -> why it is marked
     stale: StaleInfo | None = None
+    parent: str | None = None  # the past session Run setup was filled from (History: e)
 
     def pipeline_nodes(self) -> list[NodeInfo]:
         if self.description is None:
@@ -111,6 +112,7 @@ class AppState:
             overrides=dict(self.overrides),
             filters=self.filters,
             env_vars=dict(self.env_vars),
+            parent=self.parent,
         )
 
     def problems(self) -> list[str]:

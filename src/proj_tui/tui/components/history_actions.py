@@ -132,6 +132,7 @@ class HistoryActions(ReportsWorkerErrors):
         state.overrides = flatten(record.runtime_params or {})
         state.invalid.clear()
         state.filters = run_filters(record.filters)
+        state.parent = record.session_id  # runs from this setup record it as their parent
         pipeline = record.pipeline or DEFAULT_PIPELINE
         if state.description is None or pipeline in state.description.pipelines:
             state.pipeline = pipeline
@@ -144,7 +145,8 @@ class HistoryActions(ReportsWorkerErrors):
         lost = [k for k in ("from_inputs", "to_outputs") if (record.filters or {}).get(k)]
         extra = f" (Run setup has no {', '.join(lost)} filter: dropped)" if lost else ""
         app.notify(
-            f"Run setup filled from {record.session_id}: edit, then ctrl+r{extra}",
+            f"Run setup filled from {record.session_id}: edit, then ctrl+r "
+            f"(the new session records it as its parent){extra}",
             title="Rerun edited",
             severity="warning" if lost else "information",
         )
