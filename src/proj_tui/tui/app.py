@@ -21,6 +21,7 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from proj_tui.tui.commands import ProjTuiCommands
+from proj_tui.tui.memory import RELEASE_EVERY, SETTLE_AFTER, freeze, release, settle, unsettle
 from proj_tui.tui.messages import BindingIdsKnown, ParamsLoaded, PipelinesDescribed, ProjectLoaded
 from proj_tui.tui.model import RunFilters, default_cli
 from proj_tui.tui.reload import LiveReload
@@ -100,6 +101,8 @@ class ProjTuiApp(LiveReload):
         import asyncio
         from concurrent.futures import ThreadPoolExecutor
 
+        freeze()  # what the imports made: no collection walks it during start-up (memory.py)
+
         # Each live run holds a thread for its lifetime; the default pool (cpu+4) is too small.
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=64, thread_name_prefix="proj-tui")
@@ -108,15 +111,19 @@ class ProjTuiApp(LiveReload):
     def on_mount(self) -> None:
         self.title = f"proj-tui · {self.state.project_path.name}"
         self._apply_user_config()
+        # Textual 8 keeps removed widgets alive (see memory.py); free them in the background.
+        self.set_interval(RELEASE_EVERY, lambda: release(self), name="release-removed-widgets")
         self.call_after_refresh(self._mark_ready)
 
     def _mark_ready(self) -> None:
         """The first frame is out: now load data (workers would slow the first paint down)."""
         self.first_screen_ready = time.time()
+        freeze()  # and the first screen
         self.describe()  # first: a child process, the slowest
         self.load_project()
         self._warm_up()
         self.set_timer(WARM_HISTORY_AFTER, self._warm_history)
+        self.set_timer(SETTLE_AFTER, settle)
         ready_file = os.environ.get(READY_FILE_ENV)
         if ready_file:
             Path(ready_file).write_text(repr(self.first_screen_ready))
@@ -452,6 +459,10 @@ class ProjTuiApp(LiveReload):
         empty = [k for k, v in preset.env_vars.items() if not v]
         note = f" (secret values not stored: fill in {', '.join(empty)})" if empty else ""
         self.notify(f"Loaded preset {name}{note}", title="Preset")
+
+    async def on_unmount(self) -> None:
+        # Textual also calls LiveReload.on_unmount (handlers run along the MRO): no super().
+        unsettle()
 
     async def action_quit(self) -> None:
         live = self.runs.live()

@@ -15,9 +15,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from proj_tui.tui.components.config_banner import ConfigBanner
+from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.params import short
 from proj_tui.tui.workers import ReportsWorkerErrors
 
@@ -96,7 +97,7 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         yield DataTable(id="blame-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="blame-detail")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         blame: DataTable[Any] = self.query_one("#blame-table", DataTable)

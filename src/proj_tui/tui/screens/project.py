@@ -10,9 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, Tree
+from textual.widgets import Header, Input, Static, Tree
 
 from proj_tui.tui.components.config_banner import ConfigBanner
+from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.node_detail import NodeDetail
 from proj_tui.tui.components.node_tree import NodeTree, TreeData
 from proj_tui.tui.components.plan_preview import PlanPreview
@@ -105,7 +106,7 @@ class ProjectScreen(Screen[None]):
                 yield NodeDetail("Loading pipelines…", id="detail")
                 yield PlanPreview(id="plan")
         yield Static("", id="project-errors")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#browser").border_title = "Pipelines"

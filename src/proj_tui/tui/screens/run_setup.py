@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Select, Static
+from textual.widgets import Header, Label, Select, Static
 
 from proj_tui.tui.components.config_banner import ConfigBanner
 from proj_tui.tui.components.env_vars_form import EnvVarsForm
+from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.param_form import ParamForm, ParamRow
 
 if TYPE_CHECKING:
@@ -44,12 +45,8 @@ class RunSetupScreen(Screen[None]):
             tooltip="Drop every parameter override",
         ),
         Binding("ctrl+n", "add_env_var", "Env var", id="setup.add_env_var"),
-        Binding(
-            "ctrl+s", "save_preset", "Save", id="setup.save_preset", tooltip="Save a preset"
-        ),
-        Binding(
-            "ctrl+o", "load_preset", "Load", id="setup.load_preset", tooltip="Load a preset"
-        ),
+        Binding("ctrl+s", "save_preset", "Save", id="setup.save_preset", tooltip="Save a preset"),
+        Binding("ctrl+o", "load_preset", "Load", id="setup.load_preset", tooltip="Load a preset"),
         Binding(
             "ctrl+y",
             "copy_command",
@@ -83,7 +80,7 @@ class RunSetupScreen(Screen[None]):
             with Vertical(id="setup-side"):
                 yield EnvVarsForm(id="env-vars")
         yield Static("", id="command")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#params").border_title = "Parameters"

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent
+from textual.widgets import Header, Static, TabbedContent
 
+from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.components.run_tab import RunTab
 from proj_tui.tui.run_registry import RunRegistry
@@ -56,7 +57,7 @@ class RunsScreen(Screen[None]):
             id="runs-empty",
         )
         yield TabbedContent(id="runs-tabs")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._sync_empty()

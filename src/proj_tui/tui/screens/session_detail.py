@@ -3,6 +3,10 @@
 Pushed from the History list with enter. The record and node runs are read in one worker; the logs
 in another, in chunks written to a bounded ``Log``, and read again from the store (``logs(text=)``)
 when the log filter changes, so a session with a million log lines opens as fast as a short one.
+
+The History list keeps one installed instance (:func:`shared_detail`) and points it at the chosen
+session (:meth:`SessionDetailScreen.show_session`) rather than building a screen per open:
+composing and styling ~40 widgets was a third of the open's 100 ms budget (design §5).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Log, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
@@ -31,9 +35,12 @@ from proj_tui.tui.components.history_messages import (
 )
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
+from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.timeline import Timeline
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from proj_tui.framework.store import LogLine, NodeRun, SessionRecord
 
 _TAB = Binding.Group("Tab", compact=True)
@@ -47,6 +54,7 @@ _LAZY_TABS = {
     "tab-error": "detail-error",
 }
 REDACTED = "<redacted>"
+SHARED_NAME = "session-detail"
 
 
 def format_log(line: LogLine) -> list[str]:
@@ -96,8 +104,35 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         self.log_generation = 0
         self.log_lines = 0
         self.logs_done = False
+        self._logs_of: str | None = None  # the session the Logs tab shows
         self._built: set[str] = set()  # lazy tabs mounted
         self._mounting: set[str] = set()  # lazy tabs asked for
+
+    def show_session(self, session_id: str, *, marked: list[str] | None = None) -> None:
+        """Point this screen at another session: forget the last one and read the new one.
+
+        Called on the shared instance before it is pushed again; the read overlaps the push.
+        """
+        self.session_id = session_id
+        self.marked = list(marked or [])
+        self.record, self.nodes = None, []
+        self.log_generation += 1  # drops log chunks still on their way
+        self.log_lines, self.logs_done = 0, False
+        if not self.is_mounted:
+            return  # on_mount reads it
+        self.query_one("#detail-head", Static).update(f"Session {escape(session_id)} · loading…")
+        self.query_one("#detail-overview", Static).update("")
+        self.set_focus(None)  # focus restored inside a pane on resume would show that tab again
+        self.query_one(TabbedContent).active = "tab-overview"
+        for scroll in self.query(".detail-scroll"):
+            scroll.scroll_home(animate=False)
+        if "tab-logs" in self._built:
+            self._logs_of = None  # read again when the Logs tab is next shown
+            self.query_one("#detail-log", Log).clear()
+            with self.prevent(Input.Changed):
+                self.query_one("#detail-log-filter", Input).value = ""
+            self.query_one("#detail-log-status", Static).update("")
+        self.load()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -111,7 +146,7 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             yield TabPane("Timeline", id="tab-timeline")
             yield TabPane("Logs", id="tab-logs")
             yield TabPane("Error", id="tab-error")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -122,6 +157,8 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
 
     async def ensure_tab(self, pane_id: str) -> None:
         """Mount a tab's widgets the first time it is shown, then fill them from the record."""
+        if pane_id == "tab-logs" and "tab-logs" in self._built and self._logs_of != self.session_id:
+            self.reload_logs("")  # the shared screen shows another session now
         if pane_id in self._mounting or pane_id not in _LAZY_TABS:
             return
         self._mounting.add(pane_id)
@@ -156,13 +193,15 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
     )
     def load(self) -> None:
         store = require_reader(self.history)
-        record = store.get_session(self.session_id)
-        self.post_message(SessionLoaded(record, store.nodes(self.session_id)))
+        session_id = self.session_id
+        record = store.get_session(session_id)
+        self.post_message(SessionLoaded(record, store.nodes(session_id)))
 
     def reload_logs(self, text: str) -> None:
         """Read the logs again (all, or those containing ``text``); older reads are dropped."""
         self.log_generation += 1
-        self._load_logs(self.log_generation, text)
+        self._logs_of = self.session_id
+        self._load_logs(self.log_generation, self.session_id, text)
 
     @work(
         thread=True,
@@ -171,11 +210,11 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         group="history-logs",
         description="Read the session's logs",
     )
-    def _load_logs(self, generation: int, text: str) -> None:
+    def _load_logs(self, generation: int, session_id: str, text: str) -> None:
         store = require_reader(self.history)
         after, reset = 0, True
         while True:
-            lines = store.logs(self.session_id, after=after, limit=LOG_CHUNK, text=text or None)
+            lines = store.logs(session_id, after=after, limit=LOG_CHUNK, text=text or None)
             done = len(lines) < LOG_CHUNK
             self.post_message(LogsLoaded(generation, lines, done, reset))
             if done or generation != self.log_generation:
@@ -183,6 +222,8 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             after, reset = lines[-1].seq, False
 
     def on_session_loaded(self, message: SessionLoaded) -> None:
+        if message.record.session_id != self.session_id:
+            return  # read for the session this shared screen showed before
         self.record, self.nodes = message.record, message.nodes
         self._show()
 
@@ -449,3 +490,20 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         self.app.push_screen(
             PickModal("Diff with (parent, pinned, then newest)", message.choices), picked
         )
+
+
+def shared_detail(app: App[Any], session_id: str, marked: list[str]) -> SessionDetailScreen:
+    """The History list's detail screen, pointed at ``session_id``: one instance, installed.
+
+    A fresh screen when the shared one is already on the stack (a detail opened from a detail).
+    """
+    if app.is_screen_installed(SHARED_NAME):
+        screen = app.get_screen(SHARED_NAME)
+        assert isinstance(screen, SessionDetailScreen)
+        if screen not in app.screen_stack:
+            screen.show_session(session_id, marked=marked)
+            return screen
+        return SessionDetailScreen(session_id, marked=marked)
+    screen = SessionDetailScreen(session_id, marked=marked)
+    app.install_screen(screen, SHARED_NAME)
+    return screen

@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from proj_tui.tui.components.history_messages import DiffLoaded
 from proj_tui.tui.components.history_store import HistoryStore, require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
+from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
         yield Static(f"{escape(self.left_id)} → {escape(self.right_id)} · loading…", id="diff-head")
         yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="diff-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table: DataTable[Any] = self.query_one(DataTable)

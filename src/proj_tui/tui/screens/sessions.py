@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import Worker
 
 from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
@@ -31,6 +31,7 @@ from proj_tui.tui.components.history_messages import (
     ResumePlanned,
 )
 from proj_tui.tui.components.history_table import HistoryTable
+from proj_tui.tui.components.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import SessionQuery, SessionRecord, SessionSummary
@@ -145,7 +146,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
         yield Static("", id="history-error")
         yield HistoryTable(id="history-table")
         yield Static("", id="history-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#history-error").display = False
@@ -388,9 +389,9 @@ class SessionsScreen(HistoryActions, Screen[None]):
         session_id = self.current_id()
         if session_id is None:
             return
-        from proj_tui.tui.screens.session_detail import SessionDetailScreen
+        from proj_tui.tui.screens.session_detail import shared_detail
 
-        self.app.push_screen(SessionDetailScreen(session_id, marked=list(self.marked)))
+        self.app.push_screen(shared_detail(self.app, session_id, list(self.marked)))
 
     def action_mark(self) -> None:
         summary = self.current()

@@ -20,7 +20,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
+
+from proj_tui.tui.components.key_footer import KeyFooter
 
 DEFAULT_NEW = "taxi-fares"
 
@@ -134,7 +136,7 @@ class WelcomeScreen(Screen[None]):
                     )
                     yield Button("Open", id="open")
                 yield Static("", classes="welcome-error", id="open-error")
-        yield Footer()
+        yield KeyFooter(compact=False)
 
     def on_mount(self) -> None:
         self.query_one("#new-path", Input).focus()

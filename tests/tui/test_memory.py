@@ -1,0 +1,137 @@
+"""Memory over a long session: screens opened and closed are freed, the footer is not rebuilt
+for nothing, and the History list's detail screen is one instance pointed at each session.
+
+These fail if a Textual upgrade changes the internals ``proj_tui.tui.memory`` works around
+(Textual issues #6665 and #6666), or if a change makes the app hold on to closed screens.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any
+
+from textual._styles_cache import StylesCache
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Header, Input, Log, Static, TabbedContent
+from textual.widgets._footer import FooterKey
+
+from proj_tui.framework.store import SQLiteSessionStore
+from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.components.key_footer import KeyFooter
+from proj_tui.tui.memory import RELEASE_EVERY
+from proj_tui.tui.screens.session_detail import SessionDetailScreen
+from proj_tui.tui.screens.session_diff import SessionDiffScreen
+from proj_tui.tui.screens.sessions import SessionsScreen
+from tui.test_history import SIZE, add_session, open_history, settle, store, until
+
+__all__ = ["store"]  # the fixture, shared with test_history
+
+
+def _live(kind: type) -> list[Any]:
+    gc.unfreeze()  # the app froze what it held seconds after start-up (memory.settle)
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, kind)]
+
+
+async def _diff_round_trip(pilot: Pilot[Any]) -> None:
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(pilot.app.screen, SessionDiffScreen))
+    await settle(pilot)
+    await pilot.press("tab", "tab")  # focus moves: the footers are asked to rebuild
+    await pilot.press("escape")
+    await until(pilot, lambda: isinstance(pilot.app.screen, SessionsScreen))
+
+
+async def test_closed_screens_are_freed(taxi: Path, store: SQLiteSessionStore) -> None:
+    a = add_session(store, 1, project=taxi)
+    add_session(store, 2, project=taxi, env="prod")
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("down", "space", "up")  # mark a; the diff is b against a
+        assert list(screen.marked) == [a]
+        for _ in range(2):
+            await _diff_round_trip(pilot)
+        await pilot.pause(RELEASE_EVERY * 1.5)
+        widgets_before = len(_live(Widget))
+        headers_before = {id(h) for h in _live(Header)}  # other tests' leftovers included
+        for _ in range(8):  # each diff screen has a Header, a footer and a table
+            await _diff_round_trip(pilot)
+        await pilot.pause(RELEASE_EVERY * 1.5)  # the app's release timer has run
+        widgets = _live(Widget)
+        detached_headers = [
+            h for h in _live(Header) if not h.is_attached and id(h) not in headers_before
+        ]
+        assert len(detached_headers) <= 1, "closed screens' headers are kept"
+        assert len(widgets) - widgets_before < 10, "closed screens are kept"
+        # Every StylesCache left belongs to a widget still alive: none pinned by Textual's memo.
+        assert len(_live(StylesCache)) <= len(widgets) + 2
+
+
+async def test_footer_rebuilds_only_when_its_keys_change(
+    taxi: Path, store: SQLiteSessionStore
+) -> None:
+    add_session(store, 1, project=taxi)
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SessionDetailScreen))
+        await settle(pilot)
+        detail = app.screen
+        footer = detail.query_one(KeyFooter)
+        keys = list(footer.query(FooterKey))
+        assert keys
+        await pilot.press("right_square_bracket", "right_square_bracket", "left_square_bracket")
+        detail.refresh_bindings()
+        await settle(pilot)
+        assert list(footer.query(FooterKey)) == keys, "rebuilt though the keys are the same"
+
+        app.update_keymap({"detail.diff": "x"})  # a key the footer shows changes
+        await settle(pilot)
+        shown = [k.key for k in footer.query(FooterKey)]
+        assert "x" in shown and "d" not in shown
+
+
+async def test_detail_screen_is_reused_and_shows_the_new_session(
+    taxi: Path, store: SQLiteSessionStore
+) -> None:
+    old = add_session(store, 1, project=taxi, env="prod", logs=5)
+    new = add_session(store, 2, project=taxi, env="local", logs=2)
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("down", "enter")  # the older session first
+        await until(pilot, lambda: isinstance(app.screen, SessionDetailScreen))
+        first = app.screen
+        assert isinstance(first, SessionDetailScreen)
+        await until(pilot, lambda: first.record is not None)
+        await pilot.press("slash", *"step 4")  # the Logs tab, filtered
+        await until(pilot, lambda: first.logs_done and first.log_lines == 1)
+        await pilot.press("escape")  # leaves the filter field
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+
+        await pilot.press("up", "enter")
+        await until(pilot, lambda: isinstance(app.screen, SessionDetailScreen))
+        detail = app.screen
+        assert detail is first  # one instance, not a screen built per open
+        await until(pilot, lambda: detail.record is not None)
+        assert detail.session_id == new and detail.record is not None
+        assert detail.record.session_id == new
+        assert detail.query_one(TabbedContent).active == "tab-overview"
+        head = str(detail.query_one("#detail-head", Static).render())
+        assert new in head and old not in head and "env local" in head
+
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
+        await until(pilot, lambda: detail.logs_done)
+        await settle(pilot)
+        assert detail.query_one("#detail-log-filter", Input).value == ""
+        assert detail.log_lines == 2  # the new session's lines, unfiltered
+        log_text = "\n".join(str(line) for line in detail.query_one("#detail-log", Log).lines)
+        assert "step 1" in log_text and "step 4" not in log_text
+
+        await pilot.press("P")  # no parent: says so, stays
+        assert app.screen is detail
