@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.markup import escape
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -406,6 +407,9 @@ class ProjTuiApp(LiveReload):
                 params=dict(s.overrides),
                 tags=sorted(s.filters.tags),
                 nodes=sorted(s.filters.node_names),
+                namespaces=sorted(s.filters.namespaces),
+                from_nodes=sorted(s.filters.from_nodes),
+                to_nodes=sorted(s.filters.to_nodes),
                 env_vars=dict(s.env_vars),
             )
             try:
@@ -445,11 +449,20 @@ class ProjTuiApp(LiveReload):
         state.parent = None  # a preset is a setup of its own, not an edit of a past session
         state.overrides = dict(preset.params)
         state.invalid.clear()
-        state.filters = RunFilters(tags=frozenset(preset.tags), node_names=frozenset(preset.nodes))
+        state.filters = RunFilters(
+            tags=frozenset(preset.tags),
+            node_names=frozenset(preset.nodes),
+            namespaces=frozenset(preset.namespaces),
+            from_nodes=frozenset(preset.from_nodes),
+            to_nodes=frozenset(preset.to_nodes),
+        )
         state.env_vars = dict(preset.env_vars)
-        if preset.pipeline and (
-            state.description is None or preset.pipeline in state.description.pipelines
-        ):
+        missing_pipeline = bool(
+            preset.pipeline
+            and state.description is not None
+            and preset.pipeline not in state.description.pipelines
+        )
+        if preset.pipeline and not missing_pipeline:
             state.pipeline = preset.pipeline
         self.state_changed.publish("preset")
         if preset.env and preset.env != state.env:
@@ -458,7 +471,27 @@ class ProjTuiApp(LiveReload):
             self.load_params(state.env)
         empty = [k for k, v in preset.env_vars.items() if not v]
         note = f" (secret values not stored: fill in {', '.join(empty)})" if empty else ""
-        self.notify(f"Loaded preset {name}{note}", title="Preset")
+        # Loaded as saved even when the project moved on (the filters show it and can be fixed),
+        # but said out loud: the run would otherwise fail on a name the preset still carries.
+        unknown: list[str] = []
+        if missing_pipeline:
+            unknown.append(f"\nno pipeline {preset.pipeline!r} any more: kept {state.pipeline}")
+        nodes = state.description.pipelines.get(state.pipeline) if state.description else None
+        if nodes is not None:
+            names = {n.name for n in nodes}
+            parts = [n.namespace.split(".") for n in nodes if n.namespace]
+            # a namespace filter also takes a parent ("a" selects "a.b"), as Pipeline.filter does
+            spaces = {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+            gone = sorted({*preset.nodes, *preset.from_nodes, *preset.to_nodes} - names)
+            gone_ns = sorted(set(preset.namespaces) - spaces)
+            for label, missing in (("nodes", gone), ("namespaces", gone_ns)):
+                if missing:
+                    unknown.append(f"\nunknown {label} in {state.pipeline}: {', '.join(missing)}")
+        self.notify(
+            escape(f"Loaded preset {name}{note}{''.join(unknown)}"),
+            title="Preset",
+            severity="warning" if unknown else "information",
+        )
 
     async def on_unmount(self) -> None:
         # Textual also calls LiveReload.on_unmount (handlers run along the MRO): no super().

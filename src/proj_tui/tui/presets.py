@@ -21,9 +21,13 @@ class PresetError(ValueError):
     """A preset could not be saved or read; the message names the file."""
 
 
+_LISTS = ("tags", "nodes", "namespaces", "from_nodes", "to_nodes")
+_KEYS = ("env", "pipeline", "params", *_LISTS, "env_vars")
+
+
 @dataclass
 class Preset:
-    """A saved run setup."""
+    """A saved run setup; it holds every ``RunFilters`` field so loading it runs what was saved."""
 
     name: str
     env: str | None = None
@@ -31,12 +35,17 @@ class Preset:
     params: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+    from_nodes: list[str] = field(default_factory=list)
+    to_nodes: list[str] = field(default_factory=list)
     env_vars: dict[str, str] = field(default_factory=dict)
 
     def to_yaml_data(self) -> dict[str, Any]:
         env_vars = {k: ("" if is_secret_name(k) else v) for k, v in self.env_vars.items()}
         data: dict[str, Any] = {"env": self.env, "pipeline": self.pipeline, "params": self.params}
-        data.update(tags=sorted(self.tags), nodes=sorted(self.nodes), env_vars=env_vars)
+        # sorted so that saving the same setup twice writes the same file (clean diffs when shared)
+        data.update({key: sorted(getattr(self, key)) for key in _LISTS})
+        data["env_vars"] = env_vars
         return data
 
 
@@ -90,15 +99,91 @@ def load_preset(project_path: Path, name: str) -> Preset:
         raise PresetError(f"{path}{where}: the preset is not valid YAML.") from None
     if not isinstance(data, Mapping):
         raise PresetError(f"{path}: a preset must be a YAML mapping.")
-    params = data.get("params") or {}
+    for key in data:
+        if key not in _KEYS:  # a typo would otherwise drop that part of the setup unnoticed
+            from proj_tui.errors import did_you_mean
+
+            known = ", ".join(_KEYS)
+            raise PresetError(
+                f"{path}: unknown key {key!r}.{did_you_mean(str(key), _KEYS)} A preset has: {known}."
+            )
+    params = {} if data.get("params") is None else data["params"]
     if not isinstance(params, Mapping):
-        raise PresetError(f"{path}: 'params' must be a mapping of dotted keys to values.")
+        raise _wrong(path, "params", "a mapping of dotted keys to values", params)
+    lists = {key: _names(path, key, data.get(key)) for key in _LISTS}
     return Preset(
         name=name,
-        env=data.get("env"),
-        pipeline=data.get("pipeline"),
+        env=_name(path, "env", data.get("env")),
+        pipeline=_name(path, "pipeline", data.get("pipeline")),
         params=dict(params),
-        tags=[str(t) for t in data.get("tags") or []],
-        nodes=[str(n) for n in data.get("nodes") or []],
-        env_vars={str(k): str(v) for k, v in (data.get("env_vars") or {}).items()},
+        env_vars=_env_vars(path, data.get("env_vars")),
+        **lists,
     )
+
+
+def _wrong(path: Path, key: str, expected: str, value: Any) -> PresetError:
+    """The one wording for a bad value, so every message names the file, the key and the fix."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    hint = " (quote words YAML reads as booleans, e.g. 'yes')" if _has_bool(value) else ""
+    return PresetError(f"{path}: {key!r} must be {expected}, not {shown}{hint}.")
+
+
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list):
+        return any(isinstance(v, bool) for v in value)
+    if isinstance(value, Mapping):
+        return any(isinstance(v, bool) for v in (*value.keys(), *value.values()))
+    return False
+
+
+def _scalar(value: Any) -> str | None:
+    """``value`` as a name, or None when it is not one.
+
+    YAML reads ``2024`` as an int, so numbers count as names; a bool is refused rather than guessed
+    at, because ``yes``/``on`` would come back as ``True``, not the word that was written.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _name(path: Path, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _scalar(value)
+    if text is None:
+        raise _wrong(path, key, "a string", value)
+    return text
+
+
+def _names(path: Path, key: str, value: Any) -> list[str]:
+    """A list of names; a lone string is refused, not iterated (``etl`` would become e, t, l)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _wrong(path, key, "a list of strings", value)
+    names = [_scalar(v) for v in value]
+    if None in names:
+        raise _wrong(path, key, "a list of strings", value)
+    return [n for n in names if n is not None]
+
+
+def _env_vars(path: Path, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    expected = "a mapping of names to strings"
+    if not isinstance(value, Mapping):
+        raise _wrong(path, "env_vars", expected, value)
+    out: dict[str, str] = {}
+    for key, raw in value.items():
+        name = _scalar(key)
+        text = "" if raw is None else _scalar(raw)  # secrets are saved with an empty value
+        if name is None or text is None:
+            raise _wrong(path, "env_vars", expected, value)
+        out[name] = text
+    return out
