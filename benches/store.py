@@ -27,7 +27,7 @@ from typing import Any
 
 from proj_tui.framework.store import SQLiteSessionStore, default_store_path, parse_query
 from proj_tui.framework.store.ids import id_from_millis
-from proj_tui.framework.store.sqlite import _dumps, _flatten_params
+from proj_tui.framework.store.sqlite_rows import _dumps, _flatten_params
 
 ENVS = ["local"] * 6 + ["dev"] * 2 + ["staging", "prod"]
 STATUSES = ["succeeded"] * 14 + ["failed"] * 3 + ["cancelled", "crashed"]

@@ -10,7 +10,8 @@ import pytest
 from storetest_helpers import record, run_python
 
 from proj_tui.framework.store import SQLiteSessionStore, parse_query
-from proj_tui.framework.store.sqlite import _ORDER_BY, _SUMMARY_COLUMNS, _plan
+from proj_tui.framework.store.sqlite_plan import _ORDER_BY, _plan
+from proj_tui.framework.store.sqlite_rows import _SUMMARY_COLUMNS
 
 
 @pytest.fixture(scope="module")

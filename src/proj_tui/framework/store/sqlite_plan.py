@@ -1,0 +1,114 @@
+"""The SQL for a history query: FROM, WHERE and ORDER BY shaped for the store's indexes.
+
+Kept apart because this is where the history screen's speed at 100k sessions is won or lost
+(tests/store/test_plans.py checks the plans), and it needs none of the store's state: only a
+connection to look up parameter keys and count their matches.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from proj_tui.framework.store.records import ParamFilter, SessionQuery
+
+_DRIVE_FROM_PARAM_BELOW = 2000
+"""A parameter filter matching fewer sessions than this drives the query from its index."""
+
+_ORDER_BY = {
+    "-started": "s.started_at DESC, s.rid DESC",
+    "started": "s.started_at ASC, s.rid ASC",
+    "-duration": "(s.ended_at - s.started_at) DESC, s.started_at DESC",
+    "duration": "(s.ended_at - s.started_at) ASC, s.started_at DESC",
+    "status": "s.status ASC, s.started_at DESC",
+}
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _param_condition(
+    conn: sqlite3.Connection, param: ParamFilter, alias: str
+) -> tuple[str, list[Any]]:
+    """SQL on ``session_params AS alias`` for one filter; ``0`` if no session has the key."""
+    row = conn.execute("SELECT id FROM param_keys WHERE key = ?", (param.key,)).fetchone()
+    if row is None:
+        return "0", []
+    column = f"{alias}.num" if isinstance(param.value, float) else f"{alias}.text"
+    negated = param.op == "!="  # a value of the other type (text vs number) differs too
+    condition = f"({column} IS NULL OR {column} != ?)" if negated else f"{column} {param.op} ?"
+    return f"{alias}.key_id = ? AND {condition}", [row[0], param.value]
+
+
+def _plan(
+    conn: sqlite3.Connection, query: SessionQuery, *, counting: bool
+) -> tuple[str, str, list[Any]]:
+    """FROM source, WHERE clause and arguments for a query, shaped for the indexes.
+
+    Parameter filters are the hard part: checking one per session (EXISTS) is cheap when many
+    sessions match, because the newest-first scan stops after ``limit`` hits, but scans everything
+    when few match. So each filter's matches are counted up to a bound first, and a filter matching
+    fewer than ``_DRIVE_FROM_PARAM_BELOW`` sessions drives the query from its own index instead.
+    """
+    clauses: list[str] = []
+    args: list[Any] = []
+    source = "sessions AS s"
+    source_args: list[Any] = []
+    probes: list[tuple[int, ParamFilter, str, list[Any]]] = []
+    for param in query.params:
+        cond, cond_args = _param_condition(conn, param, "p")
+        if cond == "0":
+            return source, " WHERE 0", []
+        matches = _DRIVE_FROM_PARAM_BELOW
+        if param.op != "!=" and not counting:
+            matches = conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM session_params AS p WHERE {cond} LIMIT ?)",
+                [*cond_args, _DRIVE_FROM_PARAM_BELOW],
+            ).fetchone()[0]
+        probes.append((matches, param, cond, cond_args))
+    probes.sort(key=lambda probe: probe[0])
+    for index, (matches, param, cond, cond_args) in enumerate(probes):
+        if index == 0 and matches < _DRIVE_FROM_PARAM_BELOW:
+            source = f"session_params AS p CROSS JOIN sessions AS s ON s.rid = p.rid AND {cond}"
+            source_args = cond_args
+        elif counting and param.op != "!=":
+            inner, cond_args = _param_condition(conn, param, "q")
+            clauses.append(f"s.rid IN (SELECT q.rid FROM session_params AS q WHERE {inner})")
+            args.extend(cond_args)
+        else:
+            inner, cond_args = _param_condition(conn, param, "q")
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM session_params AS q WHERE q.rid = s.rid AND {inner})"
+            )
+            args.extend(cond_args)
+    for column, values in (
+        ("status", query.statuses),
+        ("env", query.envs),
+        ("pipeline", query.pipelines),
+        ("user", query.users),
+    ):
+        if values is None:
+            continue
+        if not values:
+            clauses.append("0")
+        else:
+            clauses.append(f"s.{column} IN ({', '.join('?' * len(values))})")
+            args.extend(sorted(values))
+    if query.since is not None:
+        clauses.append("s.started_at >= ?")
+        args.append(query.since)
+    if query.until is not None:
+        clauses.append("s.started_at < ?")
+        args.append(query.until)
+    if query.pinned is not None:
+        clauses.append("s.pinned = 1" if query.pinned else "s.pinned = 0")  # literal: partial index
+    for prefix in query.id_prefixes:
+        clauses.append("s.session_id >= ? AND s.session_id < ?")
+        args.extend((prefix, prefix + "\U0010ffff"))
+    for word in query.text:
+        clauses.append("s.search LIKE ? ESCAPE '\\'")
+        args.append(_like(word))
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return source, where, [*source_args, *args]

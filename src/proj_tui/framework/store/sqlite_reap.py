@@ -1,0 +1,59 @@
+"""Crash detection: which running sessions are dead, and marking them crashed.
+
+Kept apart from the store class so the rule (process gone on this host, or heartbeat stale) and
+the guarded update that applies it can be read in one place; ``SQLiteSessionStore.reap_crashed``
+runs them in a read and a write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from proj_tui.framework.store.process import _pid_alive
+from proj_tui.framework.store.sqlite_rows import _merge_data
+
+HEARTBEAT_STALE_SECONDS = 60.0
+"""A running session whose heartbeat is older than this is crashed; sessions beat every ~15 s."""
+
+_CRASH_ERROR = {
+    "type": "Crashed",
+    "message": "The session's process ended without recording a result (killed, out of memory, "
+    "or the machine stopped); it was found by its missing process or stale heartbeat.",
+    "traceback": None,
+}
+
+
+def _running_sessions(conn: sqlite3.Connection) -> list[Any]:
+    """``(rid, session_id, pid, host, last beat)`` of every running session (status index)."""
+    return conn.execute(
+        "SELECT rid, session_id, pid, host, coalesce(heartbeat_at, started_at) "
+        "FROM sessions WHERE status = 'running'"
+    ).fetchall()
+
+
+def _dead_sessions(
+    running: list[Any], *, now: float, here: str, stale_after: float
+) -> list[tuple[int, str, float]]:
+    """``(rid, session_id, last beat)`` of those whose process is gone (this host) or stale."""
+    return [
+        (rid, session_id, last)
+        for rid, session_id, pid, host, last in running
+        if last < now - stale_after
+        or (host == here and pid is not None and not _pid_alive(int(pid)))
+    ]
+
+
+def _mark_crashed(conn: sqlite3.Connection, dead: list[tuple[int, str, float]]) -> list[str]:
+    """Mark ``dead`` crashed unless it beat again since it was read; return the ids marked."""
+    reaped = []
+    for rid, session_id, last in dead:
+        cursor = conn.execute(
+            "UPDATE sessions SET status = 'crashed', ended_at = ? WHERE rid = ? AND "
+            "status = 'running' AND coalesce(heartbeat_at, started_at) <= ?",
+            (last, rid, last),
+        )
+        if cursor.rowcount == 1:
+            reaped.append(session_id)
+            _merge_data(conn, rid, {"error": _CRASH_ERROR}, keep_existing=True)
+    return reaped
