@@ -174,6 +174,22 @@ def test_logs_are_numbered_in_order_across_batches(store: SQLiteSessionStore) ->
     assert store.logs(session_id, text="100%") == []
 
 
+def test_a_large_batch_is_stored_whole_and_in_order(store: SQLiteSessionStore) -> None:
+    # more than one multi-row INSERT (1,000 rows each), ending in a partial one
+    session_id = store.create_session(record())
+    store.append_logs(session_id, [LogLine(message="before")])
+    batch = [
+        LogLine(ts=float(i + 1), level="INFO", logger=f"n{i % 7}", message=f"m{i}") for i in range(2503)
+    ]
+    store.append_logs(session_id, batch)
+    lines = store.logs(session_id)
+    assert len(lines) == 2504
+    assert [line.seq for line in lines] == list(range(1, 2505))
+    assert lines[1] == LogLine(2, 1.0, "INFO", "n0", "m0")
+    assert lines[1001] == LogLine(1002, 1001.0, "INFO", "n6", "m1000")
+    assert lines[-1] == LogLine(2504, 2503.0, "INFO", "n3", "m2502")
+
+
 def test_log_sequence_is_per_session(store: SQLiteSessionStore) -> None:
     first, second = store.create_session(record()), store.create_session(record())
     store.append_logs(first, [LogLine(message="x")] * 3)

@@ -16,6 +16,7 @@ crash reaping (sqlite_reap.py) and process facts (process.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
@@ -64,6 +65,19 @@ from proj_tui.framework.store.sqlite_rows import (
 # (benches/store.py), _plan, _ORDER_BY and _SUMMARY_COLUMNS (tests/store/test_plans.py).
 
 _OWNED_BY_STORE = ("session_id", "status", "started_at", "ended_at", "heartbeat_at")
+
+
+# Log lines go in as multi-row INSERTs, not executemany: executemany gives up the GIL and takes
+# it back for every row, and while a node logs flat out (holding the GIL) each retake waits, so
+# the recorder's thread fell ~570k lines behind a 600k-line storm; lines not yet stored are lost
+# if the process is killed. 1,000 rows is 6,000 parameters, well under SQLite's 32,766.
+_LOG_ROWS_PER_INSERT = 1000
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_logs_sql(rows: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
+    return f"INSERT INTO logs (session_id, seq, ts, level, logger, message) VALUES {values}"
 
 
 class SQLiteSessionStore(SQLiteConnection):
@@ -240,11 +254,12 @@ class SQLiteSessionStore(SQLiteConnection):
                 "SELECT max(seq) FROM logs WHERE session_id = ?", (session_id,)
             ).fetchone()[0]
             start = (last or 0) + 1
-            conn.executemany(
-                "INSERT INTO logs (session_id, seq, ts, level, logger, message) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(session_id, start + i, *row) for i, row in enumerate(prepared)],
-            )
+            for first in range(0, len(prepared), _LOG_ROWS_PER_INSERT):
+                chunk = prepared[first : first + _LOG_ROWS_PER_INSERT]
+                args: list[Any] = []
+                for i, row in enumerate(chunk, start + first):
+                    args += (session_id, i, *row)
+                conn.execute(_insert_logs_sql(len(chunk)), args)
 
         self._write(work)
 
