@@ -155,6 +155,6 @@ def _mark_crashed(store_path: str, session_id: str, run_pid: int) -> str | None:
 
 
 def _alive(pid: int) -> bool:
-    from proj_tui.framework.store.sqlite import _pid_alive
+    from proj_tui.framework.store.process import _pid_alive
 
     return _pid_alive(pid)

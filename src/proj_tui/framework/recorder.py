@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.store import LogLine, NodeRun
-from proj_tui.framework.store.sqlite import _clean_text
+from proj_tui.framework.store.sqlite_rows import _clean_text
 
 if TYPE_CHECKING:
     from proj_tui.framework.redact import Redactor

@@ -28,7 +28,6 @@ from proj_tui.errors import did_you_mean
 from proj_tui.framework.store.errors import StoreCorruptError, StoreError
 from proj_tui.framework.store.ids import new_session_id, next_session_id
 from proj_tui.framework.store.process import _hostname, _username
-from proj_tui.framework.store.process import _pid_alive as _pid_alive  # re-export: cli/watchdog.py
 from proj_tui.framework.store.records import (
     FINISHED_STATUSES,
     STATUSES,
@@ -59,10 +58,6 @@ from proj_tui.framework.store.sqlite_rows import (
     _split_fields,
     _summary,
 )
-
-# Other modules import these from here, so they stay importable here: _clean_text
-# (framework/recorder.py), _pid_alive (cli/watchdog.py), _dumps and _flatten_params
-# (benches/store.py), _plan, _ORDER_BY and _SUMMARY_COLUMNS (tests/store/test_plans.py).
 
 _OWNED_BY_STORE = ("session_id", "status", "started_at", "ended_at", "heartbeat_at")
 
