@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +117,24 @@ def test_a_code_edit_marks_only_that_node_and_downstream(project: Path) -> None:
     assert _stale(project)[0] == 0
 
 
+def test_editing_a_helper_marks_the_nodes_that_call_it(project: Path) -> None:
+    nodes = project / "src/taxi_fares/pipelines/data_science/nodes.py"
+    # _standardise is called by train_model; predict by evaluate_model, inside a comprehension
+    _edit(nodes, "    stats = {}\n", "    stats = {}  # mean and spread per column\n")
+    _, report = _stale(project)
+    stale = {s["name"]: s["changed"] for s in report["stale"]}
+    assert stale == {"model_a.train_model": ["code"], "model_b.train_model": ["code"]}
+    assert cli("run", *report["run_args"], cwd=project).returncode == 0
+    assert _stale(project)[0] == 0
+
+    _edit(nodes, '    total = model["bias"]\n', '    total = model["bias"]  # then each weight\n')
+    _, report = _stale(project)
+    assert [s["name"] for s in report["stale"]] == [
+        "model_a.evaluate_model",
+        "model_b.evaluate_model",
+    ]
+
+
 def test_a_catalog_edit_marks_writer_and_readers(project: Path) -> None:
     _edit(project / "conf/base/catalog.yml", "03_features/features.pkl", "03_features/f2.pkl")
     report = stale_nodes(project)
@@ -160,9 +177,9 @@ def test_unknown_pipeline_is_an_error_with_a_hint(project: Path) -> None:
     assert "Did you mean 'reporting'" in result.stderr
 
 
-def test_fingerprints_hash_each_function_once_and_stay_cheap(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_fingerprints_hash_each_function_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """5000 nodes over two functions read two sources (the cost is in benches/run_overhead.py)."""
+
     def start() -> int:
         return 0
 
@@ -177,20 +194,15 @@ def test_fingerprints_hash_each_function_once_and_stay_cheap(
     real = staleness._source
     monkeypatch.setattr(staleness, "_source", lambda code: calls.append(code) or real(code))
     staleness._code_cache.clear()
-    best = float("inf")
-    for _ in range(3):
-        staleness._code_cache.clear()
-        calls.clear()
-        started = time.perf_counter()
-        prints = run_fingerprints(pipe, {"a": 1}, {})
-        best = min(best, time.perf_counter() - started)
-        assert len(calls) == 2  # two functions, 5000 nodes
+    prints = run_fingerprints(pipe, {"a": 1}, {})
+    assert len(calls) == 2  # two functions, 5000 nodes
+    run_fingerprints(pipe, {"a": 2}, {})
+    assert len(calls) == 2  # and cached across runs in one process
     assert (
         len(staleness.decode_fingerprints(prints)["nodes"]) == n
         and prints["datasets"] == {}
         and len(prints["code"]) == 2
     )
-    assert best < 0.1, f"fingerprinting 5000 nodes took {best * 1000:.1f} ms"
 
 
 def test_wiring_changes_are_seen() -> None:

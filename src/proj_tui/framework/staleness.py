@@ -2,7 +2,8 @@
 
 At run time ``record_fingerprints`` stores, per node, short hashes of the parameter values it reads
 (``params``), the catalog config of its inputs (``inputs``) and outputs (``outputs``: a node whose
-output moved must write it again) and its function's source (``code``). ``stale_nodes`` later
+output moved must write it again) and its function's source with the project helpers it calls
+(``code``). ``stale_nodes`` later
 fingerprints the project as it is now (a fresh import) and compares, node by node, with the newest
 succeeded sessions of the same pipeline and env; ``report.to_run`` adds everything downstream
 (and the producers of in-memory inputs those nodes need).
@@ -22,7 +23,7 @@ import sys
 import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from proj_tui.config import ConfigChanges, ConfigLoader, diff_config
@@ -48,7 +49,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FINGERPRINT_PARTS: tuple[str, ...] = ("params", "inputs", "outputs", "code", "wiring")
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3  # 3: code hashes cover the helpers a node calls
 _MISSING = "<missing>"
 _MAX_BASELINE_SESSIONS = 50
 _code_cache: dict[CodeType, str] = {}
@@ -87,10 +88,12 @@ def _lookup(params: Mapping[str, Any], dotted: str) -> Any:
 
 
 def _code_hash(func: Any) -> str:
-    """Hash of a node function's source lines, cached per code object.
+    """Hash of a node function's source lines and its helpers', cached per code object.
 
     Many nodes share one function, so the source is read once. ``functools.partial`` hashes its
-    function and bound arguments; a callable object hashes its class's ``__call__``.
+    function and bound arguments; a callable object hashes its class's ``__call__``. Editing a
+    helper the node calls (``_standardise`` in the demo's ``train_model``) changes the node's
+    code as much as editing its body does: see ``_helpers``.
     """
     if isinstance(func, functools.partial):
         return _digest(_code_hash(func.func) + _canonical([func.args, func.keywords]))
@@ -104,10 +107,67 @@ def _code_hash(func: Any) -> str:
         return _digest(f"{module}.{name}")
     cached = _code_cache.get(code)
     if cached is None:
-        cached = _code_cache[code] = _digest(
-            f"{getattr(target, '__module__', '')}.{_code_name(code)}\n{_source(code)}"
-        )
+        module = str(getattr(target, "__module__", "") or "")
+        text = f"{module}.{_code_name(code)}\n{_source(code)}"
+        helpers = _helpers(code, getattr(target, "__globals__", None), module)
+        cached = _code_cache[code] = _digest(text + "".join(helpers))
     return cached
+
+
+_HELPER_DEPTH = 3  # calls followed from the node function: its helpers, theirs, and theirs
+
+
+def _helpers(code: CodeType, globals_: Mapping[str, Any] | None, module: str) -> list[str]:
+    """The source of the project functions ``code`` refers to by name, followed a few calls deep.
+
+    Only plain functions from the node's own top-level package count (``taxi_fares.*``): the
+    project's code, not the standard library or other packages, whose versions are recorded
+    apart. Found by the global names the bytecode loads (``helper(...)``, and ``mod.helper(...)``
+    for a module of the package), so a helper passed around as a value is not followed. Sorted,
+    so the order of calls does not change the hash.
+    """
+    package = module.partition(".")[0]
+    if not globals_ or not package:
+        return []
+    seen: set[CodeType] = {code}
+    out: list[str] = []
+    frontier: list[tuple[CodeType, Mapping[str, Any]]] = [(code, globals_)]
+    for _ in range(_HELPER_DEPTH):
+        found: list[tuple[CodeType, Mapping[str, Any]]] = []
+        for each, scope in frontier:
+            for helper in _called(each, scope, package):
+                helper_code = helper.__code__
+                if helper_code in seen:
+                    continue
+                seen.add(helper_code)
+                out.append(f"{helper.__module__}.{_code_name(helper_code)}\n{_source(helper_code)}")
+                found.append((helper_code, helper.__globals__))
+        if not found:
+            break
+        frontier = found
+    return sorted(out)
+
+
+def _called(code: CodeType, scope: Mapping[str, Any], package: str) -> list[FunctionType]:
+    """Project functions named in ``code`` (and its nested comprehensions and lambdas)."""
+    names: list[str] = []
+    stack = [code]
+    while stack:
+        each = stack.pop()
+        names += each.co_names
+        stack += [c for c in each.co_consts if isinstance(c, CodeType)]
+    ours: list[FunctionType] = []
+    for name in dict.fromkeys(names):
+        value = scope.get(name)
+        if isinstance(value, ModuleType) and value.__name__.partition(".")[0] == package:
+            ours += [  # mod.helper(...): attributes of a project module named in the code
+                attr
+                for attr in (getattr(value, other, None) for other in names)
+                if isinstance(attr, FunctionType)
+            ]
+        elif isinstance(value, FunctionType):
+            ours.append(value)
+    return [f for f in ours if str(f.__module__ or "").partition(".")[0] == package]
 
 
 def _code_name(code: CodeType) -> str:
@@ -198,7 +258,7 @@ def run_fingerprints(
 ) -> dict[str, Any]:
     """What ``record_fingerprints`` stores: shared hash tables plus one signature per node.
 
-    ``{"v": 2, "params": {input: h}, "datasets": {name: h}, "code": {func: h},
+    ``{"v": 3, "params": {input: h}, "datasets": {name: h}, "code": {func: h},
     "nodes": "node\tsignature\n..."}`` (``decode_fingerprints`` makes ``nodes`` a dict). Each
     parameter, dataset and function is hashed once however many nodes use it, and the per-node
     part is one CRC of its wiring, so a 5000-node run pays a few ms and stores ~90 kB (a
