@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,16 +44,3 @@ def test_concurrent_pattern_materialisation_gives_one_dataset() -> None:
     assert len(ids) == 1
 
 
-def test_memory_hot_path_is_cheap() -> None:
-    catalog = DataCatalog()
-    for i in range(1000):
-        catalog[f"d{i}"] = MemoryDataset()
-    names = [f"d{i}" for i in range(1000)]
-    start = time.perf_counter()
-    for _ in range(100):
-        for name in names:
-            catalog.save(name, name)
-            catalog.load(name)
-    elapsed = time.perf_counter() - start
-    # 200k operations; about 40 ms on a laptop. The bound only catches gross regressions.
-    assert elapsed < 2.0

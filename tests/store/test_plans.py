@@ -4,7 +4,6 @@ imports nothing heavy. (Timed figures at 100k sessions: benches/store.py.)"""
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 from storetest_helpers import record, run_python
@@ -68,12 +67,11 @@ def test_common_param_filter_stops_early_on_the_time_index(big: SQLiteSessionSto
     assert "TEMP B-TREE" not in plan, plan
 
 
-def test_newest_page_is_fast_even_here(big: SQLiteSessionStore) -> None:
-    big.list_sessions()
-    t0 = time.perf_counter()
-    for _ in range(20):
-        assert len(big.list_sessions(parse_query("env:prod model.lr>0.1"))) == 100
-    assert (time.perf_counter() - t0) / 20 < 0.05
+def test_newest_page_of_a_combined_filter_needs_no_sort(big: SQLiteSessionStore) -> None:
+    # its speed is in benches/store.py; here, the plan that makes it fast
+    assert len(big.list_sessions(parse_query("env:prod model.lr>0.1"))) == 100
+    plan = _plan_of(big, "env:prod model.lr>0.1")
+    assert "TEMP B-TREE" not in plan, plan
 
 
 def test_reaping_only_reads_running_rows(big: SQLiteSessionStore) -> None:
@@ -91,20 +89,16 @@ def test_reaping_only_reads_running_rows(big: SQLiteSessionStore) -> None:
 def test_store_imports_stay_light() -> None:
     result = run_python(
         """
-        import sys, time
-        t0 = time.perf_counter()
+        import sys
         import proj_tui.framework.store, proj_tui.framework.redact, proj_tui.framework.gitinfo
-        elapsed = time.perf_counter() - t0
         heavy = sorted(
             name for name in sys.modules
             if name.split(".")[0] in {"textual", "rich", "yaml", "pluggy", "watchfiles"}
             or name.startswith(("proj_tui.pipeline", "proj_tui.io", "proj_tui.runner",
                                 "proj_tui.cli", "proj_tui.tui", "proj_tui.config"))
         )
-        print(heavy, elapsed)
+        print(heavy)
         """
     )
     assert result.returncode == 0, result.stderr
-    heavy, elapsed = result.stdout.rsplit(" ", 1)
-    assert heavy == "[]"
-    assert float(elapsed) < 0.5  # typically ~15 ms
+    assert result.stdout.strip() == "[]"  # what it costs to import is in benches/run_overhead.py
