@@ -42,38 +42,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-SPAM_NODE = """
-import logging
-
-log = logging.getLogger(__name__)
-
-
-def spam(n):
-    for i in range(n):
-        log.info("line %d of %d: %s", i, n, "x" * 48)
-    return n
-"""
-
-SPAM_REGISTRY = """
-from proj_tui.pipeline import Pipeline, node
-from {package}.spam import spam
-
-
-def register_pipelines():
-    return {{"__default__": Pipeline([node(spam, "params:bench_lines", "spam_done", name="spam")])}}
-"""
-
-
 def make_project(base: Path, lines: int) -> Path:
-    from proj_tui.cli.new import create_project
+    """The same project as ``benches/app.py --real``: one node logging ``lines`` lines."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from app import make_project as app_project
 
-    project = create_project(base / "taxi")
-    package = next(p for p in (project / "src").iterdir() if (p / "__init__.py").exists())
-    (package / "spam.py").write_text(SPAM_NODE)
-    (package / "pipeline_registry.py").write_text(SPAM_REGISTRY.format(package=package.name))
-    params = project / "conf" / "base" / "parameters.yml"
-    params.write_text(params.read_text() + f"\nbench_lines: {lines}\n")
-    return project
+    return app_project(base, real=True, lines=lines)
 
 
 def whole_process(project: Path, repeat: int) -> tuple[list[float], list[float]]:
