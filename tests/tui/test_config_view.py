@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 from textual.worker import WorkerFailed
@@ -227,7 +228,7 @@ async def test_compare_fits_the_width_and_the_detail_has_both_values(
         await pilot.press("a")  # every key, the widest the table gets
         await pilot.pause()
         assert fits(table) and cells_fit(table)
-        assert not screen.query_one("#blame-detail").display
+        assert not screen.query_one("#blame-detail-scroll").display
 
         keys = [str(key.value) for key in table.rows]
         key = "model_b.model_options.features"
@@ -243,7 +244,24 @@ async def test_compare_fits_the_width_and_the_detail_has_both_values(
 
         await pilot.press("b")
         await pilot.pause()
-        assert not screen.query_one("#config-view-compare-detail").display
+        assert not screen.query_one("#compare-detail-scroll").display
+
+
+async def test_a_long_detail_scrolls_with_the_keys(taxi: Path) -> None:
+    params = taxi / "conf" / "base" / "parameters.yml"
+    long = [f"column_{i:02d}_with_a_long_name" for i in range(40)]
+    params.write_text(params.read_text() + f"\nwide_list: {long}\n")
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(pilot, "blame", "parameters.wide_list")
+        scroll = screen.query_one("#blame-detail-scroll", VerticalScroll)
+        assert "column_39_with_a_long_name" in detail_text(screen)
+        assert scroll.max_scroll_y > 0  # taller than the pane: it must scroll
+        await pilot.press("tab")  # from the table to the detail
+        assert app.focused is scroll
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
 
 
 def test_clipping_helpers() -> None:

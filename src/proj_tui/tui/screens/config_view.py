@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -107,9 +108,12 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         yield ConfigBanner(id="config-view-banner")
         yield Static("Loading config…", id="config-view-title")
         yield DataTable(id="blame-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="blame-detail")
+        # tab focuses the detail, so a value taller than it scrolls with the keys too
+        with VerticalScroll(id="blame-detail-scroll", classes="config-detail"):
+            yield Static("", id="blame-detail")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="config-view-compare-detail")
+        with VerticalScroll(id="compare-detail-scroll", classes="config-detail"):
+            yield Static("", id="config-view-compare-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -326,9 +330,9 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
     def _show_mode(self) -> None:
         blame = self.mode == "blame"
         self.query_one("#blame-table").display = blame
-        self.query_one("#blame-detail").display = blame
+        self.query_one("#blame-detail-scroll").display = blame
         self.query_one("#compare-table").display = not blame
-        self.query_one("#config-view-compare-detail").display = not blame
+        self.query_one("#compare-detail-scroll").display = not blame
         left, right = self._envs
         title = self.query_one("#config-view-title", Static)
         if not left:
