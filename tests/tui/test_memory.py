@@ -19,7 +19,9 @@ from textual.widgets._footer import FooterKey
 
 from proj_tui.framework.store import SQLiteSessionStore
 from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.components.history_messages import DiffCandidates, HistoryChanged, ResumePlanned
 from proj_tui.tui.components.key_footer import KeyFooter
+from proj_tui.tui.components.timeline import Timeline
 from proj_tui.tui.memory import RELEASE_EVERY
 from proj_tui.tui.screens.session_detail import SessionDetailScreen
 from proj_tui.tui.screens.session_diff import SessionDiffScreen
@@ -144,3 +146,51 @@ async def test_detail_screen_is_reused_and_shows_the_new_session(
 
         await pilot.press("P")  # no parent: says so, stays
         assert app.screen is detail
+
+
+async def test_the_reused_detail_ignores_answers_meant_for_an_earlier_visit(
+    taxi: Path, store: SQLiteSessionStore
+) -> None:
+    """Leaving the detail no longer throws its screen away, so the answers of the workers a
+    visit started (a resume plan, a delete, diff choices) can arrive after the user left or
+    moved on to another session; they must not open dialogs or close the wrong screen."""
+    failed = add_session(store, 1, project=taxi, status="failed")
+    other = add_session(store, 2, project=taxi)
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        history = await open_history(pilot)
+        await pilot.press("down", "enter")  # the failed one
+        await until(pilot, lambda: isinstance(app.screen, SessionDetailScreen))
+        detail = app.screen
+        assert isinstance(detail, SessionDetailScreen)
+        await until(pilot, lambda: detail.record is not None)
+        record = detail.record
+        assert record is not None
+        for pane in ("tab-params", "tab-timeline", "tab-error"):  # build them with its content
+            detail.query_one(TabbedContent).active = pane
+            await settle(pilot)
+        assert "lr too large" in str(detail.query_one("#detail-error", Static).render())
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is history)
+
+        # answers of that visit's workers, arriving after the user left
+        detail.post_message(ResumePlanned(record, ["train"], ["train", "report"], ["run"]))
+        detail.post_message(DiffCandidates(failed, [other]))
+        detail.post_message(HistoryChanged("Deleted 1 session(s)", (failed,), deleted=True))
+        await settle(pilot)
+        assert app.screen is history and len(app.screen_stack) == 1  # no dialog, no pop
+
+        # the next visit is another session: nothing of the last one shows, even before it loads
+        await pilot.press("up")
+        history.action_open()
+        assert detail.session_id == other and detail.record is None
+        for pane in ("#detail-params", "#detail-error"):
+            assert str(detail.query_one(pane, Static).render()) == ""
+        assert detail.query_one(Timeline).nodes == []
+        await until(pilot, lambda: app.screen is detail and detail.record is not None)
+        detail.post_message(HistoryChanged("Deleted 1 session(s)", (failed,), deleted=True))
+        await settle(pilot)
+        assert app.screen is detail  # news about the other session does not close this one
+        detail.post_message(HistoryChanged(f"Pinned {other}", (other,)))
+        await settle(pilot)
+        assert app.screen is detail and detail.record is not None

@@ -217,7 +217,7 @@ class HistoryActions(ReportsWorkerErrors):
     def write_pinned(self, session_id: str, pinned: bool) -> None:
         require_reader(self.history).set_pinned(session_id, pinned)
         verb = "Pinned" if pinned else "Unpinned"
-        self.post_message(HistoryChanged(f"{verb} {session_id}"))  # type: ignore[attr-defined]
+        self.post_message(HistoryChanged(f"{verb} {session_id}", (session_id,)))  # type: ignore[attr-defined]
 
     def edit_note(self, session_id: str, note: str | None) -> None:
         def save(text: str | None) -> None:
@@ -230,7 +230,7 @@ class HistoryActions(ReportsWorkerErrors):
     def write_note(self, session_id: str, text: str) -> None:
         require_reader(self.history).set_note(session_id, text or None)
         done = f"Note saved on {session_id}" if text else f"Note removed from {session_id}"
-        self.post_message(HistoryChanged(done))  # type: ignore[attr-defined]
+        self.post_message(HistoryChanged(done, (session_id,)))  # type: ignore[attr-defined]
 
     def confirm_delete(self, ids: list[str], running: list[str]) -> None:
         """Ask, then delete ``ids`` (never a running session: its process still writes)."""
@@ -256,4 +256,5 @@ class HistoryActions(ReportsWorkerErrors):
     @work(thread=True, exit_on_error=False, group="history-write", description="Delete sessions")
     def write_delete(self, ids: list[str]) -> None:
         count = require_reader(self.history).delete_sessions(ids)
-        self.post_message(HistoryChanged(f"Deleted {count} session(s)"))  # type: ignore[attr-defined]
+        changed = HistoryChanged(f"Deleted {count} session(s)", tuple(ids), deleted=True)
+        self.post_message(changed)  # type: ignore[attr-defined]

@@ -38,11 +38,17 @@ class HistoryCounted(Message):
 
 
 class HistoryChanged(Message):
-    """A note, pin or deletion was written: the list reloads its page."""
+    """A note, pin or deletion was written: the list reloads its page.
 
-    def __init__(self, text: str) -> None:
+    ``ids`` are the sessions written, so a detail screen (reused for another session since)
+    acts only on news about the session it shows.
+    """
+
+    def __init__(self, text: str, ids: tuple[str, ...] = (), *, deleted: bool = False) -> None:
         super().__init__()
         self.text = text
+        self.ids = ids
+        self.deleted = deleted
 
 
 class SessionLoaded(Message):

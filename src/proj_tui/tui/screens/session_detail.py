@@ -122,6 +122,11 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             return  # on_mount reads it
         self.query_one("#detail-head", Static).update(f"Session {escape(session_id)} · loading…")
         self.query_one("#detail-overview", Static).update("")
+        for pane_id in ("tab-params", "tab-error"):  # the tabs built on an earlier visit
+            if pane_id in self._built:
+                self.query_one(f"#{_LAZY_TABS[pane_id]}", Static).update("")
+        if "tab-timeline" in self._built:
+            self.query_one(Timeline).show([])
         self.set_focus(None)  # focus restored inside a pane on resume would show that tab again
         self.query_one(TabbedContent).active = "tab-overview"
         for scroll in self.query(".detail-scroll"):
@@ -413,7 +418,8 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
             self.start_resume(record)  # says so when the session cannot be resumed
 
     def on_resume_planned(self, message: ResumePlanned) -> None:
-        self.confirm_resume(message)
+        if self._showing(message.record.session_id):  # not if the user has left since
+            self.confirm_resume(message)
 
     def action_pin(self) -> None:
         if (record := self._loaded()) is not None:
@@ -430,10 +436,21 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
 
     def on_history_changed(self, message: HistoryChanged) -> None:
         self.notify(message.text, timeout=3)
-        if message.text.startswith("Deleted"):
+        if not self._showing(*message.ids):
+            return  # written from an earlier visit: this screen has moved on (or was left)
+        if message.deleted:
             self.dismiss()
         else:
             self.load()
+
+    def _showing(self, *session_ids: str) -> bool:
+        """Whether this screen is on top and shows (one of) ``session_ids``.
+
+        The History list reuses this screen, and leaving it no longer drops the answers of the
+        workers it started: a resume plan or diff choice that arrives after the user left, or for
+        the session shown before, is dropped here as it was when the screen was thrown away.
+        """
+        return self.is_current and (not session_ids or self.session_id in session_ids)
 
     def action_parent(self) -> None:
         record = self._loaded()
@@ -479,6 +496,8 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         from proj_tui.tui.screens.modals import PickModal
         from proj_tui.tui.screens.session_diff import SessionDiffScreen
 
+        if not self._showing(message.session_id):
+            return
         if not message.choices:
             self.notify("No other session to compare with.", severity="warning")
             return

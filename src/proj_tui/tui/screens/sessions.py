@@ -489,7 +489,7 @@ class SessionsScreen(HistoryActions, Screen[None]):
 
     def on_history_changed(self, message: HistoryChanged) -> None:
         self.notify(message.text, timeout=3)
-        if message.text.startswith("Deleted"):
+        if message.deleted:
             self.marked.clear()
         self.reload(keep=self.current_id(), at=self.query_one(HistoryTable).cursor_row)
 
