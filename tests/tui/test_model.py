@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from proj_tui.tui.model import NodeInfo, ProjectDescription, RunFilters, describe_pipelines, plan
+from proj_tui.tui.model import (
+    NodeInfo,
+    ProjectDescription,
+    RunFilters,
+    describe_pipelines,
+    plan,
+    unknown_names,
+)
 
 
 def _node(name: str, ins: list[str], outs: list[str], tags: list[str] = (), ns: str | None = None):  # type: ignore[assignment]
@@ -57,6 +64,22 @@ def test_from_and_to_nodes_follow_the_data() -> None:
     ]
     both = RunFilters(from_nodes=frozenset({"clean"}), to_nodes=frozenset({"b.train"}))
     assert names(plan(CHAIN, both)) == ["clean", "b.train"]
+
+
+def test_unknown_names_use_the_same_namespace_rule_as_the_plan() -> None:
+    nested = [*CHAIN, _node("eu.a.score", ["a.model"], ["eu.score"], ns="eu.a")]
+    filters = RunFilters(
+        node_names=frozenset({"clean", "old"}),
+        from_nodes=frozenset({"gone"}),
+        namespaces=frozenset({"eu", "eu.a", "e", "c"}),  # a parent selects; a prefix does not
+    )
+    assert unknown_names(nested, filters) == [
+        ("nodes", ["gone", "old"]),
+        ("namespaces", ["c", "e"]),
+    ]
+    assert names(plan(nested, RunFilters(namespaces=frozenset({"eu"})))) == ["eu.a.score"]
+    assert names(plan(nested, RunFilters(namespaces=frozenset({"e"})))) == []
+    assert unknown_names(nested, RunFilters(tags=frozenset({"nope"}))) == []
 
 
 def test_toggle_adds_then_removes() -> None:

@@ -400,17 +400,13 @@ class ProjTuiApp(LiveReload):
             if not name:
                 return
             s = self.state
-            preset = Preset(
-                name=name,
+            preset = Preset.of_setup(
+                name,
                 env=s.env,
                 pipeline=s.pipeline,
-                params=dict(s.overrides),
-                tags=sorted(s.filters.tags),
-                nodes=sorted(s.filters.node_names),
-                namespaces=sorted(s.filters.namespaces),
-                from_nodes=sorted(s.filters.from_nodes),
-                to_nodes=sorted(s.filters.to_nodes),
-                env_vars=dict(s.env_vars),
+                params=s.overrides,
+                filters=s.filters,
+                env_vars=s.env_vars,
             )
             try:
                 path = save_preset(s.project_path, preset)
@@ -438,6 +434,7 @@ class ProjTuiApp(LiveReload):
             self.apply_preset(name)
 
     def apply_preset(self, name: str) -> None:
+        from proj_tui.tui.model import unknown_names
         from proj_tui.tui.presets import PresetError, load_preset
 
         try:
@@ -449,13 +446,7 @@ class ProjTuiApp(LiveReload):
         state.parent = None  # a preset is a setup of its own, not an edit of a past session
         state.overrides = dict(preset.params)
         state.invalid.clear()
-        state.filters = RunFilters(
-            tags=frozenset(preset.tags),
-            node_names=frozenset(preset.nodes),
-            namespaces=frozenset(preset.namespaces),
-            from_nodes=frozenset(preset.from_nodes),
-            to_nodes=frozenset(preset.to_nodes),
-        )
+        state.filters = preset.run_filters()
         state.env_vars = dict(preset.env_vars)
         missing_pipeline = bool(
             preset.pipeline
@@ -478,15 +469,8 @@ class ProjTuiApp(LiveReload):
             unknown.append(f"\nno pipeline {preset.pipeline!r} any more: kept {state.pipeline}")
         nodes = state.description.pipelines.get(state.pipeline) if state.description else None
         if nodes is not None:
-            names = {n.name for n in nodes}
-            parts = [n.namespace.split(".") for n in nodes if n.namespace]
-            # a namespace filter also takes a parent ("a" selects "a.b"), as Pipeline.filter does
-            spaces = {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
-            gone = sorted({*preset.nodes, *preset.from_nodes, *preset.to_nodes} - names)
-            gone_ns = sorted(set(preset.namespaces) - spaces)
-            for label, missing in (("nodes", gone), ("namespaces", gone_ns)):
-                if missing:
-                    unknown.append(f"\nunknown {label} in {state.pipeline}: {', '.join(missing)}")
+            for kind, missing in unknown_names(nodes, state.filters):
+                unknown.append(f"\nunknown {kind} in {state.pipeline}: {', '.join(missing)}")
         self.notify(
             escape(f"Loaded preset {name}{note}{''.join(unknown)}"),
             title="Preset",

@@ -208,16 +208,34 @@ def plan(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[NodeInfo]:
         selected &= {
             i
             for i, n in enumerate(nodes)
-            if n.namespace
-            and any(
-                n.namespace == ns or n.namespace.startswith(ns + ".") for ns in filters.namespaces
-            )
+            if any(in_namespace(n.namespace, ns) for ns in filters.namespaces)
         }
     if filters.from_nodes:
         selected &= _closure(nodes, filters.from_nodes, downstream=True)
     if filters.to_nodes:
         selected &= _closure(nodes, filters.to_nodes, downstream=False)
     return [n for i, n in enumerate(nodes) if i in selected]
+
+
+def in_namespace(namespace: str | None, wanted: str) -> bool:
+    """Whether a node in ``namespace`` is selected by ``--namespaces wanted`` (a parent counts)."""
+    return bool(namespace) and (namespace == wanted or str(namespace).startswith(wanted + "."))
+
+
+def unknown_names(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[tuple[str, list[str]]]:
+    """The node names and namespaces ``filters`` asks for that no node in ``nodes`` has.
+
+    ``[("nodes", [...]), ("namespaces", [...])]``, empty kinds left out: what a preset saved
+    before the project changed still carries.
+    """
+    names = {n.name for n in nodes}
+    gone = sorted((filters.node_names | filters.from_nodes | filters.to_nodes) - names)
+    gone_ns = sorted(
+        ns for ns in filters.namespaces if not any(in_namespace(n.namespace, ns) for n in nodes)
+    )
+    return [
+        (kind, missing) for kind, missing in (("nodes", gone), ("namespaces", gone_ns)) if missing
+    ]
 
 
 def _closure(nodes: Sequence[NodeInfo], names: Iterable[str], *, downstream: bool) -> set[int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proj_tui.tui.model import RunFilters
 from proj_tui.tui.run_spec import is_secret_name
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -39,6 +40,40 @@ class Preset:
     from_nodes: list[str] = field(default_factory=list)
     to_nodes: list[str] = field(default_factory=list)
     env_vars: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_setup(
+        cls,
+        name: str,
+        *,
+        env: str | None,
+        pipeline: str | None,
+        params: Mapping[str, Any],
+        filters: RunFilters,
+        env_vars: Mapping[str, str],
+    ) -> Preset:
+        """The preset of a Run setup: ``run_filters`` gives ``filters`` back."""
+        return cls(
+            name=name,
+            env=env,
+            pipeline=pipeline,
+            params=dict(params),
+            tags=sorted(filters.tags),
+            nodes=sorted(filters.node_names),
+            namespaces=sorted(filters.namespaces),
+            from_nodes=sorted(filters.from_nodes),
+            to_nodes=sorted(filters.to_nodes),
+            env_vars=dict(env_vars),
+        )
+
+    def run_filters(self) -> RunFilters:
+        return RunFilters(
+            tags=frozenset(self.tags),
+            node_names=frozenset(self.nodes),
+            namespaces=frozenset(self.namespaces),
+            from_nodes=frozenset(self.from_nodes),
+            to_nodes=frozenset(self.to_nodes),
+        )
 
     def to_yaml_data(self) -> dict[str, Any]:
         env_vars = {k: ("" if is_secret_name(k) else v) for k, v in self.env_vars.items()}
