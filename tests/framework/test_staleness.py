@@ -124,6 +124,8 @@ def test_editing_a_helper_marks_the_nodes_that_call_it(project: Path) -> None:
     _, report = _stale(project)
     stale = {s["name"]: s["changed"] for s in report["stale"]}
     assert stale == {"model_a.train_model": ["code"], "model_b.train_model": ["code"]}
+    details = next(s["details"] for s in report["stale"] if s["name"] == "model_a.train_model")
+    assert any("or of what it calls: _standardise" in d for d in details)  # where to look
     assert cli("run", *report["run_args"], cwd=project).returncode == 0
     assert _stale(project)[0] == 0
 

@@ -110,27 +110,40 @@ def _code_hash(func: Any) -> str:
         module = str(getattr(target, "__module__", "") or "")
         text = f"{module}.{_code_name(code)}\n{_source(code)}"
         helpers = _helpers(code, getattr(target, "__globals__", None), module)
-        cached = _code_cache[code] = _digest(text + "".join(helpers))
+        texts = sorted(
+            f"{h.__module__}.{_code_name(h.__code__)}\n{_source(h.__code__)}" for h in helpers
+        )
+        cached = _code_cache[code] = _digest(text + "".join(texts))
     return cached
+
+
+def _helper_names(func: Any) -> list[str]:
+    """The helpers ``_code_hash`` covers for ``func``, by name: where a code change may be."""
+    target = inspect.unwrap(func.func if isinstance(func, functools.partial) else func)
+    code = getattr(target, "__code__", None)
+    if code is None:
+        return []
+    module = str(getattr(target, "__module__", "") or "")
+    found = _helpers(code, getattr(target, "__globals__", None), module)
+    return sorted(_code_name(h.__code__) for h in found)
 
 
 _HELPER_DEPTH = 3  # calls followed from the node function: its helpers, theirs, and theirs
 
 
-def _helpers(code: CodeType, globals_: Mapping[str, Any] | None, module: str) -> list[str]:
-    """The source of the project functions ``code`` refers to by name, followed a few calls deep.
+def _helpers(code: CodeType, globals_: Mapping[str, Any] | None, module: str) -> list[FunctionType]:
+    """The project functions ``code`` refers to by name, followed a few calls deep.
 
     Only plain functions from the node's own top-level package count (``taxi_fares.*``): the
     project's code, not the standard library or other packages, whose versions are recorded
     apart. Found by the global names the bytecode loads (``helper(...)``, and ``mod.helper(...)``
-    for a module of the package), so a helper passed around as a value is not followed. Sorted,
-    so the order of calls does not change the hash.
+    for a module of the package), so a helper passed around as a value is not followed.
     """
     package = module.partition(".")[0]
     if not globals_ or not package:
         return []
     seen: set[CodeType] = {code}
-    out: list[str] = []
+    out: list[FunctionType] = []
     frontier: list[tuple[CodeType, Mapping[str, Any]]] = [(code, globals_)]
     for _ in range(_HELPER_DEPTH):
         found: list[tuple[CodeType, Mapping[str, Any]]] = []
@@ -140,12 +153,12 @@ def _helpers(code: CodeType, globals_: Mapping[str, Any] | None, module: str) ->
                 if helper_code in seen:
                     continue
                 seen.add(helper_code)
-                out.append(f"{helper.__module__}.{_code_name(helper_code)}\n{_source(helper_code)}")
+                out.append(helper)
                 found.append((helper_code, helper.__globals__))
         if not found:
             break
         frontier = found
-    return sorted(out)
+    return out
 
 
 def _called(code: CodeType, scope: Mapping[str, Any], package: str) -> list[FunctionType]:
@@ -640,7 +653,9 @@ def _details(
     if "code" in changed:
         location = node.source_location
         where = f" ({location[0]}:{location[1]})" if location else ""
-        out.append(f"code of {_func_key(node.func)}{where}")
+        helpers = _helper_names(node.func)
+        calls = f", or of what it calls: {', '.join(helpers)}" if helpers else ""
+        out.append(f"code of {_func_key(node.func)}{where}{calls}")
     if "wiring" in changed:
         out.append("its inputs, outputs or function changed")
     return tuple(out)
