@@ -94,3 +94,19 @@ def test_compare_all_and_errors(project: Path) -> None:
     assert cli("config", "compare", "local", "local", cwd=project).returncode == 2
     unknown = cli("config", "compare", "local", "staging", cwd=project)
     assert unknown.returncode == 2 and "Known environments" in unknown.stderr
+
+
+def test_compare_json_is_the_config_layers_rows(tmp_path: Path) -> None:
+    """The CLI prints the rows the app shows: one rule for same (``1`` vs ``1.0`` differ)."""
+    from proj_tui.config import ConfigLoader
+    from proj_tui.config.compare import compare_envs
+
+    project = make_demo(tmp_path / "demo")
+    conf = project / "conf"
+    (conf / "base" / "parameters_types.yml").write_text("types: {n: 1, flag: true, same: [1]}\n")
+    (conf / "prod" / "parameters_types.yml").write_text("types: {n: 1.0, flag: 1, same: [1]}\n")
+    doc = _json(project, "config", "compare", "base", "prod", "--all")
+    rows = compare_envs(ConfigLoader(conf, env="base"), ConfigLoader(conf, env="prod"))
+    assert [(r["key"], r["same"]) for r in doc["keys"]] == [(r.key, r.same) for r in rows]
+    same = {r["key"]: r["same"] for r in doc["keys"] if r["key"].startswith("types.")}
+    assert same == {"types.n": False, "types.flag": False, "types.same": True}

@@ -1,25 +1,19 @@
 """``proj-tui config blame|compare``: where each value comes from, and how two envs differ.
 
 Both read the project's config the way a run would (``settings.CONF_SOURCE`` and
-``CONFIG_LOADER_ARGS``) and never load pipelines. ``--json`` is the shape the app reads.
+``CONFIG_LOADER_ARGS``) and never load pipelines. The rows come from ``proj_tui.config.compare``,
+the same ones the app's config view shows; this module only prints them.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from proj_tui.cli.output import print_json, table
 from proj_tui.cli.run import _project_path
-from proj_tui.errors import ProjTuiError, did_you_mean
 
-SECTIONS = ("parameters", "catalog")
 _UNSET = "(unset)"
-
-
-class ConfigKeyError(ProjTuiError):
-    """``config blame KEY`` names a key no config section has."""
 
 
 def _loader(project: str | None, env: str | None, params: dict[str, Any] | None = None) -> Any:
@@ -37,15 +31,6 @@ def _loader(project: str | None, env: str | None, params: dict[str, Any] | None 
     ), metadata.project_path
 
 
-def _rel(path: Path | None, root: Path) -> str | None:
-    if path is None:
-        return None
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
-
-
 def _text(value: Any) -> str:
     from proj_tui.config.changes import format_value
 
@@ -57,46 +42,22 @@ def blame_rows(
 ) -> tuple[str, list[dict[str, Any]]]:
     """(env, rows) for ``config blame``: one row per dotted leaf key under ``key``.
 
-    ``key`` may start with a section (``catalog.trips_raw``, ``parameters.model_a``); a bare key
-    is looked up in parameters first, then the catalog.
+    The rows are ``proj_tui.config.compare.blame``'s (which the app shows too), as JSON.
     """
+    from proj_tui.config.compare import blame
+
     loader, root = _loader(project, env, params)
-    head, _, rest = (key or "").partition(".")
-    sections: list[tuple[str, str]]  # (section, prefix inside it)
-    if key is None:
-        sections = [(s, "") for s in SECTIONS]
-    elif head in SECTIONS:
-        sections = [(head, rest)]
-    else:
-        sections = [(s, key) for s in SECTIONS]
-    rows: list[dict[str, Any]] = []
-    known: list[str] = []
-    for section, prefix in sections:
-        for dotted, prov in loader.provenance(section).items():
-            known.append(dotted)
-            if prefix and not (dotted == prefix or dotted.startswith(prefix + ".")):
-                continue
-            rows.append(
-                {
-                    "section": section,
-                    "key": dotted,
-                    "value": prov.value,
-                    "env": prov.env,
-                    "file": _rel(prov.path, root),
-                    "overrode": [
-                        {"env": o.env, "file": _rel(o.path, root), "value": o.value}
-                        for o in prov.overridden
-                    ],
-                }
-            )
-        if rows and key is not None:
-            break  # a bare key found in parameters is not also looked up in the catalog
-    if key is not None and not rows:
-        raise ConfigKeyError(
-            f"No config key '{key}' in env '{loader.env}'.{did_you_mean(key, known)} "
-            "Give a dotted key such as 'model_a.model_options.lr' or 'catalog.trips_raw', or no "
-            "key to see every value."
-        )
+    rows = [
+        {
+            "section": row.section,
+            "key": row.key,
+            "value": row.value,
+            "env": row.env,
+            "file": row.file,
+            "overrode": [{"env": o.env, "file": o.file, "value": o.value} for o in row.overrode],
+        }
+        for row in blame(loader, root, key)
+    ]
     return loader.env, rows
 
 
@@ -123,33 +84,24 @@ def cmd_blame(args: argparse.Namespace) -> int:
 def compare_rows(
     project: str | None, first: str, second: str, *, include_equal: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows of ``config compare``: each parameter's value in both envs (differences only)."""
-    from proj_tui.config import flatten
+    """Rows of ``config compare``: each parameter's value in both envs (differences only).
+
+    The rows are ``proj_tui.config.compare.compare_envs``'s (which the app shows too), as JSON.
+    """
+    from proj_tui.config.compare import compare_envs
 
     loader_a, _ = _loader(project, first)
     loader_b, _ = _loader(project, second)
-    a, b = flatten(loader_a["parameters"]), flatten(loader_b["parameters"])
-    prov_a, prov_b = loader_a.provenance("parameters"), loader_b.provenance("parameters")
-    rows: list[dict[str, Any]] = []
-    for key in sorted(a.keys() | b.keys()):
-        in_a, in_b = key in a, key in b
-        same = in_a and in_b and a[key] == b[key] and type(a[key]) is type(b[key])
-        if same and not include_equal:
-            continue
-        rows.append(
-            {
-                "key": key,
-                "same": same,
-                first: {"value": a.get(key), "set": in_a, "env": _env_of(prov_a, key)},
-                second: {"value": b.get(key), "set": in_b, "env": _env_of(prov_b, key)},
-            }
-        )
-    return rows
-
-
-def _env_of(provenance: dict[str, Any], key: str) -> str | None:
-    prov = provenance.get(key)
-    return prov.env if prov is not None else None
+    return [
+        {
+            "key": row.key,
+            "same": row.same,
+            first: {"value": row.left, "set": row.left_set, "env": row.left_env},
+            second: {"value": row.right, "set": row.right_set, "env": row.right_env},
+        }
+        for row in compare_envs(loader_a, loader_b)
+        if include_equal or not row.same
+    ]
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

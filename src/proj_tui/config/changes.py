@@ -11,20 +11,30 @@ from typing import Any
 
 from proj_tui.config.merge import flatten, nest_dotted
 
-__all__ = ["ConfigChanges", "diff_config", "format_value"]
+__all__ = ["ConfigChanges", "diff_config", "format_value", "same_value"]
 
 _MAX_VALUE = 24
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same type: ``1`` → ``1.0`` or ``1`` → ``true`` is a change worth showing.
+def same_value(a: Any, b: Any) -> bool:
+    """The one rule for "the same value" in config: reload toasts, ``config compare``, staleness.
 
-    ``repr`` covers values that are not equal to themselves (NaN).
+    Two values are the same when they are the same YAML value: the same type and equal, all the
+    way down into lists and mappings (whose key order does not matter). So ``1`` and ``1.0``
+    differ, ``true`` and ``1`` differ, ``[1]`` and ``[1.0]`` differ: a node would be given a
+    different Python value, and each is written differently in a YAML file. Floats compare by
+    their text, so NaN is the same as NaN. Documented in docs/architecture.md.
     """
     if a is b:
         return True
     if type(a) is not type(b):
         return False
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     try:
         if a == b:
             return True
@@ -159,6 +169,6 @@ def diff_config(old: Mapping[str, Any], new: Mapping[str, Any]) -> ConfigChanges
     changed = {
         k: (before[k], after[k])
         for k in sorted(before.keys() & after.keys())
-        if not _same(before[k], after[k])
+        if not same_value(before[k], after[k])
     }
     return ConfigChanges(added=added, removed=removed, changed=changed)

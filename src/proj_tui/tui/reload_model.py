@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from proj_tui.tui.model import DEFAULT_PIPELINE, ProjectDescription, RunFilters, default_cli
 
 if TYPE_CHECKING:
+    from proj_tui.config.compare import BlameRow, CompareRow
     from proj_tui.tui.params import ParamField
     from proj_tui.tui.state import ProjectConfig
 
@@ -200,93 +201,25 @@ def check_stale(
 # --- provenance and compare ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BlameRow:
-    """One parameter or catalog leaf: value, the layer that set it, what it overrode."""
-
-    section: str  # "parameters" | "catalog"
-    key: str
-    value: Any
-    env: str | None
-    file: str | None
-    overrode: tuple[tuple[str | None, str | None, Any], ...] = ()  # (env, file, value)
-
-
 def blame(config: ProjectConfig, env: str) -> list[BlameRow]:
     """Every parameter and catalog leaf of ``env`` with its provenance (pure YAML, in-process)."""
-    from proj_tui.config import ConfigLoader, MissingConfigError
+    from proj_tui.config import ConfigLoader
+    from proj_tui.config.compare import blame as blame_rows
 
     loader = ConfigLoader(config.conf_source, env=env, **config.loader_args)
-    rows: list[BlameRow] = []
-    root = config.project_path
-    for section in ("parameters", "catalog"):
-        try:
-            prov = loader.provenance(section)
-        except MissingConfigError:
-            continue
-        for key, p in prov.items():
-            rows.append(
-                BlameRow(
-                    section,
-                    key,
-                    p.value,
-                    p.env,
-                    _rel(p.path, root) if p.path is not None else None,
-                    tuple(
-                        (o.env, _rel(o.path, root) if o.path is not None else None, o.value)
-                        for o in p.overridden
-                    ),
-                )
-            )
-    return rows
-
-
-@dataclass(frozen=True)
-class CompareRow:
-    """One parameter in two envs: value and the env layer that set it (None when unset)."""
-
-    key: str
-    left: Any
-    right: Any
-    left_env: str | None
-    right_env: str | None
-    left_set: bool = True
-    right_set: bool = True
-
-    @property
-    def same(self) -> bool:
-        return self.left_set == self.right_set and self.left == self.right
+    return blame_rows(loader, config.project_path)
 
 
 def compare_envs(config: ProjectConfig, left: str, right: str) -> list[CompareRow]:
-    """Both envs' merged parameters, key by key (sorted), with the layer each value came from."""
+    """Both envs' merged parameters, key by key, as ``proj-tui config compare`` has them."""
     from proj_tui.config import ConfigLoader
+    from proj_tui.config.compare import compare_envs as compare_rows
 
-    sides = []
-    for env in (left, right):
-        loader = ConfigLoader(config.conf_source, env=env, **config.loader_args)
-        sides.append(loader.provenance("parameters"))
-    a, b = sides
-    rows = []
-    for key in sorted(a.keys() | b.keys()):
-        pa, pb = a.get(key), b.get(key)
-        rows.append(
-            CompareRow(
-                key,
-                pa.value if pa else None,
-                pb.value if pb else None,
-                pa.env if pa else None,
-                pb.env if pb else None,
-                pa is not None,
-                pb is not None,
-            )
-        )
-    return rows
+    a, b = (ConfigLoader(config.conf_source, env=e, **config.loader_args) for e in (left, right))
+    return compare_rows(a, b)
 
 
 __all__ = [
-    "BlameRow",
-    "CompareRow",
     "ConfigProblem",
     "ConfigSnapshot",
     "StaleInfo",

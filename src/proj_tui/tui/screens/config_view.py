@@ -32,8 +32,8 @@ from proj_tui.tui.params import kind_of, to_text
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from proj_tui.config.compare import BlameRow, CompareRow
     from proj_tui.tui.app import ProjTuiApp
-    from proj_tui.tui.reload_model import BlameRow, CompareRow
     from proj_tui.tui.state import ProjectConfig
 
 Mode = str  # "blame" | "compare"
