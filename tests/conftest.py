@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from helpers import make_demo
+
+# Hypothesis' deadline and ``too_slow`` health check are wall-clock assertions: on a loaded
+# machine (CI, or 2 cores shared by several runs) they fail tests whose code is fine, so no
+# profile keeps them. ``ci`` (set by .ci/run through HYPOTHESIS_PROFILE) is also derandomized,
+# so a failure there reproduces anywhere with the same profile; ``dev`` explores new examples.
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture
