@@ -42,6 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+
 def make_project(base: Path, lines: int) -> Path:
     """The same project as ``benches/app.py --real``: one node logging ``lines`` lines."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -42,5 +42,3 @@ def test_concurrent_pattern_materialisation_gives_one_dataset() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = set(pool.map(grab, range(8)))
     assert len(ids) == 1
-
-

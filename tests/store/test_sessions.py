@@ -179,7 +179,8 @@ def test_a_large_batch_is_stored_whole_and_in_order(store: SQLiteSessionStore) -
     session_id = store.create_session(record())
     store.append_logs(session_id, [LogLine(message="before")])
     batch = [
-        LogLine(ts=float(i + 1), level="INFO", logger=f"n{i % 7}", message=f"m{i}") for i in range(2503)
+        LogLine(ts=float(i + 1), level="INFO", logger=f"n{i % 7}", message=f"m{i}")
+        for i in range(2503)
     ]
     store.append_logs(session_id, batch)
     lines = store.logs(session_id)
