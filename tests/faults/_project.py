@@ -78,6 +78,22 @@ def segfault(params: dict) -> int:
     return 0
 
 
+def burst(params: dict) -> int:
+    """A pause (so the recorder's first flushes find nothing), then many lines at once."""
+    time.sleep(float(params.get("pause", 0.5)))
+    count = int(params.get("lines", 30000))
+    for i in range(count):
+        log.info("burst line %d of %d", i, count)
+    return count
+
+
+def exit_after(params: dict, upstream: int = 0) -> int:
+    """Logs a little, then ends the process without a word (last node of a chain)."""
+    for i in range(int(params.get("lines", 3))):
+        log.info("exit_after line %d", i)
+    os._exit(3)
+
+
 def hang(params: dict) -> int:
     log.info("hanging until cancelled")
     while True:
@@ -154,12 +170,21 @@ def register_pipelines() -> dict[str, Pipeline]:
         "exit": node(n.hard_exit, "params:step", "out", name="hard_exit"),
         "segv": node(n.segfault, "params:step", "out", name="segfault"),
         "hang": node(n.hang, "params:step", "out", name="hang"),
+        "burst": node(n.burst, "params:burst", "out", name="burst"),
         "stubborn": node(n.stubborn, "params:step", "out", name="stubborn"),
         "spew": node(n.spew, "params:spew", "out", name="spew"),
         "badtext": node(n.bad_text, "params:step", "out", name="bad_text"),
         "leak": node(n.leak, "params:step", "out", name="leak"),
     }
-    pipes = {"__default__": chain, "chain": chain}
+    fast_chain = Pipeline(
+        [
+            node(n.step, "params:fast", "f1", name="fast_1"),
+            node(n.step, ["params:fast", "f1"], "f2", name="fast_2"),
+            node(n.step, ["params:fast", "f2"], "f3", name="fast_3"),
+            node(n.exit_after, ["params:fast", "f3"], "f4", name="last_exits"),
+        ]
+    )
+    pipes = {"__default__": chain, "chain": chain, "exitlate": fast_chain}
     pipes.update({name: Pipeline([one]) for name, one in single.items()})
     return pipes
 '''
@@ -179,6 +204,13 @@ chatty:
   seconds: 0.5
 spew:
   mb: 3
+burst:
+  pause: 0.5
+  lines: 30000
+fast:
+  lines: 5
+  sleep: 0.0
+  tag: fast
 """
 
 _CREDENTIALS = f"""\

@@ -219,6 +219,7 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
     store_path = getattr(session.store, "path", None)
     if guard is not None and store_path is not None and str(store_path) != ":memory:":
         guard.announce(str(store_path), session.session_id)
+        session.witness(guard)
 
     display = None if writer is not None else _make_display()
     scrub = _scrubber(session)
@@ -249,6 +250,9 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if session.status == "cancelled":
         status = EXIT_CANCELLED
+    if session.record_problem is not None:  # the run may have worked; its record did not
+        error(session.record_problem)
+        status = status or EXIT_FAILED
     if writer is None:
         _summary(session)
     return status

@@ -10,7 +10,12 @@ before any project code is imported; it only blocks on a pipe. The run writes wh
 prints one clear error on stderr and, in ``--events json`` mode, ends the stream with a
 ``session_finished`` event whose status is ``crashed`` — so a reader never waits forever.
 
-It ignores SIGINT/SIGTERM (a Ctrl+C or the app's cancel is the run's to handle) and dies with
+It is also the session's crash witness (``framework.recorder.CrashWitness``): the run hands it each
+node status as it changes and the log lines not yet stored, and says how many of those the store
+took. On a crash it writes what the store is missing first, so the record names the node that was
+really running and keeps the lines logged since the recorder's last flush.
+
+It ignores SIGINT/SIGTERM/SIGHUP (a Ctrl+C or the app's cancel is the run's to handle) and dies with
 the run's process group on SIGKILL, where the next reader of the store reaps the session instead.
 """
 
@@ -21,18 +26,42 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
-from typing import Any
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from proj_tui.framework.store import LogLine, NodeRun
 
 _DONE = b"done\n"
+_MAX_HELD = 500_000
+"""Unstored lines the watcher keeps (the recorder's own limit); older ones are counted."""
 
 
 class Watchdog:
-    """The run's end of the pipe to the watcher process."""
+    """The run's end of the pipe to the watcher process; also the session's crash witness."""
 
     def __init__(self, write_fd: int, pid: int) -> None:
         self._fd = write_fd
         self.pid = pid
+        self._lock = threading.Lock()  # node events and log hand-offs come from two threads
+
+    # -- CrashWitness ------------------------------------------------------------------------
+    def node(self, run: NodeRun) -> None:
+        self._send(
+            json.dumps(
+                {"n": [run.name, run.status, run.started_at, run.ended_at, run.error]}
+            ).encode()
+            + b"\n"
+        )
+
+    def logs(self, lines: list[LogLine]) -> None:
+        rows = [[line.ts, line.level, line.logger, line.message] for line in lines]
+        self._send(json.dumps({"l": rows}).encode() + b"\n")
+
+    def stored(self, count: int) -> None:
+        self._send(b'{"s": %d}\n' % count)
 
     def announce(self, store_path: str, session_id: str) -> None:
         """Tell the watcher which session to mark if this process dies."""
@@ -41,16 +70,24 @@ class Watchdog:
     def done(self) -> None:
         """The run is ending normally: the watcher exits without a word."""
         self._send(_DONE)
+        with self._lock:
+            fd, self._fd = self._fd, -1
         with contextlib.suppress(OSError):
-            os.close(self._fd)
-        self._fd = -1
+            if fd >= 0:
+                os.close(fd)
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(self.pid, 0)
 
     def _send(self, data: bytes) -> None:
-        if self._fd >= 0:
-            with contextlib.suppress(OSError):
-                os.write(self._fd, data)
+        with self._lock:
+            if self._fd < 0:
+                return
+            view = memoryview(data)
+            try:
+                while view:  # a pipe takes at most 64 kB at a time
+                    view = view[os.write(self._fd, view) :]
+            except OSError:  # the watcher is gone: nothing to tell
+                self._fd = -1
 
 
 def start(events: bool) -> Watchdog | None:
@@ -80,43 +117,80 @@ def start(events: bool) -> Watchdog | None:
     return Watchdog(write_fd, pid)
 
 
+class _Witnessed:
+    """What the run told the watcher: its session, node statuses and the lines not yet stored."""
+
+    def __init__(self) -> None:
+        self.announced: dict[str, Any] = {}
+        self.nodes: dict[str, list[Any]] = {}
+        self.lines: deque[list[Any]] = deque()
+        self.dropped = 0
+
+    def take(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        if "n" in message:
+            run = message["n"]
+            self.nodes.pop(run[0], None)  # re-inserted last: dict order is the order of events
+            self.nodes[run[0]] = run
+        elif "l" in message:
+            self.lines.extend(message["l"])
+            while len(self.lines) > _MAX_HELD:
+                self.lines.popleft()
+                self.dropped += 1
+        elif "s" in message:
+            for _ in range(min(int(message["s"]), len(self.lines))):
+                self.lines.popleft()
+        elif "session_id" in message:
+            self.announced = message
+
+    def running_node(self) -> str | None:
+        running = [name for name, run in self.nodes.items() if run[1] == "running"]
+        return running[-1] if running else None
+
+
 def _watch(read_fd: int, run_pid: int, events: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal is the run's to record
     with contextlib.suppress(OSError):
         os.chdir("/")  # never keep a directory (a mount point in tests) busy
-    data = b""
+    seen = _Witnessed()
+    parts: list[bytes] = []
     while True:
         try:
-            chunk = os.read(read_fd, 4096)
+            chunk = os.read(read_fd, 1 << 16)
         except InterruptedError:  # pragma: no cover - PEP 475 retries
             continue
         if not chunk:
             break
-        data += chunk
-        if data.endswith(_DONE):
-            return  # without waiting for EOF: process-pool workers may hold the pipe a while
-    announced: dict[str, Any] = {}
-    for line in data.splitlines():
-        with contextlib.suppress(ValueError):
-            announced = json.loads(line)
-    _report(run_pid, announced, events)
+        if b"\n" not in chunk:
+            parts.append(chunk)
+            continue
+        parts.append(chunk)
+        *lines, rest = b"".join(parts).split(b"\n")
+        parts = [rest] if rest else []
+        for line in lines:
+            if line == b"done":
+                return  # without waiting for EOF: process-pool workers may hold the pipe a while
+            seen.take(line)
+    _report(run_pid, seen, events)
 
 
-def _report(run_pid: int, announced: dict[str, Any], events: bool) -> None:
+def _report(run_pid: int, seen: _Witnessed, events: bool) -> None:
     """Mark the session crashed and say so on stderr (and stdout in events mode)."""
+    announced = seen.announced
     session_id = announced.get("session_id")
-    node = None
+    node = seen.running_node()
     error: dict[str, Any] = {
         "type": "Crashed",
         "message": f"The proj-tui run process (pid {run_pid}) ended abruptly",
         "traceback": None,
     }
-    if session_id and announced.get("store"):
-        try:
-            node = _mark_crashed(announced["store"], session_id, run_pid)
-        except Exception as exc:  # the message below still goes out
-            error["message"] += f" (and the session store could not be updated: {exc})"
     where = f" while node '{node}' was running" if node else ""
     error["message"] += (
         f"{where}: killed by a signal (SIGKILL, SIGSEGV, out of memory) or ended by code calling "
@@ -124,6 +198,11 @@ def _report(run_pid: int, announced: dict[str, Any], events: bool) -> None:
         + (f"Session {session_id} is recorded as crashed. " if session_id else "")
         + "Check the node's code, or run it with 'proj-tui run --nodes NAME' to reproduce."
     )
+    if session_id and announced.get("store"):
+        try:
+            _mark_crashed(announced["store"], session_id, run_pid, seen, error)
+        except Exception as exc:  # the message below still goes out
+            error["message"] += f" (The session store could not be updated: {exc}.)"
     with contextlib.suppress(OSError):
         os.write(2, f"Error: {error['message']}\n".encode("utf-8", "replace"))
     if events and session_id:
@@ -141,17 +220,34 @@ def _report(run_pid: int, announced: dict[str, Any], events: bool) -> None:
             os.write(1, b"\n" + json.dumps(event).encode() + b"\n")
 
 
-def _mark_crashed(store_path: str, session_id: str, run_pid: int) -> str | None:
-    """Reap the dead run's session now; return the node that was running, if any."""
-    from proj_tui.framework.store import SQLiteSessionStore
+def _mark_crashed(
+    store_path: str, session_id: str, run_pid: int, seen: _Witnessed, error: dict[str, Any]
+) -> None:
+    """Write what the store is missing, then reap the session with ``error`` as its error."""
+    from proj_tui.framework.store import LogLine, NodeRun, SQLiteSessionStore
 
     deadline = time.time() + 5
     while _alive(run_pid) and time.time() < deadline:  # a zombie until its parent waits
         time.sleep(0.01)
     with SQLiteSessionStore(store_path) as store:
-        store.reap_crashed()
-        running = [n.name for n in store.nodes(session_id) if n.status == "running"]
-    return running[-1] if running else None
+        lines = [LogLine(0, *row) for row in seen.lines]
+        if seen.dropped:
+            lines.insert(
+                0,
+                LogLine(
+                    0,
+                    time.time(),
+                    "ERROR",
+                    "proj_tui.watchdog",
+                    f"[proj-tui] {seen.dropped} log line(s) are missing here.",
+                ),
+            )
+        for start in range(0, len(lines), 2000):
+            store.append_logs(session_id, lines[start : start + 2000])
+        if seen.nodes:
+            store.record_nodes(session_id, [NodeRun(*run) for run in seen.nodes.values()])
+        if session_id in store.reap_crashed():
+            store.update_session(session_id, error=error)
 
 
 def _alive(pid: int) -> bool:

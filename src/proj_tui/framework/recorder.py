@@ -9,16 +9,30 @@ event synchronously; one that buffers (has a ``flush`` method) is flushed by the
 
 A log line is the hot path (a node may log 100k lines a second), so ``log`` and ``RecordingHandler`` do
 only what each line needs: see ``benches/producer.py``.
+
+Nothing is dropped because a write failed (a full disk, a locked file): lines taken from the buffer
+wait in a backlog until a flush stores them, in batches so a nearly full disk still takes some. A
+backlog past ``MAX_BACKLOG`` lines gives up its oldest lines and the store gets one line saying how
+many; what is still unwritten when the session stops is saved to a file beside the system's temp
+dir, and ``stop`` returns a sentence saying all of it (the CLI prints it and exits non-zero).
+
+A ``CrashWitness`` (the CLI's watchdog process) is handed every node status as it changes and the
+log lines as they leave the buffer, and told how many of them are stored: if the process dies with
+no word (``os._exit``, a segfault), the witness writes what the store is missing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Protocol
 
 from proj_tui.framework.store import LogLine, NodeRun
 from proj_tui.framework.store.sqlite_rows import _clean_text
@@ -31,6 +45,24 @@ if TYPE_CHECKING:
 Listener = Callable[[dict[str, Any]], None]
 
 logger = logging.getLogger(__name__)
+
+LOG_BATCH = 2000
+"""Log lines per store transaction: a nearly full disk still takes the batches that fit."""
+MAX_BACKLOG = 500_000
+"""Unstored lines kept in memory while the store cannot be written; older ones are counted, not kept."""
+
+
+class CrashWitness(Protocol):
+    """Something outside this process that can finish the record if the process dies."""
+
+    def node(self, run: NodeRun) -> None:
+        """A node's status changed (called on the node's thread, synchronously)."""
+
+    def logs(self, lines: list[LogLine]) -> None:
+        """These lines left the buffer, in order, and are not yet stored."""
+
+    def stored(self, count: int) -> None:
+        """The oldest ``count`` lines handed over and not yet confirmed are now in the store."""
 
 
 class Recorder:
@@ -58,6 +90,14 @@ class Recorder:
         self._nodes: dict[str, NodeRun] = {}
         self._dirty: dict[str, NodeRun] = {}
         self._logs: deque[LogLine] = deque()  # appended without the lock: see log()
+        self._handoff_lock = threading.Lock()
+        self._backlog: deque[LogLine] = deque()  # taken from _logs, not yet stored (in order)
+        self.witness: CrashWitness | None = None
+        self._failure: BaseException | None = None  # the last write error, None once writes work
+        self._failed_writes = 0
+        self._dropped = 0  # lines given up while the backlog was full, not yet told to the store
+        self._lost = 0  # every line given up, for the final report
+        self._spilled: tuple[int, str] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_heartbeat = time.time()
@@ -71,13 +111,42 @@ class Recorder:
             )
             self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the flusher and write whatever is still buffered."""
+    def stop(self) -> str | None:
+        """Stop the flusher and write whatever is still buffered.
+
+        Returns None when the store holds everything, else a sentence saying what it is missing
+        and where the unwritten lines were saved.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self.flush()
+        if not self.flush():
+            self._spill()
+        return self.problem()
+
+    def problem(self) -> str | None:
+        """What the store is missing because writing it failed, or None."""
+        if self._failure is None and not self._lost and self._spilled is None:
+            return None
+        parts = []
+        if self._spilled is not None:
+            count, where = self._spilled
+            parts.append(f"{count} log line(s) could not be written to the session store; {where}")
+        if self._lost:
+            parts.append(f"{self._lost} log line(s) were lost while the store could not be written")
+        with self._lock:
+            pending_nodes = len(self._dirty)
+        if pending_nodes:
+            parts.append(f"the status of {pending_nodes} node(s) could not be stored")
+        if not parts:
+            return None
+        cause = f" ({self._failure})" if self._failure is not None else ""
+        return (
+            f"The record of session {self.session_id} is incomplete{cause}: "
+            + "; ".join(parts)
+            + "."
+        )
 
     def _loop(self) -> None:
         tick = min(self._flush_interval, self._listener_flush_interval)
@@ -85,10 +154,13 @@ class Recorder:
         while not self._stop.wait(tick):
             try:
                 if time.monotonic() < next_flush:  # events promptly, the store a little later
+                    if self.witness is not None:
+                        self._handoff()
                     self._flush_listeners()
                     continue
                 next_flush = time.monotonic() + self._flush_interval
-                self.flush()
+                if not self.flush():
+                    continue  # no heartbeat: the write it needs failed just now
                 now = time.time()
                 if now - self._last_heartbeat >= self._heartbeat_interval:
                     self.store.heartbeat(self.session_id)
@@ -150,6 +222,9 @@ class Recorder:
                 )
             self._nodes[name] = run
             self._dirty[name] = run
+        if self.witness is not None:
+            self._handoff()  # the node's lines first, so a crash record keeps them in order
+            self.witness.node(run)
         if self.listeners:
             payload: dict[str, Any] = {
                 "event": event,
@@ -206,17 +281,108 @@ class Recorder:
                 listener(event)
 
     # -- consumer --------------------------------------------------------------------------
-    def flush(self) -> None:
-        """Write buffered node runs and logs, in order, from one thread at a time."""
+    def flush(self) -> bool:
+        """Write buffered node runs and logs, in order, from one thread at a time.
+
+        Returns whether the store now holds everything; on a failed write what was not written
+        stays queued for the next flush (and the first failure is logged as a warning).
+        """
         with self._flush_lock:
+            self._handoff()
             with self._lock:
                 dirty, self._dirty = list(self._dirty.values()), {}
-            logs = [self._logs.popleft() for _ in range(len(self._logs))]
-            if dirty:
-                self.store.record_nodes(self.session_id, dirty)
-            if logs:
-                self.store.append_logs(self.session_id, logs)
+            try:
+                if dirty:
+                    self.store.record_nodes(self.session_id, dirty)
+                self._write_backlog()
+            except Exception as exc:
+                if dirty:
+                    with self._lock:  # a newer status that arrived meanwhile wins
+                        for run in dirty:
+                            self._dirty.setdefault(run.name, run)
+                self._write_failed(exc)
+                ok = False
+            else:
+                self._failure = None
+                ok = True
             self._flush_listeners()
+            return ok
+
+    def _handoff(self) -> None:
+        """Move buffered lines to the backlog, telling the witness (any thread, briefly locked)."""
+        with self._handoff_lock:
+            logs = self._logs
+            moved = [logs.popleft() for _ in range(len(logs))]
+            if not moved:
+                return
+            self._backlog.extend(moved)
+            if self.witness is not None:
+                self.witness.logs(moved)
+            excess = len(self._backlog) - MAX_BACKLOG
+            if excess > 0:  # memory is finite: the oldest go, and the store is told how many
+                for _ in range(excess):
+                    self._backlog.popleft()
+                self._dropped += excess
+                self._lost += excess
+                if self.witness is not None:
+                    self.witness.stored(excess)  # nor should the witness write them later
+
+    def _write_backlog(self) -> None:
+        """Store the backlog in batches; a batch leaves it only once it is written."""
+        if self._dropped:
+            gap = LogLine(
+                ts=time.time(),
+                level="ERROR",
+                logger="proj_tui.recorder",
+                message=f"[proj-tui] {self._dropped} log line(s) are missing here: the store "
+                f"could not be written ({self._failure}).",
+            )
+            self.store.append_logs(self.session_id, [gap])
+            self._dropped = 0
+        backlog = self._backlog
+        while backlog:
+            batch = list(islice(backlog, LOG_BATCH))
+            self.store.append_logs(self.session_id, batch)
+            for _ in range(len(batch)):
+                backlog.popleft()
+            if self.witness is not None:
+                self.witness.stored(len(batch))
+
+    def _write_failed(self, exc: BaseException) -> None:
+        first = self._failure is None
+        self._failure = exc
+        self._failed_writes += 1
+        if first:  # loud once, not once per flush; the final report says the rest
+            logger.warning(
+                "Session %s: the store could not be written (%s); %d log line(s) are kept in "
+                "memory and retried.",
+                self.session_id,
+                exc,
+                len(self._backlog),
+            )
+
+    def _spill(self) -> None:
+        """Save the lines the store would not take to a file (0600), so they are not lost."""
+        with self._handoff_lock:
+            lines = list(self._backlog)
+            self._backlog.clear()
+        if not lines:
+            return
+        path = os.path.join(tempfile.gettempdir(), f"proj-tui-unsaved-{self.session_id}.jsonl")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                for line in lines:
+                    handle.write(
+                        json.dumps([line.ts, line.level, line.logger, line.message]) + "\n"
+                    )
+        except OSError as exc:
+            self._spilled = (len(lines), f"saving them to {path} failed too ({exc})")
+            return
+        self._spilled = (
+            len(lines),
+            f"they were saved to {path} (JSON: ts, level, logger, message)",
+        )
 
     def _flush_listeners(self) -> None:
         for listener in self.listeners:

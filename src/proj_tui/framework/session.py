@@ -27,7 +27,7 @@ from proj_tui.errors import ProjTuiError, did_you_mean
 from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
-from proj_tui.framework.recorder import Listener, Recorder, RecordingHandler
+from proj_tui.framework.recorder import CrashWitness, Listener, Recorder, RecordingHandler
 from proj_tui.framework.redact import Redactor, redact_env, secret_env_values
 from proj_tui.framework.settings import Settings, load_settings
 from proj_tui.framework.staleness import record_fingerprints
@@ -95,6 +95,8 @@ class Session:
         self._previous_root_level: int | None = None
         self._started = time.time()
         self._last_run: dict[str, Any] | None = None
+        self.record_problem: str | None = None
+        """Set by close() when the store could not take the whole record (see Recorder.stop)."""
         self._attach_logging()
         self._recorder.start()
 
@@ -214,6 +216,10 @@ class Session:
     @property
     def hook_manager(self) -> pluggy.PluginManager:
         return self._hook_manager
+
+    def witness(self, witness: CrashWitness) -> None:
+        """Let ``witness`` (e.g. the CLI's watchdog) finish the record if this process dies."""
+        self._recorder.witness = witness
 
     def subscribe(self, listener: Listener) -> None:
         """Receive every event (see docs/events.md) as a dict, synchronously."""
@@ -373,8 +379,16 @@ class Session:
         self._closed = True
         self._detach_logging()
         try:
-            self._recorder.stop()
+            self.record_problem = self._recorder.stop()
         finally:
+            if self.record_problem is not None and self._status == "succeeded":
+                # the pipeline ran, but its record is not whole: that must not pass as a success
+                self._status = "failed"
+                self._error = {
+                    "type": "RecordIncomplete",
+                    "message": self.record_problem,
+                    "traceback": None,
+                }
             self.store.finish_session(self.session_id, self._status, error=self._error)
             self._recorder.emit(
                 {

@@ -56,4 +56,18 @@ def _mark_crashed(conn: sqlite3.Connection, dead: list[tuple[int, str, float]]) 
         if cursor.rowcount == 1:
             reaped.append(session_id)
             _merge_data(conn, rid, {"error": _CRASH_ERROR}, keep_existing=True)
+            _settle_nodes(conn, session_id, last)
     return reaped
+
+
+def _settle_nodes(conn: sqlite3.Connection, session_id: str, ended: float) -> None:
+    """The node a crash interrupted is ``crashed``, the ones it never reached ``not_run``."""
+    conn.execute(
+        "UPDATE nodes SET status = 'crashed', ended_at = ? WHERE session_id = ? "
+        "AND status = 'running'",
+        (ended, session_id),
+    )
+    conn.execute(
+        "UPDATE nodes SET status = 'not_run' WHERE session_id = ? AND status = 'pending'",
+        (session_id,),
+    )
