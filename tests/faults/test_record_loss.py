@@ -55,7 +55,8 @@ def test_disk_full_during_a_run_keeps_every_line(tmp_path: Path, fault_report) -
         (mount / "filler").unlink()
         with SQLiteSessionStore(store_path(project)) as store:
             stored = [line.message for line in store.logs(sid)]
-            assert store.get_session(sid).status == "failed"
+            # failed; or crashed when not even the final status fitted (reaped: pid gone)
+            assert store.get_session(sid).status in ("failed", "crashed")
     kept = stored + spilled
     burst = [m for m in kept if m.startswith("burst line ")]
     assert len(burst) == BURST and len(set(burst)) == BURST  # each once, none lost

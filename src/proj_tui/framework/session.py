@@ -389,18 +389,20 @@ class Session:
                     "message": self.record_problem,
                     "traceback": None,
                 }
-            self.store.finish_session(self.session_id, self._status, error=self._error)
-            self._recorder.emit(
-                {
-                    "event": "session_finished",
-                    "status": self._status,
-                    "duration": time.time() - self._started,
-                    "error": self._error,
-                    "resume": (self._last_run or {}).get("resume"),
-                }
-            )
-            if not self.save_on_close:
-                self.store.close()
+            try:
+                self.store.finish_session(self.session_id, self._status, error=self._error)
+            finally:  # the stream ends even when the store would not take the result
+                self._recorder.emit(
+                    {
+                        "event": "session_finished",
+                        "status": self._status,
+                        "duration": time.time() - self._started,
+                        "error": self._error,
+                        "resume": (self._last_run or {}).get("resume"),
+                    }
+                )
+                if not self.save_on_close:
+                    self.store.close()
 
     # -- internals ----------------------------------------------------------------------------
     def _attach_logging(self) -> None:
