@@ -37,7 +37,8 @@ from proj_tui.runner import (  # noqa: E402
     SequentialRunner,
     runner_from_name,
 )
-from proj_tui.runner.dask_runner import DaskRunner, check_dataset_paths  # noqa: E402
+from proj_tui.runner.dask_preflight import check_dataset_paths  # noqa: E402
+from proj_tui.runner.dask_runner import DaskRunner  # noqa: E402
 
 from helpers import cli, make_demo  # noqa: E402
 

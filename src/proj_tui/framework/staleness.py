@@ -449,10 +449,6 @@ class StalenessReport(NamedTuple):
         names = self.filters.get("from_nodes") or self.filters.get("node_names") or []
         return [flag, ",".join(names)] if names else []
 
-    @property
-    def up_to_date(self) -> bool:
-        return not self.to_run
-
     def command(self, *, parent: bool = False) -> str | None:
         """The ``proj-tui run`` command that reruns exactly ``to_run``; None when nothing is stale."""
         if not self.to_run:

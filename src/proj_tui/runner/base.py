@@ -13,14 +13,11 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from proj_tui.errors import ProjTuiError, did_you_mean
 from proj_tui.io import DataCatalog, MemoryDataset
 from proj_tui.pipeline import Node, Pipeline
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 logger = logging.getLogger("proj_tui.runner")
 
@@ -356,7 +353,3 @@ def _check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
         + ". Add them to catalog.yml (or --params for params: inputs), or include the nodes "
         "that produce them in the run."
     )
-
-
-def _node_names(nodes: Iterable[Node | str]) -> set[str]:
-    return {n if isinstance(n, str) else n.name for n in nodes}

@@ -29,8 +29,6 @@ from proj_tui.runner.dask_task import _Context, _NotRun
 if TYPE_CHECKING:
     from distributed import Client, Future
 
-    from proj_tui.runner.dask_runner import DaskRunner
-
 _POLL_SECONDS = 0.05  # how often the client loop looks at the cancel event
 _LOG_DRAIN_SECONDS = 2.0  # how long the end of a run waits for the last forwarded log records
 
@@ -38,11 +36,13 @@ _LOG_DRAIN_SECONDS = 2.0  # how long the end of a run waits for the last forward
 class _Execution:
     """One run on one client: prepare workers, submit every node, follow them to the end."""
 
-    def __init__(self, runner: DaskRunner, run: _Run, client: Client) -> None:
-        self.runner = runner
+    def __init__(self, run: _Run, client: Client, address: str | None, timeout: float) -> None:
+        """``address`` is the scheduler's (None for a local cluster); ``timeout`` how long the
+        workers may take to be ready, in seconds."""
         self.run = run
         self.client = client
-        self.where = runner.address or "a local cluster"
+        self.address, self.timeout = address, timeout
+        self.where = address or "a local cluster"
         token = uuid.uuid4().hex
         self.context = _Context(
             topic=f"proj-tui-run-{token}",
@@ -71,8 +71,8 @@ class _Execution:
             client,
             self.run,
             where=self.where,
-            address=self.runner.address,
-            timeout=self.runner.timeout,
+            address=self.address,
+            timeout=self.timeout,
             client_host=self.context.client_host,
             token=self.token,
         )

@@ -22,8 +22,6 @@ This module holds the runner class, its public API; the rest of the family, one 
 - ``dask_hooks``: hooks fired in the client, with futures for in-memory data.
 - ``dask_task``: the task a node becomes on a worker and what it receives.
 - ``dask_logs``: log records of node code, from the worker to the client's loggers.
-
-Their names are re-exported here, so imports of ``proj_tui.runner.dask_runner`` keep working.
 """
 
 from __future__ import annotations
@@ -33,39 +31,9 @@ import importlib.util
 import logging
 from typing import TYPE_CHECKING
 
-# `name as name` imports are re-exports: every name importable from this module before it was
-# split into the dask_* family still is (mutable module flags aside: they live in their module).
-from proj_tui.io import AbstractDataset as AbstractDataset
 from proj_tui.runner.base import AbstractRunner, RunnerError, _Run
-from proj_tui.runner.base import RunCancelled as RunCancelled
 from proj_tui.runner.dask_cluster import _open_client
-from proj_tui.runner.dask_cluster import _quiet_dask_logging as _quiet_dask_logging
-from proj_tui.runner.dask_execution import _LOG_DRAIN_SECONDS as _LOG_DRAIN_SECONDS
-from proj_tui.runner.dask_execution import _POLL_SECONDS as _POLL_SECONDS
 from proj_tui.runner.dask_execution import _Execution
-from proj_tui.runner.dask_execution import _explain_loss as _explain_loss
-from proj_tui.runner.dask_logs import _emit as _emit
-from proj_tui.runner.dask_logs import _ForwardingHandler as _ForwardingHandler
-from proj_tui.runner.dask_logs import _handler_lock as _handler_lock
-from proj_tui.runner.dask_logs import _install_forwarding as _install_forwarding
-from proj_tui.runner.dask_logs import _local as _local
-from proj_tui.runner.dask_preflight import _PROBE_PREFIX as _PROBE_PREFIX
-from proj_tui.runner.dask_preflight import _existing_folder as _existing_folder
-from proj_tui.runner.dask_preflight import _persisted_paths as _persisted_paths
-from proj_tui.runner.dask_preflight import _prepare_worker as _prepare_worker
-from proj_tui.runner.dask_preflight import _source_roots as _source_roots
-from proj_tui.runner.dask_preflight import _visible as _visible
-from proj_tui.runner.dask_preflight import check_dataset_paths as check_dataset_paths
-from proj_tui.runner.dask_task import _FROM_DATASET as _FROM_DATASET
-from proj_tui.runner.dask_task import _FROM_PARENT as _FROM_PARENT
-from proj_tui.runner.dask_task import _FROM_SCATTER as _FROM_SCATTER
-from proj_tui.runner.dask_task import _STOP_CHECK_SECONDS as _STOP_CHECK_SECONDS
-from proj_tui.runner.dask_task import _Context as _Context
-from proj_tui.runner.dask_task import _node_task as _node_task
-from proj_tui.runner.dask_task import _NotRun as _NotRun
-from proj_tui.runner.dask_task import _Spec as _Spec
-from proj_tui.runner.dask_task import _stop_seen as _stop_seen
-from proj_tui.runner.dask_task import _stopped as _stopped
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -127,7 +95,7 @@ class DaskRunner(AbstractRunner):
         if not run.total:
             return
         with self._client() as client:
-            _Execution(self, run, client).execute()
+            _Execution(run, client, self.address, self.timeout).execute()
 
     def _client(self) -> contextlib.AbstractContextManager[Client]:
         """A client on the given scheduler, or on a LocalCluster that lives for this run."""

@@ -207,15 +207,3 @@ def _replace_theme_line(text: str, line: str) -> str:
 
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def schema_markdown() -> str:
-    """The settings as a markdown table (docs/tui.md is generated from the same data)."""
-    rows = ["| key | type | default | what |", "|---|---|---|---|"]
-    for key, (kind, default, bounds, what) in SETTINGS.items():
-        shown = "harbor-night" if key == "theme" else default
-        rng = f" ({bounds[0]:,} to {bounds[1]:,})" if bounds else ""
-        rows.append(f"| `{key}` | {kind.__name__}{rng} | `{shown!r}` | {what} |")
-    for key, what in TABLES.items():
-        rows.append(f"| `[{key}]` | table | — | {what} |")
-    return "\n".join(rows)
