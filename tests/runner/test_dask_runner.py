@@ -68,9 +68,19 @@ def boom(x: int) -> int:
     raise ValueError(f"boom on {x}")
 
 
-def slow(x: int) -> int:
-    for _ in range(60):  # 3 s in small steps; a cancelled run must not wait for it
+def held(x: int, gate: str) -> int:
+    """Runs until the test opens ``gate`` (a file), then leaves ``gate + ".done"`` behind.
+
+    A cancelled run must return while this is still running: the test opens the gate only
+    after the run is over, so a runner that waited for the node would hang (and time out)
+    instead of passing. The wait is bounded so a stuck worker frees itself eventually.
+    """
+    gate_path = Path(gate)
+    for _ in range(1200):  # at most a minute
+        if gate_path.exists():
+            break
         time.sleep(0.05)
+    Path(gate + ".done").touch()
     return x
 
 
@@ -282,14 +292,12 @@ def test_function_workers_cannot_import_names_the_node(
         sys.modules.pop("vanishing_pkg", None)
 
 
-def test_unreachable_scheduler_is_a_clear_error_fast() -> None:
-    began = time.monotonic()
+def test_unreachable_scheduler_is_a_clear_error_within_the_timeout() -> None:
     with pytest.raises(RunnerError, match=r"tcp://127\.0\.0\.1:1") as info:
         DaskRunner(address="tcp://127.0.0.1:1", timeout=1).run(
             small_pipeline(), DataCatalog(raw_data={"a": 1, "c": 2, "params:scale": {}})
         )
-    assert time.monotonic() - began < 5
-    assert "dask scheduler" in str(info.value)
+    assert "dask scheduler" in str(info.value) and "within 1 s" in str(info.value)
 
 
 def test_relative_path_with_remote_workers_is_refused() -> None:
@@ -390,12 +398,10 @@ def test_demo_project_through_a_session(
 
 def test_cli_run_with_a_local_dask_cluster(tmp_path: Path) -> None:
     project = make_demo(tmp_path / "demo")
-    began = time.monotonic()
     done = cli(
         "run", "--project", str(project), "--runner", "dask", "--runner-params", "n_workers=2"
     )
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - began < 30
     assert "succeeded" in done.stderr
     assert (project / "data/05_reporting/model_comparison.md").is_file()
 
@@ -429,12 +435,13 @@ def test_lost_worker_fails_the_run_saying_so() -> None:
 
 
 @pytest.mark.parametrize("cluster", ["threads_cluster", "processes_cluster"])
-def test_cancel_stops_at_once(cluster: str, request: pytest.FixtureRequest) -> None:
+def test_cancel_stops_at_once(cluster: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     address = request.getfixturevalue(cluster)
+    gate = str(tmp_path / "gate")
     pipe = Pipeline(
         [
             node(double, "a", "b", name="quick"),
-            node(slow, "b", "c", name="slow"),
+            node(held, ["b", "gate"], "c", name="slow"),
             node(double, "c", "d", name="never"),
         ]
     )
@@ -449,28 +456,40 @@ def test_cancel_stops_at_once(cluster: str, request: pytest.FixtureRequest) -> N
         if event == "node_started":
             started.append(node.name)
             if node.name == "slow":
-                threading.Timer(0.2, cancel.set).start()
+                cancel.set()
 
-    began = time.monotonic()
-    with pytest.raises(RunCancelled) as info:
-        DaskRunner(address=address).run(
-            pipe, DataCatalog(raw_data={"a": 1}), cancel=cancel, listener=listener
-        )
-    assert time.monotonic() - began < 3  # not the 5 s the slow node would take
+    try:
+        with pytest.raises(RunCancelled) as info:
+            DaskRunner(address=address).run(
+                pipe, DataCatalog(raw_data={"a": 1, "gate": gate}), cancel=cancel, listener=listener
+            )
+        assert not Path(gate + ".done").exists()  # the run did not wait for the node
+    finally:
+        Path(gate).touch()
     assert info.value.done == ["quick"]
     assert info.value.not_run == ["slow", "never"]
     assert "never" not in started
     assert [(name, type(error)) for name, error in failed] == [("slow", RunCancelled)]
 
 
-def test_keyboard_interrupt_cancels(threads_cluster: str) -> None:
-    pipe = Pipeline([node(slow, "a", "b", name="slow"), node(double, "b", "c", name="never")])
-    timer = threading.Timer(0.5, _thread.interrupt_main)
-    timer.start()
-    began = time.monotonic()
-    with pytest.raises(RunCancelled, match=r"interrupted") as info:
-        DaskRunner(address=threads_cluster).run(pipe, DataCatalog(raw_data={"a": 1}))
-    assert time.monotonic() - began < 2
+def test_keyboard_interrupt_cancels(threads_cluster: str, tmp_path: Path) -> None:
+    gate = str(tmp_path / "gate")
+    pipe = Pipeline(
+        [node(held, ["a", "gate"], "b", name="slow"), node(double, "b", "c", name="never")]
+    )
+
+    def listener(event: str, node: Any, *rest: Any) -> None:
+        if event == "node_started" and node.name == "slow":
+            _thread.interrupt_main()  # ctrl+c while the node runs
+
+    try:
+        with pytest.raises(RunCancelled, match=r"interrupted") as info:
+            DaskRunner(address=threads_cluster).run(
+                pipe, DataCatalog(raw_data={"a": 1, "gate": gate}), listener=listener
+            )
+        assert not Path(gate + ".done").exists()  # the run did not wait for the node
+    finally:
+        Path(gate).touch()
     assert isinstance(info.value.__cause__, KeyboardInterrupt)
     assert info.value.not_run == ["slow", "never"]
 
@@ -478,14 +497,19 @@ def test_keyboard_interrupt_cancels(threads_cluster: str) -> None:
 def test_session_cancel_is_recorded(threads_cluster: str, tmp_path: Path) -> None:
     project = make_demo(tmp_path / "slow", latency=3)
     with Session.create(project_path=project) as session:
-        timer = threading.Timer(1.0, session.cancel)
-        timer.start()
-        began = time.monotonic()
+
+        class CancelAtFirstNode:
+            @hook_impl
+            def before_node_run(self, node: Any) -> None:
+                if node.name == "ingest_trips":
+                    session.cancel()
+
+        session.hook_manager.register(CancelAtFirstNode())
         with pytest.raises(RunCancelled):
             session.run(runner=DaskRunner(address=threads_cluster))
-    assert time.monotonic() - began < 4
     record = session.store.get_session(session.session_id)
     assert record.status == "cancelled"
     statuses = {n.name: n.status for n in session.store.nodes(session.session_id)}
     assert statuses["compare_models"] == "not_run"
+    assert statuses["ingest_trips"] != "succeeded"  # its 3 s pause was not waited for
     assert "running" not in statuses.values()  # nodes cut short are settled, not left running

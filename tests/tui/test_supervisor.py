@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -74,10 +73,9 @@ def test_cancel_sends_sigint(tmp_path: Path) -> None:
 
 
 def test_cancel_escalates_to_sigkill(tmp_path: Path) -> None:
-    start = time.monotonic()
     rc, _, state, _ = supervise(tmp_path, "stubborn", cancel_after=0.5, grace=0.3)
+    # -9: killed, not left to finish (the stubborn child never exits by itself)
     assert rc == -9 and state.status == "failed" and "SIGKILL" in (state.error or "")
-    assert time.monotonic() - start < 5
 
 
 def test_start_error(tmp_path: Path) -> None:
