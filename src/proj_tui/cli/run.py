@@ -11,6 +11,7 @@ import math
 import os
 import shlex
 import signal
+import stat
 import sys
 import threading
 import time
@@ -248,6 +249,8 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if session.status == "cancelled":
         status = EXIT_CANCELLED
     if session.record_problem is not None:  # the run may have worked; its record did not
@@ -355,13 +358,41 @@ def _project_path(given: str | None) -> Path:
 
 
 def _install_signal_handlers() -> None:
-    """SIGTERM cancels like Ctrl+C, so the session is recorded as cancelled, not crashed."""
+    """SIGTERM cancels like Ctrl+C, so the session is recorded as cancelled, not crashed.
+
+    SIGHUP (the terminal was closed) does not stop the run: a session outlives the terminal
+    that started it. Output to the gone terminal is sent to /dev/null from then on, and the
+    hang-up is logged, so the record says why the display ends there.
+    """
 
     def cancel(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, cancel)
     signal.signal(signal.SIGINT, cancel)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _hung_up)
+
+
+def _hung_up(signum: int, frame: Any) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            with contextlib.suppress(OSError):
+                if stat.S_ISCHR(os.fstat(fd).st_mode):  # a terminal (a hung-up one fails isatty)
+                    os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+    # from another thread: the handler may have interrupted this one inside a logging or
+    # event-writer lock, and logging here would wait on it forever
+    threading.Thread(
+        target=logging.getLogger("proj_tui.run").warning,
+        args=(
+            "The terminal hung up (SIGHUP); the run goes on, and its log is kept in the "
+            "session store.",
+        ),
+        daemon=True,
+    ).start()
 
 
 def _scrubber(session: Any) -> Any:

@@ -46,6 +46,17 @@ def _username() -> str:
     return _USERNAME
 
 
+def _pid_started(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot), to tell it from a later reuse of
+    its pid; None where /proc does not say."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[-1].split()
+        return int(fields[19])  # field 22 of proc(5); the split starts at field 3
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _pid_alive(pid: int) -> bool:
     """Whether process ``pid`` exists on this host (a zombie counts as gone)."""
     if pid <= 0:

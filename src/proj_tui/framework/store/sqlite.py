@@ -27,7 +27,7 @@ from typing import Any
 from proj_tui.errors import did_you_mean
 from proj_tui.framework.store.errors import StoreCorruptError, StoreError
 from proj_tui.framework.store.ids import new_session_id, next_session_id
-from proj_tui.framework.store.process import _hostname, _username
+from proj_tui.framework.store.process import _hostname, _pid_started, _username
 from proj_tui.framework.store.records import (
     FINISHED_STATUSES,
     STATUSES,
@@ -45,6 +45,7 @@ from proj_tui.framework.store.sqlite_reap import (
     HEARTBEAT_STALE_SECONDS,
     _dead_sessions,
     _mark_crashed,
+    _present_dead,
     _running_sessions,
 )
 from proj_tui.framework.store.sqlite_rows import (
@@ -158,6 +159,8 @@ class SQLiteSessionStore(SQLiteConnection):
             if fields.get(name) is None:
                 fields[name] = default()
         columns, data = _split_fields(fields)
+        if fields["host"] == _hostname() and "pid_started" not in data:
+            data["pid_started"] = _pid_started(int(fields["pid"]))
         columns.update(status="running", started_at=started, heartbeat_at=started)
         full_data = {**_DATA_DEFAULTS, **data}
         data_json = _dumps(full_data)
@@ -346,7 +349,7 @@ class SQLiteSessionStore(SQLiteConnection):
         self, query: SessionQuery | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[SessionSummary]:
         """Sessions matching ``query``, newest first unless ``query.sort`` says otherwise."""
-        self._reap_if_writable()
+        dead = self._reap_if_writable()
         query = query or SessionQuery()
 
         def work(conn: sqlite3.Connection) -> list[Any]:
@@ -357,7 +360,8 @@ class SQLiteSessionStore(SQLiteConnection):
             )
             return conn.execute(sql, [*args, limit, offset]).fetchall()
 
-        return [_summary(row) for row in self._read(work)]
+        summaries = [_summary(row) for row in self._read(work)]
+        return _present_dead(summaries, dead, record=False) if dead else summaries
 
     def count_sessions(self, query: SessionQuery | None = None) -> int:
         """How many sessions match ``query`` (for a pager's "1-100 of 97 312")."""
@@ -381,7 +385,7 @@ class SQLiteSessionStore(SQLiteConnection):
 
     def get_session(self, session_id: str) -> SessionRecord:
         """The full record; a StoreError with "did you mean" if there is no such session."""
-        self._reap_if_writable()
+        dead = self._reap_if_writable()
 
         def work(conn: sqlite3.Connection) -> SessionRecord:
             row = conn.execute(
@@ -395,7 +399,8 @@ class SQLiteSessionStore(SQLiteConnection):
                 raise self._not_found(conn, session_id)
             return _record(row)
 
-        return self._read(work)
+        record = self._read(work)
+        return _present_dead([record], dead, record=True)[0] if dead else record
 
     def nodes(self, session_id: str) -> list[NodeRun]:
         """The session's node runs in the order they started."""
@@ -448,10 +453,14 @@ class SQLiteSessionStore(SQLiteConnection):
 
     # ------------------------------------------------------------------ crash detection
 
-    def _reap_if_writable(self) -> None:
-        """Reap before a read, but never let reaping keep a reader from its answer."""
+    def _reap_if_writable(self) -> dict[str, float]:
+        """Reap before a read, but never let reaping keep a reader from its answer.
+
+        Returns the dead sessions this reader could not mark (id -> last beat): a read-only
+        store, or a write that failed. The caller shows them crashed all the same.
+        """
         if self.readonly:
-            return
+            return self._dead()
         try:
             self.reap_crashed()
         except StoreCorruptError as exc:
@@ -460,6 +469,17 @@ class SQLiteSessionStore(SQLiteConnection):
             _logger().debug("Store %s is still settling; reaping skipped: %s", self.path, exc)
         except StoreError as exc:  # e.g. a file this user may read but not write
             _logger().debug("Could not mark crashed sessions in %s: %s", self.path, exc)
+            return self._dead()
+        return {}
+
+    def _dead(self) -> dict[str, float]:
+        running = self._read(_running_sessions)
+        if not running:
+            return {}
+        dead = _dead_sessions(
+            running, now=time.time(), here=_hostname(), stale_after=HEARTBEAT_STALE_SECONDS
+        )
+        return {session_id: last for _, session_id, last in dead}
 
     def reap_crashed(self, *, stale_after: float = HEARTBEAT_STALE_SECONDS) -> list[str]:
         """Mark running sessions whose process is gone (this host) or heartbeat is stale crashed.
@@ -473,6 +493,8 @@ class SQLiteSessionStore(SQLiteConnection):
         now = time.time()
         here = _hostname()
         running = self._read(_running_sessions)
+        if not running:
+            return []
         dead = _dead_sessions(running, now=now, here=here, stale_after=stale_after)
         if not dead:
             return []

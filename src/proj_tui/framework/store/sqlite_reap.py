@@ -1,16 +1,19 @@
 """Crash detection: which running sessions are dead, and marking them crashed.
 
-Kept apart from the store class so the rule (process gone on this host, or heartbeat stale) and
-the guarded update that applies it can be read in one place; ``SQLiteSessionStore.reap_crashed``
-runs them in a read and a write transaction.
+Kept apart from the store class so the rule (process gone on this host — also when its pid now
+belongs to a process that started later —, or heartbeat stale) and the guarded update that applies
+it can be read in one place; ``SQLiteSessionStore.reap_crashed`` runs them in a read and a write
+transaction. A reader that may not write (a read-only store) applies the same rule to what it
+shows (``_present_dead``), so no reader reports a dead session as running.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
-from proj_tui.framework.store.process import _pid_alive
+from proj_tui.framework.store.process import _pid_alive, _pid_started
 from proj_tui.framework.store.sqlite_rows import _merge_data
 
 HEARTBEAT_STALE_SECONDS = 60.0
@@ -25,10 +28,11 @@ _CRASH_ERROR = {
 
 
 def _running_sessions(conn: sqlite3.Connection) -> list[Any]:
-    """``(rid, session_id, pid, host, last beat)`` of every running session (status index)."""
+    """``(rid, session_id, pid, host, last beat, pid start)`` of every running session."""
     return conn.execute(
-        "SELECT rid, session_id, pid, host, coalesce(heartbeat_at, started_at) "
-        "FROM sessions WHERE status = 'running'"
+        "SELECT s.rid, s.session_id, s.pid, s.host, coalesce(s.heartbeat_at, s.started_at), "
+        "json_extract(d.data, '$.pid_started') FROM sessions AS s "
+        "LEFT JOIN session_data AS d ON d.rid = s.rid WHERE s.status = 'running'"
     ).fetchall()
 
 
@@ -38,10 +42,16 @@ def _dead_sessions(
     """``(rid, session_id, last beat)`` of those whose process is gone (this host) or stale."""
     return [
         (rid, session_id, last)
-        for rid, session_id, pid, host, last in running
-        if last < now - stale_after
-        or (host == here and pid is not None and not _pid_alive(int(pid)))
+        for rid, session_id, pid, host, last, started in running
+        if last < now - stale_after or (host == here and pid is not None and _gone(pid, started))
     ]
+
+
+def _gone(pid: int, started: int | None) -> bool:
+    """The session's process has ended, or its pid was reused by a process started later."""
+    if not _pid_alive(int(pid)):
+        return True
+    return started is not None and _pid_started(int(pid)) not in (None, int(started))
 
 
 def _mark_crashed(conn: sqlite3.Connection, dead: list[tuple[int, str, float]]) -> list[str]:
@@ -71,3 +81,17 @@ def _settle_nodes(conn: sqlite3.Connection, session_id: str, ended: float) -> No
         "UPDATE nodes SET status = 'not_run' WHERE session_id = ? AND status = 'pending'",
         (session_id,),
     )
+
+
+def _present_dead(rows: list[Any], dead: dict[str, float], *, record: bool) -> list[Any]:
+    """Summaries or records with each dead session shown as the reaper would have marked it."""
+    out = []
+    for row in rows:
+        last = dead.get(row.session_id)
+        if last is not None and row.status == "running":
+            changes: dict[str, Any] = {"status": "crashed", "ended_at": last}
+            if record and not getattr(row, "error", None):
+                changes["error"] = dict(_CRASH_ERROR)
+            row = replace(row, **changes)
+        out.append(row)
+    return out

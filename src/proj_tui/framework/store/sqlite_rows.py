@@ -26,6 +26,8 @@ _DATA_DEFAULTS: dict[str, Any] = {
     "git": None, "params": {}, "cli": {}, "env_vars": {}, "versions": {}, "filters": {},
     "runner": None, "error": None,
 }  # fmt: skip
+_INTERNAL = frozenset({"pid_started"})
+"""Kept in the document for the store's own use (crash detection), not part of the record."""
 _SUMMARY_COLUMNS = (
     "s.session_id, s.status, s.started_at, s.ended_at, s.env, s.pipeline, s.user, s.host, "
     "s.pid, s.git_commit, s.git_dirty, s.parent_id, s.note, s.pinned, s.runtime_params"
@@ -186,5 +188,5 @@ def _record(row: tuple[Any, ...]) -> SessionRecord:
         parent_id=parent,
         note=note,
         pinned=bool(pinned),
-        extra={k: v for k, v in data.items() if k not in _DATA_DEFAULTS},
+        extra={k: v for k, v in data.items() if k not in _DATA_DEFAULTS and k not in _INTERNAL},
     )
