@@ -94,6 +94,15 @@ def exit_after(params: dict, upstream: int = 0) -> int:
     os._exit(3)
 
 
+def close_fds(params: dict) -> int:
+    """Closes the process's stdout and stderr, then goes on logging."""
+    os.close(1)
+    os.close(2)
+    for i in range(int(params.get("lines", 3))):
+        log.info("after closing fds %d", i)
+    return 1
+
+
 def hang(params: dict) -> int:
     log.info("hanging until cancelled")
     while True:
@@ -171,6 +180,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "segv": node(n.segfault, "params:step", "out", name="segfault"),
         "hang": node(n.hang, "params:step", "out", name="hang"),
         "burst": node(n.burst, "params:burst", "out", name="burst"),
+        "closefds": node(n.close_fds, "params:step", "out", name="close_fds"),
         "stubborn": node(n.stubborn, "params:step", "out", name="stubborn"),
         "spew": node(n.spew, "params:spew", "out", name="spew"),
         "badtext": node(n.bad_text, "params:step", "out", name="bad_text"),

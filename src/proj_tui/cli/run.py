@@ -61,6 +61,8 @@ class EventWriter:
         self._lock = threading.Lock()
         self._buffer: list[str] = []
         self._last_flush = time.monotonic()
+        self.gone: OSError | None = None
+        """Set when the stream's reader went away (``| head``): the run goes on without it."""
 
     # one encoder for the whole stream: json.dumps with options builds a new one on every call
     _encode = json.JSONEncoder(default=str, ensure_ascii=False, check_circular=False).encode
@@ -80,10 +82,16 @@ class EventWriter:
             self._flush_locked()
 
     def _flush_locked(self) -> None:
-        if self._buffer:
-            self._stream.write("\n".join(self._buffer) + "\n")
+        try:
+            if self._buffer and self.gone is None:
+                self._stream.write("\n".join(self._buffer) + "\n")
             self._buffer.clear()
-        self._stream.flush()
+            self._stream.flush()
+        except OSError as exc:  # a broken display is not a failed pipeline
+            self._buffer.clear()
+            if self.gone is None:
+                self.gone = exc
+                _reader_gone("the event stream (stdout)", exc, self._stream)
         self._last_flush = time.monotonic()
 
 
@@ -113,10 +121,32 @@ def _log_line(event: dict[str, Any]) -> str | None:
         return None
 
 
+def _reader_gone(what: str, exc: OSError, stream: IO[str]) -> None:
+    """Send what is left for a closed channel (EPIPE, EBADF, EIO) to /dev/null, and say so once.
+
+    The run goes on and is recorded in the store as it ends: only its display was lost.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        fd = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+    if what.startswith("the event stream"):  # stderr may still be there to say so
+        with contextlib.suppress(OSError):
+            os.write(
+                2,
+                f"proj-tui: {what} was closed ({exc.strerror or exc}); the run goes on and is "
+                "recorded in the session store.\n".encode(),
+            )
+
+
 class _PlainHandler(logging.StreamHandler):
     """Log lines on a pipe or file: flushed at most every 50 ms, not once per record.
 
-    A flush per record is a system call per log line, which dominated a 5000-node run.
+    A flush per record is a system call per log line, which dominated a 5000-node run. A closed
+    channel (``2>&1 | head``, a node closing fd 2) silences the display, never the run.
     """
 
     def __init__(self, stream: IO[str]) -> None:
@@ -127,10 +157,23 @@ class _PlainHandler(logging.StreamHandler):
         now = time.monotonic()
         if now - self._last >= 0.05:
             self._last = now
+            self._flush_now()
+
+    def _flush_now(self) -> None:
+        try:
             super().flush()
+        except OSError as exc:
+            _reader_gone("stderr", exc, self.stream)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            _reader_gone("stderr", exc, self.stream)
+            return
+        super().handleError(record)
 
     def close(self) -> None:
-        super().flush()
+        self._flush_now()
         super().close()
 
 
@@ -173,10 +216,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         return _run(args, writer, guard)
     finally:
-        if writer is not None:
-            writer.flush()  # whatever is still buffered, however the run ended
-        if guard is not None:
-            guard.done()
+        try:
+            if writer is not None:
+                writer.flush()  # whatever is still buffered, however the run ended
+        finally:
+            if guard is not None:
+                guard.done()
 
 
 def _take_stdout() -> IO[str]:
@@ -426,6 +471,13 @@ def _print_user_traceback(exc: BaseException, scrub: Any = None) -> None:
 
 
 def _summary(session: Any) -> None:
+    try:
+        _write_summary(session)
+    except OSError as exc:  # stderr was closed under us: the store has the outcome
+        _reader_gone("stderr", exc, sys.stderr)
+
+
+def _write_summary(session: Any) -> None:
     record = session.store.get_session(session.session_id)
     started, ended = record.started_at, record.ended_at or time.time()
     status = session.status
@@ -473,4 +525,5 @@ class _PlainDisplay:
     def __exit__(self, *exc: object) -> None:
         logging.getLogger().removeHandler(self.handler)
         self.handler.close()
-        self.stream.close()
+        with contextlib.suppress(OSError):
+            self.stream.close()
