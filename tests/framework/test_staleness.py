@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from proj_tui.framework import staleness
-from proj_tui.framework.staleness import run_fingerprints, stale_nodes
+from proj_tui.framework import fingerprints
+from proj_tui.framework.fingerprints import run_fingerprints
+from proj_tui.framework.staleness import stale_nodes
 from proj_tui.pipeline import Pipeline, node
 
 from helpers import DEMO_NODES, cli, make_demo
@@ -193,15 +194,15 @@ def test_fingerprints_hash_each_function_once(monkeypatch: pytest.MonkeyPatch) -
     nodes += [node(inc, f"d{i - 1}", f"d{i}", name=f"n{i}") for i in range(1, n)]
     pipe = Pipeline(nodes)
     calls: list[Any] = []
-    real = staleness._source
-    monkeypatch.setattr(staleness, "_source", lambda code: calls.append(code) or real(code))
-    staleness._code_cache.clear()
+    real = fingerprints._source
+    monkeypatch.setattr(fingerprints, "_source", lambda code: calls.append(code) or real(code))
+    fingerprints._code_cache.clear()
     prints = run_fingerprints(pipe, {"a": 1}, {})
     assert len(calls) == 2  # two functions, 5000 nodes
     run_fingerprints(pipe, {"a": 2}, {})
     assert len(calls) == 2  # and cached across runs in one process
     assert (
-        len(staleness.decode_fingerprints(prints)["nodes"]) == n
+        len(fingerprints.decode_fingerprints(prints)["nodes"]) == n
         and prints["datasets"] == {}
         and len(prints["code"]) == 2
     )
@@ -211,9 +212,9 @@ def test_wiring_changes_are_seen() -> None:
     def f(x: int) -> int:
         return x
 
-    decode = staleness.decode_fingerprints
+    decode = fingerprints.decode_fingerprints
     before = decode(run_fingerprints(Pipeline([node(f, "a", "b", name="n")]), {}, {}))
     moved = Pipeline([node(f, "c", "b", name="n")])
     after = decode(run_fingerprints(moved, {}, {}))
-    changed, _ = staleness.compare_node(moved.nodes[0], before, after)
+    changed, _ = fingerprints.compare_node(moved.nodes[0], before, after)
     assert changed == ("wiring",)

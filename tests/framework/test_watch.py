@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from proj_tui.framework.settings import Settings
-from proj_tui.framework.startup import read_metadata
+from proj_tui.framework.native import static_conf_source
+from proj_tui.framework.project import Project
 from proj_tui.framework.watch import (
     Change,
     iter_changes,
     project_watch_paths,
     relevant_change,
-    static_conf_source,
-    watch_paths,
 )
 
 from helpers import make_demo
@@ -66,15 +64,27 @@ def test_config_files_count_only_under_the_conf_source() -> None:
 
 def test_watch_paths_of_the_demo(tmp_path: Path) -> None:
     project = make_demo(tmp_path / "demo")
-    meta = read_metadata(project)
-    paths = watch_paths(meta, Settings())
+    paths = Project.load(project).watch_paths()  # settings imported
     assert paths == [
         project / "conf",
         project / "src" / "taxi_fares",
         project / "pyproject.toml",
     ]
-    static, conf = project_watch_paths(project)
+    static, conf = project_watch_paths(project)  # settings read, not imported
     assert static == paths and conf == project / "conf"
+
+
+def test_watch_paths_follow_conf_source_and_settings(tmp_path: Path) -> None:
+    project = make_demo(tmp_path / "demo")
+    (project / "conf").rename(project / "config")
+    settings = project / "src" / "taxi_fares" / "settings.py"
+    settings.write_text(settings.read_text().replace('"conf"', '"config"'))
+    for handle in (Project.load(project), Project.read(project)):
+        assert handle.watch_paths()[0] == project / "config"
+    other = tmp_path / "other-conf"
+    other.mkdir()
+    paths, conf = project_watch_paths(project, other)
+    assert conf == other and paths[0] == other
 
 
 def test_conf_source_is_read_without_importing_settings(tmp_path: Path) -> None:

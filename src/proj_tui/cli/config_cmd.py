@@ -11,24 +11,15 @@ import argparse
 from typing import Any
 
 from proj_tui.cli.output import print_json, table
-from proj_tui.cli.run import _project_path
 
 _UNSET = "(unset)"
 
 
 def _loader(project: str | None, env: str | None, params: dict[str, Any] | None = None) -> Any:
-    from proj_tui.config import ConfigLoader
-    from proj_tui.framework.settings import load_settings
-    from proj_tui.framework.startup import bootstrap_project
+    from proj_tui.framework.project import Project
 
-    metadata = bootstrap_project(_project_path(project))
-    settings = load_settings(metadata.package_name)
-    return ConfigLoader(
-        metadata.project_path / settings.CONF_SOURCE,
-        env=env,
-        runtime_params=params or {},
-        **settings.CONFIG_LOADER_ARGS,
-    ), metadata.project_path
+    handle = Project.discover(project)
+    return handle.config_loader(env, params), handle.path
 
 
 def _text(value: Any) -> str:

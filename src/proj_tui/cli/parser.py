@@ -31,6 +31,15 @@ def _add_project(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_conf_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--conf-source",
+        metavar="PATH",
+        default=None,
+        help="config folder to read instead of the settings' CONF_SOURCE (default: conf)",
+    )
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add(
@@ -43,6 +52,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="config env layered over base (default: $PROJ_TUI_ENV or local)",
     )
     add("--params", metavar="K=V,...", help="runtime parameters, e.g. 'model.lr=0.1,epochs=3'")
+    _add_conf_source(parser)
     add("--tags", "-t", metavar="T1,T2", help="only nodes with any of these tags")
     add("--nodes", "-n", metavar="N1,N2", help="only these nodes")
     add("--from-nodes", metavar="N1,N2", help="these nodes and everything downstream")
@@ -187,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_stale.add_argument("--pipeline", "-p", metavar="NAME", help="default: __default__")
     p_stale.add_argument("--env", "-e", metavar="ENV", help="default: $PROJ_TUI_ENV or local")
     p_stale.add_argument("--params", metavar="K=V,...", help="runtime parameters of the next run")
+    _add_conf_source(p_stale)
     p_stale.add_argument("--json", action="store_true")
     p_stale.set_defaults(handler=_lazy("stale", "cmd_stale"))
 

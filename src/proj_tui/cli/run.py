@@ -43,6 +43,7 @@ _FLAG_KEYS = (
     "only_missing_outputs",
     "events",
     "parent",
+    "conf_source",
 )
 
 
@@ -347,6 +348,7 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     project = _project_path(args.project)
     session_kwargs: dict[str, Any] = {
         "project_path": project,
+        "conf_source": getattr(args, "conf_source", None),
         "env": args.env,
         "extra_params": params,
         "cli": {"command": command, "argv": argv, "flags": flags},
@@ -389,17 +391,10 @@ def _redact_argv(argv: list[str]) -> list[str]:
 
 
 def _project_path(given: str | None) -> Path:
-    from proj_tui.framework.startup import ProjectError, find_project_root
+    """``--project PATH``, else the nearest project at or above the cwd (``Project``'s rule)."""
+    from proj_tui.framework.project import find_path
 
-    if given:
-        return Path(given).expanduser().resolve()
-    root = find_project_root()
-    if root is None:
-        raise ProjectError(
-            f"No proj-tui project at or above '{Path.cwd()}'. Use --project PATH, cd into a "
-            "project, or create one with 'proj-tui new PATH'."
-        )
-    return root
+    return find_path(given)
 
 
 def _install_signal_handlers() -> None:

@@ -13,23 +13,17 @@ from proj_tui.cli.run import _project_path
 from proj_tui.errors import ProjTuiError
 
 if TYPE_CHECKING:
-    from proj_tui.framework.store import SessionRecord, SQLiteSessionStore
+    from proj_tui.framework.store import SessionRecord, SessionStore, SQLiteSessionStore
 
 
 def _store(project: str | None) -> SQLiteSessionStore:
-    from proj_tui.framework.store import SQLiteSessionStore, default_store_path
+    """The project's store, read-only; says so when nothing was recorded yet."""
+    from proj_tui.framework.project import Project
 
-    root = _project_path(project)
-    path = default_store_path(root)
-    if not path.exists():
-        raise ProjTuiError(
-            f"No sessions recorded yet for the project at '{root}' ({path} does not exist). "
-            "Run 'proj-tui run' first."
-        )
-    return SQLiteSessionStore(path, readonly=True)
+    return Project.read(_project_path(project)).open_store(readonly=True)
 
 
-def _resolve(store: SQLiteSessionStore, session_id: str) -> SessionRecord:
+def _resolve(store: SessionStore, session_id: str) -> SessionRecord:
     if session_id == "latest":
         newest = store.list_sessions(limit=1)
         if not newest:
@@ -252,12 +246,13 @@ def _planned_nodes(record: SessionRecord, filters: dict[str, Any]) -> list[str]:
     return [node.name for node in pipeline.filter(**filters).nodes]
 
 
-def _writable_store(project: str | None) -> SQLiteSessionStore:
-    from proj_tui.framework.store import SQLiteSessionStore
+def _writable_store(project: str | None) -> SessionStore:
+    from proj_tui.framework.project import Project
 
-    readonly = _store(project)  # says so when the project has no store yet
-    readonly.close()
-    return SQLiteSessionStore(readonly.path)
+    handle = Project.read(_project_path(project))
+    if not handle.has_store():
+        raise handle.no_store_error()
+    return handle.open_store()
 
 
 def cmd_note(args: argparse.Namespace) -> int:

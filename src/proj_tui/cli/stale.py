@@ -20,7 +20,13 @@ def cmd_stale(args: argparse.Namespace) -> int:
     from proj_tui.framework.staleness import stale_nodes
 
     params = parse_params(args.params) if args.params else {}
-    report = stale_nodes(_project_path(args.project), args.pipeline, args.env, params)
+    report = stale_nodes(
+        _project_path(args.project),
+        args.pipeline,
+        args.env,
+        params,
+        conf_source=getattr(args, "conf_source", None),
+    )
     if args.json:
         print_json(report.to_dict())
         return EXIT_STALE if report.to_run else EXIT_UP_TO_DATE

@@ -49,6 +49,7 @@ def _common_args(args: argparse.Namespace, project: Path) -> list[str]:
         ("pipeline", "--pipeline"),
         ("env", "--env"),
         ("params", "--params"),
+        ("conf_source", "--conf-source"),
     ):
         value = getattr(args, key, None)
         if value:
@@ -172,7 +173,7 @@ def watch_loop(args: argparse.Namespace) -> int:
 
     _check(args)
     project = _project_path(args.project)
-    paths, conf = project_watch_paths(project)
+    paths, conf = project_watch_paths(project, getattr(args, "conf_source", None))
     common = _common_args(args, project)
     run_extra = _run_only_args(args)
     children = _Children()

@@ -44,6 +44,9 @@ def run_argv(
     if record.pipeline and record.pipeline != "__default__":
         argv += ["--pipeline", record.pipeline]
     argv += ["--env", env or record.env or "local"]
+    conf_source = (record.extra or {}).get("conf_source")
+    if conf_source:
+        argv += ["--conf-source", str(conf_source)]
     if merged:
         argv += ["--params", format_params(merged)]
     chosen = dict(record.filters or {}) if filters is None else filters
@@ -74,29 +77,19 @@ def resume_nodes(record: SessionRecord, nodes: list[NodeRun]) -> list[str]:
         )
     if not record.project_path or not record.package_name:
         raise ReplayError(f"Session {record.session_id} does not record its project.")
-    from pathlib import Path
-
-    from proj_tui.config import ConfigLoader
-    from proj_tui.framework.settings import load_settings
-    from proj_tui.framework.startup import bootstrap_project, load_pipelines
+    from proj_tui.framework.project import Project
     from proj_tui.io import DataCatalog
     from proj_tui.runner import resume_start_nodes
 
-    metadata = bootstrap_project(Path(record.project_path))
-    settings = load_settings(metadata.package_name)
-    pipelines = load_pipelines(metadata.package_name)
+    project = Project.load(record.project_path, conf_source=(record.extra or {}).get("conf_source"))
+    pipelines = project.pipelines()
     name = record.pipeline or "__default__"
     if name not in pipelines:
         raise ReplayError(f"Pipeline '{name}' of session {record.session_id} no longer exists.")
     pipeline = pipelines[name].filter(**(record.filters or {}))
-    loader = ConfigLoader(
-        metadata.project_path / settings.CONF_SOURCE,
-        env=record.env,
-        runtime_params=record.runtime_params,
-        **settings.CONFIG_LOADER_ARGS,
-    )
+    loader = project.config_loader(record.env, record.runtime_params)
     catalog = DataCatalog.from_config(
-        loader["catalog"], loader["credentials"], project_path=metadata.project_path
+        loader["catalog"], loader["credentials"], project_path=project.path
     )
     done = {n.name for n in nodes if n.status in ("succeeded", "skipped")}
     if not set(n.name for n in pipeline.nodes) - done:

@@ -25,20 +25,14 @@ from proj_tui import __version__
 from proj_tui.config import ConfigLoader, format_params
 from proj_tui.errors import ProjTuiError, did_you_mean
 from proj_tui.framework.context import ProjectContext
+from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
+from proj_tui.framework.project import Project
 from proj_tui.framework.recorder import CrashWitness, Listener, Recorder, RecordingHandler
 from proj_tui.framework.redact import Redactor, redact_env, secret_env_values
-from proj_tui.framework.settings import Settings, load_settings
-from proj_tui.framework.staleness import record_fingerprints
-from proj_tui.framework.startup import (
-    ProjectError,
-    ProjectMetadata,
-    bootstrap_project,
-    bootstrapped,
-    find_project_root,
-    load_pipelines,
-)
+from proj_tui.framework.settings import Settings
+from proj_tui.framework.startup import ProjectMetadata, load_pipelines
 from proj_tui.runner import AbstractRunner, RunCancelled, resume_start_nodes, runner_from_name
 
 if TYPE_CHECKING:
@@ -63,6 +57,7 @@ class Session:
         self,
         *,
         session_id: str,
+        project: Project,
         metadata: ProjectMetadata,
         settings: Settings,
         store: SessionStore,
@@ -74,6 +69,7 @@ class Session:
         env_vars: dict[str, str],
     ) -> None:
         self.session_id = session_id
+        self.project = project  # the one handle on config, store and pipelines
         self.metadata = metadata
         self.settings = settings
         self.store = store
@@ -121,29 +117,21 @@ class Session:
         it the process's ``sys.argv`` is recorded. ``env_vars`` are variables the launcher set for
         this run; they are recorded (secret-looking ones redacted) beside those settings select.
         """
-        metadata = _resolve_project(package_name, project_path)
-        settings = load_settings(metadata.package_name)
+        project = Project.for_session(package_name, project_path, conf_source=conf_source)
+        metadata, settings = project.metadata, project.settings
         hook_manager = new_hook_manager()
         register_hooks(
             hook_manager,
             settings.HOOKS,
             disabled_plugins=settings.DISABLE_HOOKS_FOR_PLUGINS,
         )
-        source = Path(conf_source) if conf_source else metadata.project_path / settings.CONF_SOURCE
-        loader_args = dict(settings.CONFIG_LOADER_ARGS)
-        env_var = loader_args.get("env_var", "PROJ_TUI_ENV")
-        resolved_env = env or os.environ.get(env_var) or loader_args.get("default_run_env", "local")
         params = dict(extra_params or {})
-        loader = ConfigLoader(source, env=resolved_env, runtime_params=params, **loader_args)
+        loader = project.config_loader(env, params)
         loader.check()  # fail before anything is recorded when the env or config is unusable
+        resolved_env = loader.env
 
         if save_on_close:
-            store_cls = settings.store_class()
-            store_args = dict(settings.SESSION_STORE_ARGS)
-            if hasattr(store_cls, "for_project") and "path" not in store_args:
-                store = store_cls.for_project(metadata.project_path, **store_args)
-            else:
-                store = store_cls(**store_args)
+            store = project.open_store()
         else:
             from proj_tui.framework.store import SQLiteSessionStore
 
@@ -172,9 +160,12 @@ class Session:
             },
             "parent_id": parent_id,
         }
+        if project.conf_source_overridden:  # replays must read the same config folder
+            record["conf_source"] = str(project.conf_source)
         session_id = store.create_session(record)
         session = cls(
             session_id=session_id,
+            project=project,
             metadata=metadata,
             settings=settings,
             store=store,
@@ -498,27 +489,6 @@ def resume_command(
     if parent:
         argv += ["--parent", parent]
     return shlex.join(argv)
-
-
-def _resolve_project(package_name: str | None, project_path: Path | str | None) -> ProjectMetadata:
-    if project_path is not None:
-        metadata = bootstrap_project(project_path)
-    elif package_name is not None and bootstrapped(package_name) is not None:
-        metadata = bootstrapped(package_name)  # type: ignore[assignment]
-    else:
-        root = find_project_root()
-        if root is None:
-            raise ProjectError(
-                f"No proj-tui project found at or above '{Path.cwd()}'. Pass project_path, call "
-                "bootstrap_project(path) first, or create a project with 'proj-tui new PATH'."
-            )
-        metadata = bootstrap_project(root)
-    if package_name is not None and package_name != metadata.package_name:
-        raise ProjectError(
-            f"Package '{package_name}' does not match the project at '{metadata.project_path}', "
-            f"whose package is '{metadata.package_name}'."
-        )
-    return metadata
 
 
 def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:

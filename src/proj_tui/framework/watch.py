@@ -1,24 +1,20 @@
 """Which files of a project to watch, which changes matter, and a synchronous watch loop.
 
 Shared by ``proj-tui run --watch`` and the app's live-config watcher. Nothing here imports the
-project's code: the paths come from ``pyproject.toml`` and a static read of ``settings.py``, so a
-watcher never runs user code. ``watchfiles`` is imported only inside ``iter_changes``.
+project's code: the paths come from ``Project.watch_paths`` (``pyproject.toml`` and a static read
+of ``settings.py``), so a watcher never runs user code. ``watchfiles`` is imported only inside
+``iter_changes``.
 """
 
 from __future__ import annotations
 
-import ast
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from proj_tui.config import is_config_file
-
-if TYPE_CHECKING:
-    from proj_tui.framework.settings import Settings
-    from proj_tui.framework.startup import ProjectMetadata
 
 __all__ = [
     "KINDS",
@@ -27,7 +23,6 @@ __all__ = [
     "iter_changes",
     "project_watch_paths",
     "relevant_change",
-    "watch_paths",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,77 +59,18 @@ class Change(NamedTuple):
     paths: tuple[Path, ...]
 
 
-def _settings_file(project: ProjectMetadata) -> Path:
-    return project.source_dir / project.package_name / "settings.py"
+def project_watch_paths(
+    project_path: Path | str, conf_source: Path | str | None = None
+) -> tuple[list[Path], Path]:
+    """What to watch in a project folder without importing its code: (paths, conf source).
 
-
-def _existing(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        if path.exists() and path not in out:
-            out.append(path)
-    return out
-
-
-def watch_paths(project: ProjectMetadata, settings: Settings) -> list[Path]:
-    """The conf source, the package source dir, ``settings.py`` and ``pyproject.toml``.
-
-    Only paths that exist (watchfiles refuses others); ``settings.py`` is listed on its own only
-    when it lives outside the package folder.
+    For ``run --watch`` and the app's watcher, whose process must never import the project;
+    ``Project.watch_paths`` says which paths those are.
     """
-    package_dir = project.source_dir / project.package_name
-    settings_py = settings.source or _settings_file(project)
-    paths = [project.project_path / settings.CONF_SOURCE, package_dir]
-    if not Path(settings_py).resolve().is_relative_to(package_dir.resolve()):
-        paths.append(Path(settings_py))
-    paths.append(project.project_path / "pyproject.toml")
-    return _existing(paths)
+    from proj_tui.framework.project import Project
 
-
-def static_conf_source(settings_py: Path) -> str:
-    """``CONF_SOURCE`` read from ``settings.py`` without importing it (default ``conf``).
-
-    A watcher must not run user code; a literal assignment is what every project has.
-    """
-    try:
-        tree = ast.parse(settings_py.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return "conf"
-    for node in tree.body:
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else [node.target]
-            if isinstance(node, ast.AnnAssign)
-            else []
-        )
-        value = getattr(node, "value", None)
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id == "CONF_SOURCE" and value is not None:
-                try:
-                    literal = ast.literal_eval(value)
-                except ValueError:
-                    return "conf"
-                return str(literal) if isinstance(literal, str) else "conf"
-    return "conf"
-
-
-def project_watch_paths(project_path: Path | str) -> tuple[list[Path], Path]:
-    """``watch_paths`` for a project folder without importing its code: (paths, conf source).
-
-    For the app and ``run --watch``, whose process must never import the project.
-    """
-    from proj_tui.framework.startup import read_metadata
-
-    project = read_metadata(project_path)
-    settings_py = _settings_file(project)
-    conf = project.project_path / static_conf_source(settings_py)
-    paths = [
-        conf,
-        project.source_dir / project.package_name,
-        project.project_path / "pyproject.toml",
-    ]
-    return _existing(paths), conf
+    project = Project.read(project_path, conf_source=conf_source)
+    return project.watch_paths(), project.watched_conf_source()
 
 
 def _is_temp_name(name: str) -> bool:

@@ -7,7 +7,7 @@ so they stay linear and never touch storage for nodes that are not involved.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from proj_tui.io import DataCatalog
 from proj_tui.pipeline import Node, Pipeline
@@ -34,11 +34,9 @@ def resume_start_nodes(
     smallest set of those nodes from which ``--from-nodes`` reaches all the others.
     """
     done = {n if isinstance(n, str) else n.name for n in done_nodes}
-    nodes = pipeline.nodes
-    unrun = [n for n in nodes if n.name not in done]
+    unrun = [n.name for n in pipeline.nodes if n.name not in done]
     if not unrun:
         return []
-
     persisted: dict[str, bool] = {}
 
     def is_persisted(ds: str) -> bool:
@@ -47,8 +45,21 @@ def resume_start_nodes(
             known = persisted[ds] = catalog.is_persisted(ds)
         return known
 
-    to_run = {n.name for n in unrun}
-    stack = list(unrun)
+    return start_nodes(pipeline, with_memory_producers(pipeline, unrun, is_persisted))
+
+
+def with_memory_producers(
+    pipeline: Pipeline, names: Iterable[str], is_persisted: Callable[[str], bool]
+) -> set[str]:
+    """``names`` plus every node that must run again to make an in-memory input they need.
+
+    Walks upstream from those nodes through inputs that are not persisted (lost with the process
+    that made them) to their producers, until every input on the way is persisted or a free
+    input (one the catalog provides, parameters included). Shared by resume and staleness.
+    """
+    by_name = {n.name: n for n in pipeline.nodes}
+    to_run = set(names)
+    stack = [by_name[name] for name in to_run]
     while stack:
         for ds in stack.pop().inputs:
             if is_persisted(ds):
@@ -57,15 +68,21 @@ def resume_start_nodes(
             if producer is not None and producer.name not in to_run:
                 to_run.add(producer.name)
                 stack.append(producer)
+    return to_run
 
-    # Start nodes: those in to_run with no parent in to_run. Every other node of to_run is
-    # downstream of one of them (walk its parents inside to_run until one has none).
+
+def start_nodes(pipeline: Pipeline, names: set[str]) -> list[str]:
+    """The nodes of ``names`` with no parent in ``names``, in run order.
+
+    Every other node of ``names`` is downstream of one of them (walk its parents inside
+    ``names`` until one has none), so ``--from-nodes`` of these reaches all of ``names``.
+    """
     starts = [
         n.name
         for n, parents in pipeline.node_dependencies.items()
-        if n.name in to_run and not any(p.name in to_run for p in parents)
+        if n.name in names and not any(p.name in names for p in parents)
     ]
-    order = {n.name: i for i, n in enumerate(nodes)}
+    order = {n.name: i for i, n in enumerate(pipeline.nodes)}
     starts.sort(key=order.__getitem__)
     return starts
 

@@ -1,0 +1,339 @@
+"""The project handle: metadata + settings, and the one path from them to every object built on them.
+
+A ``Project`` is the only place that builds a config loader, opens the session store, lists the
+config envs, loads pipelines and knows which paths to watch; sessions, the CLI, staleness and the
+app ask it instead of reading settings themselves (Kedro's ``_get_config_loader`` / ``_init_store``
+habit: one function per object).
+
+A project has a **kind**. Only ``native`` (``[tool.proj_tui]``, our engine) exists today; a Kedro
+project (``[tool.kedro]``, run by Kedro itself) becomes a second kind object with the same methods
+as ``NativeKind``. What differs by kind is behind ``Project._kind`` and nowhere else.
+
+Two ways in, by how much of the project they may touch:
+- ``Project.load(path)`` puts the source dir on ``sys.path`` (sessions, the CLI, the app's
+  background loader);
+- ``Project.read(path)`` parses ``pyproject.toml`` only (watchers: ``run --watch``, the app's
+  file watcher, the store readers), and becomes importable only when asked for code.
+Either way ``settings.py`` is imported on first use of ``settings`` and pipelines on first use of
+``pipelines``; ``watch_paths`` never import anything (they read ``CONF_SOURCE`` statically when
+the settings were not imported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
+
+from proj_tui.errors import did_you_mean
+from proj_tui.framework.native import NativeKind
+from proj_tui.framework.startup import (
+    ProjectError,
+    ProjectMetadata,
+    bootstrapped,
+    find_project_root,
+)
+
+if TYPE_CHECKING:
+    from proj_tui.config import ConfigLoader
+    from proj_tui.framework.settings import Settings
+    from proj_tui.framework.store import SessionStore, SQLiteSessionStore, StoreError
+    from proj_tui.pipeline import Pipeline
+
+ProjectKindName = Literal["native", "kedro"]
+
+DEFAULT_PIPELINE = "__default__"
+
+
+class UnknownPipelineError(ProjectError):
+    """A pipeline name the project does not register."""
+
+
+class ProjectKind(Protocol):
+    """What a kind of project answers; ``NativeKind`` is the one implementation today."""
+
+    @property
+    def name(self) -> ProjectKindName: ...
+
+    def read_metadata(self, path: Path) -> ProjectMetadata: ...
+
+    def bootstrap(self, path: Path) -> ProjectMetadata: ...
+
+    def load_settings(self, metadata: ProjectMetadata) -> Settings: ...
+
+    def settings_file(self, metadata: ProjectMetadata) -> Path: ...
+
+    def static_conf_source(self, metadata: ProjectMetadata) -> str: ...
+
+    def config_loader(
+        self,
+        conf_source: Path,
+        settings: Settings,
+        env: str | None,
+        runtime_params: Mapping[str, Any] | None,
+    ) -> ConfigLoader: ...
+
+    def pipelines(
+        self, metadata: ProjectMetadata, *, refresh: bool = False, reimport: bool = False
+    ) -> dict[str, Pipeline]: ...
+
+
+_NATIVE = NativeKind()
+
+
+def _kind_of(path: Path) -> ProjectKind:
+    """The kind of the project at ``path``; ``read_metadata`` reports a missing table precisely."""
+    return _NATIVE
+
+
+class Project:
+    """One project: its metadata, its settings and what is built from them (see the module doc)."""
+
+    def __init__(
+        self,
+        metadata: ProjectMetadata,
+        *,
+        kind: ProjectKind = _NATIVE,
+        conf_source: Path | str | None = None,
+        importable: bool = False,
+    ) -> None:
+        self.metadata = metadata
+        self._kind = kind
+        self._settings: Settings | None = None
+        self._conf_source = _absolute(conf_source) if conf_source else None
+        self._importable = importable
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r}, kind={self.kind!r})"
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path | str, *, conf_source: Path | str | None = None) -> Project:
+        """The project at ``path``, its source dir first on ``sys.path``."""
+        root = Path(path).expanduser()
+        kind = _kind_of(root)
+        return cls(kind.bootstrap(root), kind=kind, conf_source=conf_source, importable=True)
+
+    @classmethod
+    def read(cls, path: Path | str, *, conf_source: Path | str | None = None) -> Project:
+        """The project at ``path`` from ``pyproject.toml`` alone: no user code, no ``sys.path``."""
+        root = Path(path).expanduser()
+        kind = _kind_of(root)
+        return cls(kind.read_metadata(root), kind=kind, conf_source=conf_source)
+
+    @classmethod
+    def discover(
+        cls, given: Path | str | None = None, *, conf_source: Path | str | None = None
+    ) -> Project:
+        """The CLI's project: ``--project PATH``, else the nearest one at or above the cwd."""
+        return cls.load(find_path(given), conf_source=conf_source)
+
+    @classmethod
+    def for_session(
+        cls,
+        package_name: str | None = None,
+        project_path: Path | str | None = None,
+        *,
+        conf_source: Path | str | None = None,
+    ) -> Project:
+        """``Session.create``'s project: a path, else a bootstrapped package, else the cwd's."""
+        if project_path is not None:
+            project = cls.load(project_path, conf_source=conf_source)
+        elif package_name is not None and (known := bootstrapped(package_name)) is not None:
+            project = cls.load(known.project_path, conf_source=conf_source)
+        else:
+            root = find_project_root()
+            if root is None:
+                raise ProjectError(
+                    f"No proj-tui project found at or above '{Path.cwd()}'. Pass project_path, "
+                    "call bootstrap_project(path) first, or create a project with "
+                    "'proj-tui new PATH'."
+                )
+            project = cls.load(root, conf_source=conf_source)
+        if package_name is not None and package_name != project.package_name:
+            raise ProjectError(
+                f"Package '{package_name}' does not match the project at '{project.path}', "
+                f"whose package is '{project.package_name}'."
+            )
+        return project
+
+    # -- what it is -------------------------------------------------------------------------
+    @property
+    def kind(self) -> ProjectKindName:
+        return self._kind.name
+
+    @property
+    def path(self) -> Path:
+        return self.metadata.project_path
+
+    @property
+    def package_name(self) -> str:
+        return self.metadata.package_name
+
+    @property
+    def project_name(self) -> str:
+        return self.metadata.project_name
+
+    @property
+    def settings(self) -> Settings:
+        """The project's settings, imported from ``settings.py`` on first use."""
+        if self._settings is None:
+            self._make_importable()
+            self._settings = self._kind.load_settings(self.metadata)
+        return self._settings
+
+    @property
+    def conf_source(self) -> Path:
+        """The config folder: ``--conf-source`` / ``conf_source=`` if given, else settings'."""
+        if self._conf_source is not None:
+            return self._conf_source
+        return self.path / self.settings.CONF_SOURCE
+
+    @property
+    def conf_source_overridden(self) -> bool:
+        """Whether the config folder was given explicitly (then a session records it)."""
+        return self._conf_source is not None
+
+    # -- config -----------------------------------------------------------------------------
+    def config_loader(
+        self, env: str | None = None, runtime_params: Mapping[str, Any] | None = None
+    ) -> ConfigLoader:
+        """The project's config for ``env`` (None: ``$PROJ_TUI_ENV``, else the default env)."""
+        return self._kind.config_loader(self.conf_source, self.settings, env, runtime_params)
+
+    @property
+    def base_env(self) -> str:
+        return str(self.settings.CONFIG_LOADER_ARGS.get("base_env", "base"))
+
+    @property
+    def default_env(self) -> str:
+        """The env a run without ``--env`` uses (``$PROJ_TUI_ENV``, else the settings' default)."""
+        return self.config_loader().env
+
+    def envs(self) -> list[str]:
+        """The envs a run may pick (folders under the conf source, not base), sorted.
+
+        The default env is listed even without a folder: a run may use it (base alone).
+        """
+        loader = self.config_loader()
+        envs = {e for e in loader.envs() if e != self.base_env}
+        envs.add(loader.env)
+        return sorted(envs)
+
+    # -- the store --------------------------------------------------------------------------
+    @property
+    def store_path(self) -> Path:
+        """The SQLite file every reader of the project's history opens."""
+        from proj_tui.framework.store import default_store_path
+
+        return default_store_path(self.path)
+
+    def has_store(self) -> bool:
+        """Whether any session was ever recorded (the file appears with the first run)."""
+        return self.store_path.exists()
+
+    def no_store_error(self, hint: str = "Run 'proj-tui run' first.") -> StoreError:
+        """What a reader says while nothing was recorded yet (``hint``: how to record)."""
+        from proj_tui.framework.store import StoreError
+
+        return StoreError(
+            f"No sessions recorded yet for the project at '{self.path}' "
+            f"({self.store_path} does not exist). {hint}"
+        )
+
+    @overload
+    def open_store(self, *, readonly: Literal[True]) -> SQLiteSessionStore: ...
+
+    @overload
+    def open_store(self, *, readonly: bool = False) -> SessionStore: ...
+
+    def open_store(self, *, readonly: bool = False) -> SessionStore:
+        """The session store: the settings' class to record into, the shared file to read.
+
+        ``readonly=False`` builds ``SESSION_STORE_CLASS`` from ``SESSION_STORE_ARGS`` (its
+        ``for_project`` classmethod when it has one and no ``path`` is given). ``readonly=True``
+        opens the SQLite file at ``store_path`` without importing ``settings.py``: custom stores
+        build on that file (docs/extending.md), so every reader sees what any writer recorded.
+        """
+        if readonly:
+            from proj_tui.framework.store import SQLiteSessionStore
+
+            if not self.has_store():
+                raise self.no_store_error()
+            return SQLiteSessionStore(self.store_path, readonly=True)
+        settings = self.settings
+        store_cls = settings.store_class()
+        store_args = dict(settings.SESSION_STORE_ARGS)
+        if hasattr(store_cls, "for_project") and "path" not in store_args:
+            store: SessionStore = store_cls.for_project(self.path, **store_args)
+        else:
+            store = store_cls(**store_args)
+        return store
+
+    # -- pipelines --------------------------------------------------------------------------
+    def pipelines(self, *, refresh: bool = False, reimport: bool = False) -> dict[str, Pipeline]:
+        """The registered pipelines; ``reimport`` reads the project's code from disk again."""
+        self._make_importable()
+        return self._kind.pipelines(self.metadata, refresh=refresh, reimport=reimport)
+
+    def pipeline(self, name: str | None = None, *, reimport: bool = False) -> Pipeline:
+        """One registered pipeline (default ``__default__``), or an error naming the known ones."""
+        wanted = name or DEFAULT_PIPELINE
+        pipelines = self.pipelines(reimport=reimport)
+        if wanted not in pipelines:
+            known = sorted(pipelines)
+            raise UnknownPipelineError(
+                f"Pipeline '{wanted}' is not registered.{did_you_mean(wanted, known)} "
+                f"Registered pipelines: {', '.join(known) or 'none'}."
+            )
+        return pipelines[wanted]
+
+    def _make_importable(self) -> None:
+        if not self._importable:
+            self.metadata = self._kind.bootstrap(self.path)
+            self._importable = True
+
+    # -- watching ---------------------------------------------------------------------------
+    def watch_paths(self) -> list[Path]:
+        """The conf source, the package, ``settings.py`` (if outside it) and ``pyproject.toml``.
+
+        Only paths that exist (watchfiles refuses others). Never imports user code: without
+        imported settings the conf source is ``CONF_SOURCE`` read statically from settings.py.
+        """
+        metadata = self.metadata
+        package_dir = metadata.source_dir / metadata.package_name
+        settings_py = self._kind.settings_file(metadata)
+        if self._settings is not None and self._settings.source is not None:
+            settings_py = self._settings.source
+        paths = [self.watched_conf_source(), package_dir]
+        if not settings_py.resolve().is_relative_to(package_dir.resolve()):
+            paths.append(settings_py)
+        paths.append(self.path / "pyproject.toml")
+        out: list[Path] = []
+        for path in paths:
+            if path.exists() and path not in out:
+                out.append(path)
+        return out
+
+    def watched_conf_source(self) -> Path:
+        """``conf_source`` without importing user code (see ``watch_paths``)."""
+        if self._conf_source is not None or self._settings is not None:
+            return self.conf_source
+        return self.path / self._kind.static_conf_source(self.metadata)
+
+
+def find_path(given: Path | str | None = None) -> Path:
+    """``--project PATH`` made absolute, else the nearest project at or above the cwd."""
+    if given:
+        return Path(given).expanduser().resolve()
+    root = find_project_root()
+    if root is None:
+        raise ProjectError(
+            f"No proj-tui project at or above '{Path.cwd()}'. Use --project PATH, cd into a "
+            "project, or create one with 'proj-tui new PATH'."
+        )
+    return root
+
+
+def _absolute(path: Path | str) -> Path:
+    return Path(path).expanduser().resolve()
