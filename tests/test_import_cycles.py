@@ -29,7 +29,6 @@ SKIPPED = ("demo_template",)  # project files proj-tui copies out, not modules o
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"proj_tui.cli.run", "proj_tui.cli.watch_run"}),
-        frozenset({"proj_tui.framework.session", "proj_tui.framework.staleness"}),
         frozenset({"proj_tui.tui.components.run_tab", "proj_tui.tui.run_registry"}),
         frozenset({"proj_tui.tui.reload_model", "proj_tui.tui.state"}),
         frozenset(
