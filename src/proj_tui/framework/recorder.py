@@ -213,9 +213,12 @@ class Recorder:
                 message = None
                 if error is not None:
                     message = self.redactor.scrub(f"{type(error).__name__}: {error}")
+                status = "succeeded" if event == "node_finished" else "failed"
+                if isinstance(error, KeyboardInterrupt):  # stopped by a person, not broken
+                    status = "cancelled"
                 run = NodeRun(
                     name=name,
-                    status="succeeded" if event == "node_finished" else "failed",
+                    status=status,
                     started_at=started,
                     ended_at=now,
                     error=message,

@@ -377,7 +377,8 @@ class RunState:
 
     @property
     def completed(self) -> int:
-        return sum(1 for n in self.nodes.values() if n.status in ("succeeded", "failed"))
+        """Nodes that ran to the end: a failed one is not done, so its bar is never full."""
+        return sum(1 for n in self.nodes.values() if n.status == "succeeded")
 
     def apply(self, event: Event) -> NodeProgress | None:
         """Fold one event in; returns the node whose row changed, if any."""

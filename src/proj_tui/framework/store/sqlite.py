@@ -46,6 +46,7 @@ from proj_tui.framework.store.sqlite_reap import (
     _dead_sessions,
     _mark_crashed,
     _present_dead,
+    _present_dead_nodes,
     _running_sessions,
 )
 from proj_tui.framework.store.sqlite_rows import (
@@ -403,7 +404,8 @@ class SQLiteSessionStore(SQLiteConnection):
         return _present_dead([record], dead, record=True)[0] if dead else record
 
     def nodes(self, session_id: str) -> list[NodeRun]:
-        """The session's node runs in the order they started."""
+        """The session's node runs in the order they started (a dead session's as reaped)."""
+        dead = self._reap_if_writable()
         rows = self._read(
             lambda conn: conn.execute(
                 "SELECT name, status, started_at, ended_at, error FROM nodes WHERE session_id = ? "
@@ -411,7 +413,8 @@ class SQLiteSessionStore(SQLiteConnection):
                 (session_id,),
             ).fetchall()
         )
-        return [NodeRun(*row) for row in rows]
+        runs = [NodeRun(*row) for row in rows]
+        return _present_dead_nodes(runs, dead[session_id]) if session_id in dead else runs
 
     def logs(
         self,

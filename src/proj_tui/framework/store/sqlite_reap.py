@@ -95,3 +95,14 @@ def _present_dead(rows: list[Any], dead: dict[str, float], *, record: bool) -> l
             row = replace(row, **changes)
         out.append(row)
     return out
+
+
+def _present_dead_nodes(runs: list[Any], last: float) -> list[Any]:
+    """A dead session's node runs as ``_settle_nodes`` would have left them."""
+    settled = {"running": "crashed", "pending": "not_run"}
+    return [
+        replace(run, status=settled[run.status], ended_at=last if run.status == "running" else None)
+        if run.status in settled
+        else run
+        for run in runs
+    ]
