@@ -109,7 +109,8 @@ def test_command_and_child_argv(tmp_path: Path) -> None:
     assert "API_TOKEN=<redacted>" in command and "s3cret" not in command
     assert "--env-var REGION=eu" in command
     argv = spec.child_argv(["proj-tui"])
-    assert argv[-2:] == ["--events", "json"] and "API_TOKEN=s3cret" in argv
+    assert argv[-2:] == ["--events", "json"] and "API_TOKEN" in argv and "REGION" in argv
+    assert not any("s3cret" in arg or arg.endswith("=eu") for arg in argv)  # values: environment
 
 
 def test_secret_names() -> None:

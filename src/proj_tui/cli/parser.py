@@ -84,7 +84,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="set an environment variable for this run and record it (repeatable)",
+        help="set an environment variable for this run and record it (repeatable); a KEY "
+        "alone takes its value from the environment",
     )
     add(
         "--watch",

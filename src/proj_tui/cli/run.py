@@ -320,7 +320,7 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     from proj_tui.config import parse_params
 
     params = parse_params(args.params) if args.params else {}
-    env_vars = parse_pairs(args.env_var, "--env-var")
+    env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
     os.environ.update(env_vars)
     runner: Any = None
     if args.runner or args.runner_params:
@@ -370,6 +370,23 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     if runner is not None:
         run_kwargs["runner"] = runner
     return session_kwargs, run_kwargs
+
+
+def _env_values(items: list[str]) -> list[str]:
+    """``--env-var NAME`` (no ``=``) takes NAME's value from the environment, so a launcher
+    (the app) need not put a secret on the command line, where ``ps`` shows it to everyone."""
+    out = []
+    for item in items:
+        name = item.strip()
+        if "=" not in item and name:
+            if name not in os.environ:
+                raise UsageError(
+                    f"--env-var {name} names a variable that is not set; set it in the "
+                    f"environment or give its value: --env-var {name}=VALUE."
+                )
+            item = f"{name}={os.environ[name]}"
+        out.append(item)
+    return out
 
 
 def _redact_argv(argv: list[str]) -> list[str]:

@@ -65,8 +65,12 @@ class RunSpec:
     runner: str | None = None
     parent: str | None = None  # the session this one was edited from (recorded, not replayed)
 
-    def run_args(self, *, redact: bool = False) -> list[str]:
-        """The arguments after ``run`` (without ``--events json``)."""
+    def run_args(self, *, redact: bool = False, env_names_only: bool = False) -> list[str]:
+        """The arguments after ``run`` (without ``--events json``).
+
+        ``env_names_only``: ``--env-var NAME`` without its value, for a child that gets the
+        values in its environment (an argv is readable by every local user in ``ps``).
+        """
         args = ["--project", str(self.project_path)]
         if self.pipeline and self.pipeline != DEFAULT_PIPELINE:
             args += ["--pipeline", self.pipeline]
@@ -89,13 +93,19 @@ class RunSpec:
         if self.parent:
             args += ["--parent", self.parent]
         for key, value in sorted(self.env_vars.items()):
+            if env_names_only:
+                args += ["--env-var", key]
+                continue
             shown = REDACTED if redact and is_secret_name(key) else value
             args += ["--env-var", f"{key}={shown}"]
         return args
 
     def child_argv(self, cli: Sequence[str]) -> list[str]:
-        """The argv of the child process that runs this session and streams JSON events."""
-        return [*cli, "run", *self.run_args(), "--events", "json"]
+        """The argv of the child process that runs this session and streams JSON events.
+
+        Env var values are not in it: the supervisor puts them in the child's environment.
+        """
+        return [*cli, "run", *self.run_args(env_names_only=True), "--events", "json"]
 
     def command(self) -> str:
         """The equivalent shell command, secrets redacted, for showing and copying."""
