@@ -40,7 +40,7 @@ def demo(path: Path) -> Path:
 
 async def _ready(app: ProjTuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
     for _ in range(1000):
-        if app.first_screen_ready is not None and app.watch_ready and app.state.fields:
+        if app.first_screen_ready is not None and app.live.watch_ready and app.state.fields:
             break
         with contextlib.suppress(WorkerFailed):
             await app.workers.wait_for_complete()
@@ -93,7 +93,7 @@ async def idle_cpu(root: Path, files: int, seconds: float) -> tuple[float, int]:
         cpu0, wall0 = _cpu(), time.perf_counter()
         await asyncio.sleep(seconds)
         cpu1, wall1 = _cpu(), time.perf_counter()
-        assert app.watch_ready and app._watch_task is not None and not app._watch_task.done()
+        assert app.live.watch_ready and app.live._watch_task is not None and not app.live._watch_task.done()
     return 100.0 * (cpu1 - cpu0) / (wall1 - wall0), count
 
 

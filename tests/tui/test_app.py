@@ -121,7 +121,7 @@ async def test_env_params_validation_and_command(taxi: Path) -> None:
         await pilot.pause()
         assert app.state.overrides == {}
 
-        app.copy_command()
+        app.action_copy_command()
         assert app.clipboard.startswith(f"proj-tui run --project {taxi}")
 
 

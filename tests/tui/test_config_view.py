@@ -29,6 +29,7 @@ from proj_tui.tui.screens.config_view import (
     clip_path,
     fit_widths,
     key_parts,
+    open_config_view,
 )
 
 from helpers import make_demo
@@ -68,7 +69,7 @@ def test_config_view_compare(project: Path, snap_compare: Any) -> None:
     async def go(pilot: Pilot[Any]) -> None:
         app: ProjTuiApp = pilot.app  # type: ignore[assignment]
         await steady(pilot)
-        app.open_config_view("compare")
+        open_config_view(app, "compare")
         await until(lambda: isinstance(app.screen, ConfigViewScreen), pilot)
         await steady(pilot)
 
@@ -98,7 +99,7 @@ def test_config_view_blame_80_columns(project: Path, snap_compare: Any) -> None:
     async def go(pilot: Pilot[Any]) -> None:
         app: ProjTuiApp = pilot.app  # type: ignore[assignment]
         await steady(pilot)
-        app.open_config_view("blame", "parameters.model_b.model_options.features")
+        open_config_view(app, "blame", "parameters.model_b.model_options.features")
         await until(lambda: isinstance(app.screen, ConfigViewScreen), pilot)
         await steady(pilot)
 
@@ -113,7 +114,7 @@ def test_broken_config_banner(project: Path, snap_compare: Any) -> None:
         await steady(pilot)
         await pilot.press("2")
         await until(lambda: app.screen.query(ParamRow), pilot)
-        await until(lambda: app.watch_ready, pilot)
+        await until(lambda: app.live.watch_ready, pilot)
         params.write_text(params.read_text().replace("  max_fare: 250.0", "  max_fare: [250.0"))
         await until(lambda: app.screen.query_one(ConfigBanner).display, pilot)
         await steady(pilot)
@@ -142,7 +143,7 @@ def cells_fit(table: DataTable[Any]) -> bool:
 async def open_view(pilot: Pilot[Any], mode: str, key: str | None = None) -> ConfigViewScreen:
     app: ProjTuiApp = pilot.app  # type: ignore[assignment]
     await steady(pilot)
-    app.open_config_view(mode, key)
+    open_config_view(app, mode, key)
     await until(lambda: isinstance(app.screen, ConfigViewScreen) and app.screen._blame, pilot)
     await pilot.pause()
     assert isinstance(app.screen, ConfigViewScreen)

@@ -79,7 +79,7 @@ async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path)
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.set_filters(filters)
+        app.state.set_filters(filters)
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("ctrl+s")

@@ -44,7 +44,7 @@ async def ready(app: ProjTuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
     await until(lambda: app.first_screen_ready is not None, pilot)
     with contextlib.suppress(WorkerFailed):
         await app.workers.wait_for_complete()
-    await until(lambda: app.watch_ready and app.state.fields, pilot)
+    await until(lambda: app.live.watch_ready and app.state.fields, pilot)
     await pilot.pause()
 
 

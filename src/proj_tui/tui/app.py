@@ -2,8 +2,13 @@
 
 Start-up stays fast: the first screen is composed from plain widgets, then project metadata,
 parameters and pipelines load in thread workers (pipelines out of process via the CLI).
-Worker errors land in one place (:meth:`ProjTuiApp.on_worker_state_changed`) and open an error
+Worker errors land in one place (:meth:`ProjTuiApp.report_worker_error`) and open an error
 modal, so the app never dies with a traceback.
+
+Data flows one way: the app's workers and the screens' intent messages (``tui/messages.py``)
+arrive here; the app calls :class:`AppState`'s writers (the only code that changes app state)
+and starts workers; the state announces each change with a typed topic that screens follow.
+Screens and components never import this module.
 """
 
 from __future__ import annotations
@@ -23,17 +28,43 @@ from textual.worker import Worker, WorkerState
 
 from proj_tui.tui.commands import ProjTuiCommands
 from proj_tui.tui.memory import RELEASE_EVERY, SETTLE_AFTER, freeze, release, settle, unsettle
-from proj_tui.tui.messages import BindingIdsKnown, ParamsLoaded, PipelinesDescribed, ProjectLoaded
-from proj_tui.tui.model import RunFilters, default_cli
-from proj_tui.tui.reload import LiveReload
+from proj_tui.tui.messages import (
+    BindingIdsKnown,
+    DescribeRequested,
+    EnvChosen,
+    EnvVarsEdited,
+    FiltersChosen,
+    FilterToggled,
+    ParamsLoaded,
+    PipelineChosen,
+    PipelinesDescribed,
+    PresetChosen,
+    ProjectLoaded,
+    RunRequested,
+    SetupPrefill,
+)
+from proj_tui.tui.model import default_cli, plan
+from proj_tui.tui.reload import (
+    ConfigBroken,
+    ConfigReloaded,
+    LiveReload,
+    PipelinesReloaded,
+    StaleChecked,
+)
 from proj_tui.tui.run_registry import RunRegistry
 from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal, PickModal, PromptModal
 from proj_tui.tui.screens.project import ProjectScreen
-from proj_tui.tui.state import AppState
+from proj_tui.tui.state import AppState, RunSetup, Topic
+from proj_tui.tui.textual_compat import mark_styles_current
+from proj_tui.tui.workers import WorkerFailure
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
+    from proj_tui.tui.components.param_form import ParamRow
+    from proj_tui.tui.run_spec import RunSpec
+    from proj_tui.tui.screens.runs import RunsScreen
     from proj_tui.tui.user_config import UserConfig
 
 READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: the app writes a timestamp when first painted
@@ -52,7 +83,7 @@ def error_text(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class ProjTuiApp(LiveReload):
+class ProjTuiApp(App[int]):
     """Keyboard-first app over one project."""
 
     CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("history.tcss")]
@@ -64,6 +95,7 @@ class ProjTuiApp(LiveReload):
         "sessions": lambda: _screen("sessions", "SessionsScreen"),
     }
     DEFAULT_MODE = "project"
+    _theme_ready = False  # a theme switch is remembered only once the user's themes are in
     COMMANDS = App.COMMANDS | {ProjTuiCommands}
     BINDINGS = [
         # Run and Help first: the footer shows screen keys, then these, and may cut the tail.
@@ -87,14 +119,17 @@ class ProjTuiApp(LiveReload):
         config_path: Path | None = None,
     ) -> None:
         super().__init__()
-        self.state = AppState(project_path=Path(project_path).resolve())
-        self.cli = list(cli) if cli else default_cli()
         self.config_path = config_path
-        self.state_changed: Signal[str] = Signal(self, "state-changed")
+        self.state_changed: Signal[Topic] = Signal(self, "state-changed")
+        self.state = AppState(
+            project_path=Path(project_path).resolve(),
+            cli=list(cli) if cli else default_cli(),
+            publisher=self.state_changed,
+        )
+        self.live = LiveReload(self, self.state, reload_project=self.load_project)
         self.runs = RunRegistry()
         self.first_screen_ready: float | None = None
         self.errors: list[str] = []
-        self._user_config: UserConfig | None = None
 
     # --- start-up --------------------------------------------------------------------------
 
@@ -115,6 +150,7 @@ class ProjTuiApp(LiveReload):
         # Textual 8 keeps removed widgets alive (see memory.py); free them in the background.
         self.set_interval(RELEASE_EVERY, lambda: release(self), name="release-removed-widgets")
         self.call_after_refresh(self._mark_ready)
+        self.call_after_refresh(self.live.start)
 
     def _mark_ready(self) -> None:
         """The first frame is out: now load data (workers would slow the first paint down)."""
@@ -137,7 +173,7 @@ class ProjTuiApp(LiveReload):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         if config.keymap:
             self.set_keymap(config.keymap)
-        self._user_config = config
+        self.state.use_settings(config)
         from proj_tui.tui.themes import install_themes
 
         for problem in install_themes(self, config.theme):
@@ -148,9 +184,7 @@ class ProjTuiApp(LiveReload):
     @property
     def settings(self) -> UserConfig:
         """The user's settings (defaults until the file is read on mount)."""
-        from proj_tui.tui.user_config import UserConfig
-
-        return self._user_config or UserConfig()
+        return self.state.settings
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """``$status-*`` for themes that do not define them (Textual's built-ins)."""
@@ -160,7 +194,7 @@ class ProjTuiApp(LiveReload):
 
     def watch_theme(self, name: str) -> None:
         """Remember every switch (ctrl+t, our palette commands or Textual's theme picker)."""
-        if not getattr(self, "_theme_ready", False):
+        if not self._theme_ready:
             return
         from proj_tui.tui.user_config import ConfigWriteError, save_theme
 
@@ -195,8 +229,8 @@ class ProjTuiApp(LiveReload):
 
     def on_binding_ids_known(self, message: BindingIdsKnown) -> None:
         known = message.ids
-        config = self._user_config
-        if config is None or not config.keymap:
+        config = self.state.settings
+        if not config.keymap:
             return
         unknown = sorted(set(config.keymap) - known)
         if unknown:
@@ -245,70 +279,66 @@ class ProjTuiApp(LiveReload):
     def describe(self) -> None:
         from proj_tui.tui.model import describe_pipelines
 
-        self.post_message(PipelinesDescribed(describe_pipelines(self.state.project_path, self.cli)))
+        description = describe_pipelines(self.state.project_path, self.state.cli)
+        self.post_message(PipelinesDescribed(description))
+
+    # --- what the workers found ------------------------------------------------------------
 
     def on_project_loaded(self, message: ProjectLoaded) -> None:
-        state = self.state
-        state.config = message.config
         if message.config.project_name:
             self.title = f"proj-tui · {message.config.project_name}"
-        if state.env is None or state.env not in message.config.envs:
-            state.env = message.config.default_env
-        self.state_changed.publish("project")
-        self.load_params(state.env)
+        self.load_params(self.state.project_loaded(message.config))
 
     def on_params_loaded(self, message: ParamsLoaded) -> None:
-        state = self.state
-        if message.env != state.env:
-            return
-        state.fields = message.fields
-        state.params_error = None
-        keys = {f.key for f in message.fields}
-        dropped = sorted(k for k in state.overrides if k not in keys)
-        for key in dropped:
-            del state.overrides[key]
-        state.invalid.clear()
+        dropped = self.state.params_loaded(message.env, message.fields)
         if dropped:
             self.notify(
                 f"Env {message.env} has no parameter(s) {', '.join(dropped)}: overrides dropped.",
                 severity="warning",
             )
-        self.state_changed.publish("params")
 
     def on_pipelines_described(self, message: PipelinesDescribed) -> None:
-        state = self.state
-        desc = message.description
-        state.description = desc
-        if desc.pipelines and state.pipeline not in desc.pipelines:
-            state.pipeline = desc.pipeline_names()[0]
-        for error in desc.errors:
+        self.state.pipelines_described(message.description)
+        for error in message.description.errors:
             self.notify(str(error), title="Pipelines", severity="error", timeout=10)
-        self.state_changed.publish("pipelines")
         ready_file = os.environ.get(READY_FILE_ENV)
         if ready_file:
             self.call_after_refresh(_append_time, Path(ready_file))
+
+    # live reload's workers answer here; the component owns what they mean
+    def on_config_reloaded(self, message: ConfigReloaded) -> None:
+        self.live.config_reloaded(message)
+
+    def on_config_broken(self, message: ConfigBroken) -> None:
+        self.live.config_broken(message)
+
+    def on_pipelines_reloaded(self, message: PipelinesReloaded) -> None:
+        self.live.pipelines_reloaded(message)
+
+    def on_stale_checked(self, message: StaleChecked) -> None:
+        self.live.stale_checked(message)
 
     # --- one place for worker failures -----------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures end up.
 
-        ``Worker.StateChanged`` does not bubble, so widgets and screens that own workers forward
-        theirs with :meth:`report_worker_error`; the app's own workers arrive here directly.
+        ``Worker.StateChanged`` does not bubble, so widgets and screens that own workers post
+        theirs as a :class:`WorkerFailure`; the app's own workers arrive here directly.
         """
         if event.state == WorkerState.ERROR:
             self.report_worker_error(event.worker)
+
+    def on_worker_failure(self, message: WorkerFailure) -> None:
+        self.report_worker_error(message.worker)
 
     def report_worker_error(self, worker: Worker[Any]) -> None:
         """Show a failed worker's error (file and line when it has them) without exiting."""
         text = error_text(worker.error)
         if worker.group == "params":
-            self.state.params_error = text
-            self.state.fields = []
-            self.state_changed.publish("params")
+            self.state.params_failed(text)
         elif worker.group == "project":
-            self.state.load_errors.append(text)
-            self.state_changed.publish("pipelines")
+            self.state.project_failed(text)
         self.show_error(worker.description or "Error", text)
 
     def show_error(self, title: str, text: str) -> None:
@@ -319,26 +349,68 @@ class ProjTuiApp(LiveReload):
         else:
             self.push_screen(ErrorModal(title, text))
 
-    # --- state changes (screens call these) ------------------------------------------------
+    # --- what screens and components ask for (intent messages) -----------------------------
 
-    def set_pipeline(self, name: str) -> None:
-        self.state.pipeline = name
-        self.state_changed.publish("filters")
+    def on_pipeline_chosen(self, message: PipelineChosen) -> None:
+        self.state.set_pipeline(message.name)
 
-    def set_filters(self, filters: RunFilters) -> None:
-        self.state.filters = filters
-        self.state_changed.publish("filters")
+    def on_filters_chosen(self, message: FiltersChosen) -> None:
+        self.state.set_filters(message.filters)
+
+    def on_filter_toggled(self, message: FilterToggled) -> None:
+        self.state.toggle_filter(message.what, message.values)
+
+    def on_env_chosen(self, message: EnvChosen) -> None:
+        self.set_env(message.env)
+        if message.announce:  # from the palette (the Setup screen shows it otherwise)
+            self.notify(f"Env: {message.env}", timeout=2)
+
+    def on_param_row_changed(self, message: ParamRow.Changed) -> None:
+        self.state.edit_override(message.key, message.value, message.error, message.overridden)
+
+    def on_env_vars_edited(self, message: EnvVarsEdited) -> None:
+        self.state.set_env_vars(message.values, message.problems)
+
+    def on_preset_chosen(self, message: PresetChosen) -> None:
+        self.apply_preset(message.name)
+
+    async def on_setup_prefill(self, message: SetupPrefill) -> None:
+        self.prefill(message.setup)
+        await self.switch_mode("setup")
+        severity: SeverityLevel = "warning" if message.warn else "information"
+        if message.note:
+            self.notify(message.note, title="Rerun edited", severity=severity)
+
+    async def on_run_requested(self, message: RunRequested) -> None:
+        if await self._launch(message.spec, message.argv, message.planned) and message.note:
+            self.notify(message.note, timeout=3)
+
+    def on_describe_requested(self, message: DescribeRequested) -> None:
+        self.describe()
+        if message.announce:
+            self.notify("Describing pipelines…", timeout=2)
+
+    def on_stale_check_requested(self) -> None:
+        self.live.schedule_stale_check()
+
+    def on_runs_screen_tab_closed(self, message: RunsScreen.TabClosed) -> None:
+        self.runs.remove(message.tab)
 
     def set_env(self, env: str) -> None:
-        self.state.env = env
-        self.state_changed.publish("setup")
+        """Set up the run in ``env`` and load its parameters."""
+        self.state.set_env(env)
         if self.state.config is not None:
             self.load_params(env)
 
-    def switch_env(self, env: str) -> None:
-        """Switch env from the palette, saying so (the Setup screen shows it otherwise)."""
-        self.set_env(env)
-        self.notify(f"Env: {env}", timeout=2)
+    def prefill(self, setup: RunSetup) -> bool:
+        """Fill Run setup from ``setup`` and load its env's parameters (the one prefill path).
+
+        Returns whether the setup's pipeline is unknown to the project (the current one stays).
+        """
+        unknown = self.state.prefill(setup)
+        if self.state.config is not None and self.state.env:
+            self.load_params(self.state.env)
+        return unknown
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -350,13 +422,29 @@ class ProjTuiApp(LiveReload):
             self.notify("Fix first: " + "; ".join(problems), title="Cannot run", severity="error")
             return
         spec = state.spec()
-        planned = [n.name for n in state.planned()]
+        await self._launch(spec, spec.child_argv(state.cli), [n.name for n in state.planned()])
+
+    async def _launch(self, spec: RunSpec, argv: list[str], planned: list[str] | None) -> bool:
+        """Open a Runs tab for a session (the one way runs start); False if it could not."""
+        if planned is None:
+            description = self.state.description
+            nodes = description.pipelines.get(spec.pipeline) if description else None
+            planned = [n.name for n in plan(nodes, spec.filters)] if nodes else []
         await self.switch_mode("runs")
         from proj_tui.tui.screens.runs import RunsScreen
 
         screen = self.screen
-        if isinstance(screen, RunsScreen):
-            await screen.start_run(spec, spec.child_argv(self.cli), planned)
+        if not isinstance(screen, RunsScreen):
+            return False
+        self.runs.register(await screen.start_run(spec, argv, planned))
+        return True
+
+    async def action_run_stale(self) -> None:
+        """Run the stale nodes and what depends on them, through the normal run path."""
+        filters = self.live.stale_filters()
+        if filters is not None:
+            self.state.set_filters(filters)
+            await self.run_action("run")
 
     async def action_cancel_run(self) -> None:
         from proj_tui.tui.screens.runs import RunsScreen
@@ -365,6 +453,12 @@ class ProjTuiApp(LiveReload):
         screen = self.screen
         if isinstance(screen, RunsScreen):
             screen.action_cancel()
+
+    def action_config_view(self, mode: str = "blame") -> None:
+        """Provenance ("blame") of every value, or two envs side by side."""
+        from proj_tui.tui.screens.config_view import open_config_view
+
+        open_config_view(self, mode)
 
     def action_help(self) -> None:
         from proj_tui.tui.screens.help import HelpScreen, help_markdown
@@ -388,7 +482,7 @@ class ProjTuiApp(LiveReload):
             ("Dialogs", ConfirmModal),
         ]
 
-    def copy_command(self) -> None:
+    def action_copy_command(self) -> None:
         command = self.state.spec().command()
         self.copy_to_clipboard(command)
         self.notify(command, title="Copied to clipboard", timeout=4)
@@ -442,24 +536,16 @@ class ProjTuiApp(LiveReload):
         except PresetError as exc:
             self.show_error("Load preset", str(exc))
             return
-        state = self.state
-        state.parent = None  # a preset is a setup of its own, not an edit of a past session
-        state.overrides = dict(preset.params)
-        state.invalid.clear()
-        state.filters = preset.run_filters()
-        state.env_vars = dict(preset.env_vars)
-        missing_pipeline = bool(
-            preset.pipeline
-            and state.description is not None
-            and preset.pipeline not in state.description.pipelines
+        missing_pipeline = self.prefill(
+            RunSetup(  # a preset is a setup of its own, not an edit of a past session
+                pipeline=preset.pipeline,
+                filters=preset.run_filters(),
+                env=preset.env,
+                overrides=preset.params,
+                env_vars=preset.env_vars,
+            )
         )
-        if preset.pipeline and not missing_pipeline:
-            state.pipeline = preset.pipeline
-        self.state_changed.publish("preset")
-        if preset.env and preset.env != state.env:
-            self.set_env(preset.env)
-        elif state.config is not None and state.env:
-            self.load_params(state.env)
+        state = self.state
         empty = [k for k, v in preset.env_vars.items() if not v]
         note = f" (secret values not stored: fill in {', '.join(empty)})" if empty else ""
         # Loaded as saved even when the project moved on (the filters show it and can be fixed),
@@ -478,7 +564,7 @@ class ProjTuiApp(LiveReload):
         )
 
     async def on_unmount(self) -> None:
-        # Textual also calls LiveReload.on_unmount (handlers run along the MRO): no super().
+        await self.live.stop()
         unsettle()
 
     async def action_quit(self) -> None:
@@ -514,9 +600,7 @@ def _screen(module: str, name: str) -> Screen[Any]:
 
     cls = getattr(importlib.import_module(f"proj_tui.tui.screens.{module}"), name)
     screen: Screen[Any] = cls()
-    # Textual marks a new mode's screen stale (-1), so showing it re-parses every stylesheet
-    # (~100 ms); its styles are applied from the current sheet as it mounts, so they are current.
-    screen._css_update_count = screen.app._css_update_count
+    mark_styles_current(screen, screen.app)  # no re-parse of every stylesheet when first shown
     return screen
 
 

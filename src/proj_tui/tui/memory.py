@@ -14,7 +14,8 @@ Together they kept ~15k objects per session detail opened; by the 30th open the 
 collector's passes over them pushed the open past its 100 ms budget (design §5). ``release``
 undoes both; the app calls it once a second (``RELEASE_EVERY``), which costs about 0.1 ms.
 ``tests/tui/test_memory.py`` fails if a Textual upgrade makes either workaround stop working,
-and both can go once the upstream issues are fixed.
+and both can go once the upstream issues are fixed; the privates they touch are in
+``tui/textual_compat.py``.
 
 Even without leaks, a full collection walks every object the app holds (~110k after start-up:
 Textual, our modules, the screens), about 60 ms on a small machine, and one ran every few
@@ -39,31 +40,26 @@ SETTLE_AFTER = 3.0  # seconds after the first paint: start-up and the History wa
 
 def prune_watchers(app: App[Any]) -> int:
     """Drop watchers whose owner has been removed; returns how many were dropped."""
+    from proj_tui.tui.textual_compat import is_closed, registered_nodes, watcher_table
+
     dropped = 0
-    nodes = (app, *list(getattr(app, "_registry", ())))
-    for node in nodes:
-        table: dict[str, list[tuple[Any, Any]]] | None = getattr(node, "__watchers", None)
+    for node in (app, *registered_nodes(app)):
+        table = watcher_table(node)
         if not table:
             continue
         for entries in table.values():
-            alive = [(owner, cb) for owner, cb in entries if not _gone(owner)]
+            alive = [(owner, cb) for owner, cb in entries if not is_closed(owner)]
             if len(alive) != len(entries):
                 dropped += len(entries) - len(alive)
                 entries[:] = alive
     return dropped
 
 
-def _gone(owner: Any) -> bool:
-    return bool(getattr(owner, "_closing", False) or getattr(owner, "_closed", False))
-
-
 def release_styles_caches() -> None:
     """Forget the memo that pins removed widgets' render caches (recomputed on the next paint)."""
-    from textual._styles_cache import StylesCache
+    from proj_tui.tui.textual_compat import clear_styles_memo
 
-    memo = getattr(StylesCache.get_inner_outer, "cache_clear", None)
-    if memo is not None:
-        memo()
+    clear_styles_memo()
 
 
 def release(app: App[Any]) -> None:

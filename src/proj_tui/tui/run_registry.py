@@ -1,6 +1,8 @@
 """Which run tabs exist and which are still live: the app asks before quitting with runs in flight.
 
 Kept apart from the run tab so the app can hold it without importing the Runs screen at start-up.
+The app registers each tab it opens and forgets each one the Runs screen closes; the tab itself
+knows nothing of this.
 """
 
 from __future__ import annotations
@@ -17,19 +19,8 @@ class RunRegistry:
     def __init__(self) -> None:
         self.tabs: list[RunTab] = []
 
-    @classmethod
-    def of(cls, app: object) -> RunRegistry:
-        registry = getattr(app, "runs", None)
-        if not isinstance(registry, RunRegistry):
-            registry = cls()
-            app.runs = registry  # type: ignore[attr-defined]
-        return registry
-
     def register(self, tab: RunTab) -> None:
         self.tabs.append(tab)
-
-    def finished(self, tab: RunTab) -> None:
-        pass
 
     def live(self) -> list[RunTab]:
         return [t for t in self.tabs if t.live]

@@ -2,29 +2,29 @@
 
 Textual 8 posts ``Worker.StateChanged`` to the worker's *node* only (it does not bubble), so a
 ``@work`` method on a screen or widget that nobody watches fails silently. Every node that owns
-workers mixes in :class:`ReportsWorkerErrors`; its handler forwards ``ERROR`` states to
-``app.report_worker_error`` (the app's own workers reach that directly), which opens the modal.
-A node that wants to say something of its own about a failure overrides :meth:`worker_failed`
-and returns True to keep the modal away (e.g. "no ETA" is a toast, not a dialog).
+workers mixes in :class:`ReportsWorkerErrors`; its handler posts a :class:`WorkerFailure` to the
+app (the app's own workers reach it directly), which opens the modal. A node that wants to say
+something of its own about a failure overrides :meth:`worker_failed` and returns True to keep the
+modal away (e.g. "no ETA" is a toast, not a dialog).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
+from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
-    from textual.app import App
+    from textual.dom import DOMNode
 
 
-def route_worker_error(app: App[Any], worker: Worker[Any]) -> None:
-    """Hand a failed worker to the app's one error handler (or a toast on a plain ``App``)."""
-    report = getattr(app, "report_worker_error", None)
-    if report is not None:
-        report(worker)
-    else:  # pragma: no cover - every node lives in ProjTuiApp; a bare App still says something
-        app.notify(f"{worker.description or worker.name}: {worker.error}", severity="error")
+@dataclass
+class WorkerFailure(Message):
+    """A screen's or widget's worker failed: the app shows its error (file and line if any)."""
+
+    worker: Worker[Any]
 
 
 class ReportsWorkerErrors:
@@ -35,11 +35,11 @@ class ReportsWorkerErrors:
             return
         event.stop()
         if not self.worker_failed(event.worker):
-            route_worker_error(self.app, event.worker)  # type: ignore[attr-defined]
+            cast("DOMNode", self).app.post_message(WorkerFailure(event.worker))
 
     def worker_failed(self, worker: Worker[Any]) -> bool:
         """Hook for a node's own reaction to a failure; True means it was shown already."""
         return False
 
 
-__all__ = ["ReportsWorkerErrors", "route_worker_error"]
+__all__ = ["ReportsWorkerErrors", "WorkerFailure"]

@@ -6,13 +6,10 @@ line, column and message while ``state.config_error`` is set, hidden again once 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.content import Content
 from textual.widgets import Static
 
-if TYPE_CHECKING:
-    from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.state import Topic, app_state
 
 
 class ConfigBanner(Static):
@@ -22,16 +19,15 @@ class ConfigBanner(Static):
         super().__init__("", id=id, classes="config-banner")
 
     def on_mount(self) -> None:
-        app: ProjTuiApp = self.app  # type: ignore[assignment]
-        app.state_changed.subscribe(self, self._changed)
+        app_state(self).subscribe(self, self._changed)
         self.sync()
 
-    def _changed(self, what: str) -> None:
+    def _changed(self, what: Topic) -> None:
         if what in ("config-error", "params", "params-reload", "project"):
             self.sync()
 
     def sync(self) -> None:
-        problem = self.app.state.config_error  # type: ignore[attr-defined]
+        problem = app_state(self).config_error
         self.display = problem is not None
         if problem is None:
             self.update("")

@@ -1,6 +1,6 @@
 """The History screens' way into the session store, shared by the list, detail and diff screens.
 
-One handle per app (kept on the app, like the run registry) holds two connections: a *reader* used
+One handle per app (``AppState.history``) holds two connections: a *reader* used
 only from worker threads (it may also write notes, pins and deletions, and it marks crashed sessions
 as it reads, as the store does for any writable reader), and a *watcher* that the UI thread polls
 for ``change_token()`` — a single ``PRAGMA`` that never waits for a worker's query. Nothing here
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import SQLiteSessionStore
@@ -31,15 +31,6 @@ class HistoryStore:
         from proj_tui.framework.store import default_store_path
 
         self.path = default_store_path(self.project_path)
-
-    @classmethod
-    def of(cls, app: Any) -> HistoryStore:
-        """The app's handle, created on first use."""
-        handle = getattr(app, "_history_store", None)
-        if not isinstance(handle, HistoryStore):
-            handle = cls(Path(app.state.project_path))
-            app._history_store = handle
-        return handle
 
     def exists(self) -> bool:
         """Whether any session was ever recorded (the file appears with the first run)."""

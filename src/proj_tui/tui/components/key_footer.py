@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Footer
 
+from proj_tui.tui.textual_compat import footer_ready
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -40,7 +42,7 @@ class KeyFooter(Footer):
             super().bindings_changed(screen)
             return
         shown = self.shown_keys(screen)
-        if shown == self._shown and self._bindings_ready:
+        if shown == self._shown and footer_ready(self):
             return
         self._shown = shown
         super().bindings_changed(screen)

@@ -7,6 +7,7 @@ the user's override; it validates as you type and reports the reason under the f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
@@ -39,15 +40,18 @@ class KindValidator(Validator):
 class ParamRow(Vertical):
     """One parameter: label, editor, provenance line, error line."""
 
+    @dataclass
     class Changed(Message):
-        """The row's value changed: ``value`` is set when valid, ``error`` when not."""
+        """The row's value changed: ``value`` is set when valid, ``error`` when not;
+        ``overridden`` when it differs from the env's value (the run is given it)."""
 
-        def __init__(self, row: ParamRow, value: Any, error: str | None) -> None:
-            super().__init__()
-            self.row = row
-            self.key = row.field.key
-            self.value = value
-            self.error = error
+        key: str
+        value: Any
+        error: str | None
+        overridden: bool
+
+    def _changed(self, value: Any, error: str | None) -> None:
+        self.post_message(self.Changed(self.field.key, value, error, self.has_override))
 
     def __init__(
         self, field: ParamField, override: Any, has_override: bool, vanished: str | None = None
@@ -118,7 +122,7 @@ class ParamRow(Vertical):
             self.has_override, self.override = False, None
         self.set_class(self.has_override and error is None, "-overridden")
         self.query_one(".param-info", Static).update(self._info())
-        self.post_message(self.Changed(self, value, error))
+        self._changed(value, error)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -150,7 +154,7 @@ class ParamRow(Vertical):
             if same:  # the file now says what the user typed: no longer an override
                 self.has_override, self.override = False, None
                 self.set_class(False, "-overridden")
-                self.post_message(self.Changed(self, field.value, None))
+                self._changed(field.value, None)
         elif not self.has_class("-invalid"):
             if isinstance(editor, Switch):
                 editor.value = bool(field.value)
@@ -164,7 +168,7 @@ class ParamRow(Vertical):
         """Back to the env's value (drops the override)."""
         if self.vanished is not None:  # nothing to go back to: drop the override and the row
             self.has_override, self.override = False, None
-            self.post_message(self.Changed(self, None, None))
+            self._changed(None, None)
             self.remove()
             return
         if self.field.kind == "bool":

@@ -21,7 +21,7 @@ from textual.worker import Worker
 
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.messages import ExpectedDurations, RunBatch
-from proj_tui.tui.run_registry import RunRegistry
+from proj_tui.tui.state import app_state
 from proj_tui.tui.supervisor import (
     Event,
     LogRecord,
@@ -101,12 +101,8 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self._fill_table()
         self._render_header()
         self._ticker = self.set_interval(1.0, self._render_header)
-        self.app_runs().register(self)
         self._supervise()
         self._load_expected()
-
-    def app_runs(self) -> RunRegistry:
-        return RunRegistry.of(self.app)
 
     # --- workers ---------------------------------------------------------------------------
 
@@ -235,7 +231,6 @@ class RunTab(ReportsWorkerErrors, TabPane):
             tabs.get_tab(self).label = self._label(self.number, self.spec, self.state.status)
         self._render_header()
         self.screen.refresh_bindings()
-        self.app_runs().finished(self)
         status = self.state.status
         severity = "information" if status == "succeeded" else "warning"
         if status == "failed":
@@ -247,8 +242,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
             severity=severity,  # type: ignore[arg-type]
             timeout=8,
         )
-        settings = getattr(self.app, "settings", None)  # the user's notify_bell setting
-        if settings is None or settings.notify_bell:
+        if app_state(self).settings.notify_bell:
             self.app.bell()
 
     # --- actions ---------------------------------------------------------------------------

@@ -29,12 +29,14 @@ from textual.widgets import DataTable, Header, Static
 from proj_tui.tui.components.config_banner import ConfigBanner
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.params import kind_of, to_text
+from proj_tui.tui.state import app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from proj_tui.config.compare import BlameRow, CompareRow
-    from proj_tui.tui.app import ProjTuiApp
-    from proj_tui.tui.state import ProjectConfig
+    from proj_tui.tui.state import AppState, ProjectConfig, Topic
 
 Mode = str  # "blame" | "compare"
 
@@ -100,8 +102,8 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         self._room = 0  # the width the columns were last fitted to
 
     @property
-    def papp(self) -> ProjTuiApp:
-        return self.app  # type: ignore[return-value]
+    def shared(self) -> AppState:
+        return app_state(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,18 +122,18 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         self._room = self._table_room()
         self._render_blame()
         self._render_compare()
-        self.papp.state_changed.subscribe(self, self._state_changed)
+        self.shared.subscribe(self, self._state_changed)
         self._show_mode()
         self.load()
 
-    def _state_changed(self, what: str) -> None:
-        if what in ("params", "params-reload", "setup", "project"):
+    def _state_changed(self, what: Topic) -> None:
+        if what in ("params", "params-reload", "env", "project"):
             self.load()
 
     # --- loading ---------------------------------------------------------------------------
 
     def _env_pair(self) -> tuple[str, str] | None:
-        config, env = self.papp.state.config, self.papp.state.env
+        config, env = self.shared.config, self.shared.env
         if config is None or env is None:
             return None
         others = [e for e in config.envs if e != env]
@@ -154,7 +156,7 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
     def _load(self, left: str, right: str) -> None:
         from proj_tui.tui.reload_model import blame, compare_envs, config_problem
 
-        config = self.papp.state.config
+        config = self.shared.config
         assert config is not None
         try:
             rows = blame(config, left)
@@ -200,7 +202,7 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
             if (table.row_count)
             else None
         )
-        config = self.papp.state.config
+        config = self.shared.config
         cells = [_blame_cells(row, config) for row in self._blame]
         headers = ("key", "value", "env", "file", "overrode")
         naturals = [
@@ -340,7 +342,7 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         elif blame:
             title.update(
                 f"Blame · env [b]{left}[/b] · {len(self._blame)} values · files in "
-                f"{_conf_label(self.papp.state.config)}/<env>/ · the row in full below"
+                f"{_conf_label(self.shared.config)}/<env>/ · the row in full below"
             )
         else:
             differ = sum(not r.same for r in self._compare)
@@ -378,7 +380,7 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         self.mode = mode
 
     def action_next_env(self) -> None:
-        config, env = self.papp.state.config, self.papp.state.env
+        config, env = self.shared.config, self.shared.env
         others = [e for e in (config.envs if config else []) if e != env]
         if len(others) < 2:
             self.notify("There is no other env to compare with.", severity="warning")
@@ -392,6 +394,15 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+def open_config_view(app: App[Any], mode: Mode = "blame", key: str | None = None) -> None:
+    """Show provenance ("blame") of every value, or two envs side by side (switching the mode
+    when the view is open already)."""
+    if isinstance(app.screen, ConfigViewScreen):
+        app.screen.mode = mode
+        return
+    app.push_screen(ConfigViewScreen(mode, key))
 
 
 def _full(value: Any) -> str:
@@ -562,4 +573,5 @@ __all__ = [
     "clip_key",
     "clip_path",
     "fit_widths",
+    "open_config_view",
 ]

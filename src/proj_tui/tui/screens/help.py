@@ -23,7 +23,9 @@ def _bindings(cls: type) -> list[Binding]:
 
 
 def _key_text(app: App[Any], binding: Binding) -> str:
-    keymap = getattr(app, "_keymap", {})
+    from proj_tui.tui.textual_compat import keymap as user_keymap
+
+    keymap = user_keymap(app)
     keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
     return " / ".join(f"`{app.get_key_display(Binding(k.strip(), ''))}`" for k in keys.split(","))
 

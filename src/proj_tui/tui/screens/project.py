@@ -17,10 +17,18 @@ from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.node_detail import NodeDetail
 from proj_tui.tui.components.node_tree import NodeTree, TreeData
 from proj_tui.tui.components.plan_preview import PlanPreview
+from proj_tui.tui.messages import (
+    DescribeRequested,
+    FiltersChosen,
+    FilterToggled,
+    PipelineChosen,
+    StaleCheckRequested,
+)
 from proj_tui.tui.model import NodeInfo, RunFilters
+from proj_tui.tui.state import app_state
 
 if TYPE_CHECKING:
-    from proj_tui.tui.app import ProjTuiApp
+    from proj_tui.tui.state import AppState, Topic
 
 
 class ProjectScreen(Screen[None]):
@@ -92,8 +100,8 @@ class ProjectScreen(Screen[None]):
     ]
 
     @property
-    def papp(self) -> ProjTuiApp:
-        return self.app  # type: ignore[return-value]
+    def shared(self) -> AppState:
+        return app_state(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -111,24 +119,24 @@ class ProjectScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#browser").border_title = "Pipelines"
         self.query_one("#detail").border_title = "Node"
-        self.papp.state_changed.subscribe(self, self._state_changed)
+        self.shared.subscribe(self, self._state_changed)
         self._render_all()
         self.query_one(NodeTree).focus()
 
     def on_screen_resume(self) -> None:
         self._render_plan()
-        self.papp.schedule_stale_check()  # a run may have finished meanwhile
+        self.post_message(StaleCheckRequested())  # a run may have finished meanwhile
 
-    def _state_changed(self, what: str) -> None:
+    def _state_changed(self, what: Topic) -> None:
         if what in ("pipelines", "project", "stale"):
             self._render_all()
-        elif what in ("filters", "setup"):
+        elif what in ("filters", "env", "prefill"):
             self._render_plan()
 
     # --- rendering -------------------------------------------------------------------------
 
     def _render_all(self) -> None:
-        state = self.papp.state
+        state = self.shared
         tree = self.query_one(NodeTree)
         text = self.query_one("#filter", Input).value.strip().lower()
         selected, branch = tree.node_at_cursor(), tree.pipeline_at_cursor()
@@ -155,11 +163,11 @@ class ProjectScreen(Screen[None]):
     def _render_detail(self) -> None:
         tree = self.query_one(NodeTree)
         self.query_one(NodeDetail).show(
-            tree.node_at_cursor(), self.papp.state.project_path, tree.pipeline_at_cursor()
+            tree.node_at_cursor(), self.shared.project_path, tree.pipeline_at_cursor()
         )
 
     def _render_plan(self) -> None:
-        state = self.papp.state
+        state = self.shared
         self.query_one(PlanPreview).show(
             state.pipeline, state.planned(), len(state.pipeline_nodes()), state.filters, state.stale
         )
@@ -169,7 +177,7 @@ class ProjectScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         text = self.query_one("#filter", Input).value.strip().lower()
-        state = self.papp.state
+        state = self.shared
         self.query_one(NodeTree).show(state.description, text, state.pipeline, state.stale)
 
     @on(Input.Submitted, "#filter")
@@ -180,8 +188,8 @@ class ProjectScreen(Screen[None]):
     def _highlighted(self, event: Tree.NodeHighlighted[TreeData]) -> None:
         tree = self.query_one(NodeTree)
         pipeline = tree.pipeline_at_cursor()
-        if pipeline and pipeline != self.papp.state.pipeline:
-            self.papp.set_pipeline(pipeline)
+        if pipeline and pipeline != self.shared.pipeline:
+            self.post_message(PipelineChosen(pipeline))
         self._render_detail()
 
     # --- actions ---------------------------------------------------------------------------
@@ -205,15 +213,12 @@ class ProjectScreen(Screen[None]):
         if not node.tags:
             self.notify(f"{node.name} has no tags.", severity="warning")
             return
-        filters = self.papp.state.filters
-        for tag in node.tags:
-            filters = filters.toggle("tags", tag)
-        self.papp.set_filters(filters)
+        self.post_message(FilterToggled("tags", tuple(node.tags)))
 
     def _toggle(self, what: str, value: str | None) -> None:
         if value is None:
             return
-        self.papp.set_filters(self.papp.state.filters.toggle(what, value))
+        self.post_message(FilterToggled(what, (value,)))
 
     def action_filter_node(self) -> None:
         node = self._selected()
@@ -235,11 +240,12 @@ class ProjectScreen(Screen[None]):
         self._toggle("to_nodes", node.name if node else None)
 
     def action_clear_filters(self) -> None:
-        self.papp.set_filters(RunFilters())
+        self.post_message(FiltersChosen(RunFilters()))
 
     def action_config_view(self) -> None:
-        self.papp.open_config_view("blame")
+        from proj_tui.tui.screens.config_view import open_config_view
+
+        open_config_view(self.app, "blame")
 
     def action_reload(self) -> None:
-        self.papp.describe()
-        self.notify("Describing pipelines…", timeout=2)
+        self.post_message(DescribeRequested(announce=True))

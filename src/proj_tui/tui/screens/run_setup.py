@@ -15,10 +15,12 @@ from textual.widgets import Header, Label, Select, Static
 from proj_tui.tui.components.config_banner import ConfigBanner
 from proj_tui.tui.components.env_vars_form import EnvVarsForm
 from proj_tui.tui.components.key_footer import KeyFooter
-from proj_tui.tui.components.param_form import ParamForm, ParamRow
+from proj_tui.tui.components.param_form import ParamForm
+from proj_tui.tui.messages import EnvChosen, EnvVarsEdited
+from proj_tui.tui.state import app_state
 
 if TYPE_CHECKING:
-    from proj_tui.tui.app import ProjTuiApp
+    from proj_tui.tui.state import AppState, Topic
 
 
 class RunSetupScreen(Screen[None]):
@@ -45,11 +47,15 @@ class RunSetupScreen(Screen[None]):
             tooltip="Drop every parameter override",
         ),
         Binding("ctrl+n", "add_env_var", "Env var", id="setup.add_env_var"),
-        Binding("ctrl+s", "save_preset", "Save", id="setup.save_preset", tooltip="Save a preset"),
-        Binding("ctrl+o", "load_preset", "Load", id="setup.load_preset", tooltip="Load a preset"),
+        Binding(
+            "ctrl+s", "app.save_preset", "Save", id="setup.save_preset", tooltip="Save a preset"
+        ),
+        Binding(
+            "ctrl+o", "app.load_preset", "Load", id="setup.load_preset", tooltip="Load a preset"
+        ),
         Binding(
             "ctrl+y",
-            "copy_command",
+            "app.copy_command",
             "Copy",
             id="setup.copy_command",
             tooltip="Copy the equivalent proj-tui run command",
@@ -65,8 +71,8 @@ class RunSetupScreen(Screen[None]):
     ]
 
     @property
-    def papp(self) -> ProjTuiApp:
-        return self.app  # type: ignore[return-value]
+    def shared(self) -> AppState:
+        return app_state(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,52 +92,52 @@ class RunSetupScreen(Screen[None]):
         self.query_one("#params").border_title = "Parameters"
         self.query_one("#env-vars").border_title = "Environment variables (ctrl+n adds)"
         self.query_one("#command").border_title = "Command (ctrl+y copies)"
-        self.papp.state_changed.subscribe(self, self._state_changed)
+        self.shared.subscribe(self, self._state_changed)
         self._render_envs()
         self._render_params()
-        self.query_one(EnvVarsForm).load(self.papp.state.env_vars)
+        self.query_one(EnvVarsForm).load(self.shared.env_vars)
         self._render_command()
 
     def on_screen_resume(self) -> None:
         self._render_command()
 
-    def _state_changed(self, what: str) -> None:
+    def _state_changed(self, what: Topic) -> None:
         if what == "project":
             self._render_envs()
         elif what == "params":
             self._render_envs()
             self._render_params()
         elif what == "params-reload":
-            state = self.papp.state
+            state = self.shared
             self.query_one(ParamForm).update_fields(state.fields, state.overrides, state.vanished)
-        elif what == "preset":
+        elif what == "prefill":
             self._render_envs()
             self._render_params()
-            self.query_one(EnvVarsForm).load(self.papp.state.env_vars)
+            self.query_one(EnvVarsForm).load(self.shared.env_vars)
         self._render_command()
 
     # --- rendering -------------------------------------------------------------------------
 
     def _render_envs(self) -> None:
-        config = self.papp.state.config
+        config = self.shared.config
         select: Select[str] = self.query_one("#env", Select)
         if config is None:
             return
         options = [(e, e) for e in config.envs]
         with self.prevent(Select.Changed):
             select.set_options(options)
-            env = self.papp.state.env or config.default_env
+            env = self.shared.env or config.default_env
             if env in config.envs:
                 select.value = env
 
     def _render_params(self) -> None:
-        state = self.papp.state
+        state = self.shared
         self.query_one(ParamForm).load(
             state.fields, state.overrides, state.params_error, state.vanished
         )
 
     def _render_command(self) -> None:
-        state = self.papp.state
+        state = self.shared
         spec = state.spec()
         lines = [escape(spec.command())]
         problems = state.problems()
@@ -150,27 +156,14 @@ class RunSetupScreen(Screen[None]):
 
     @on(Select.Changed, "#env")
     def _env_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str) and event.value != self.papp.state.env:
-            self.papp.set_env(event.value)
+        if isinstance(event.value, str) and event.value != self.shared.env:
+            self.post_message(EnvChosen(event.value))
 
-    def on_param_row_changed(self, event: ParamRow.Changed) -> None:
-        state = self.papp.state
-        if event.error is not None:
-            state.invalid[event.key] = event.error
-            state.overrides.pop(event.key, None)
-        else:
-            state.invalid.pop(event.key, None)
-            if event.row.has_override:
-                state.overrides[event.key] = event.value
-            else:
-                state.overrides.pop(event.key, None)
-                state.vanished.pop(event.key, None)
-        self._render_command()
+    # ParamRow.Changed bubbles on to the app, which records the override in the state.
 
     def on_env_vars_form_changed(self) -> None:
-        state = self.papp.state
-        state.env_vars, state.env_var_problems = self.query_one(EnvVarsForm).values()
-        self._render_command()
+        values, problems = self.query_one(EnvVarsForm).values()
+        self.post_message(EnvVarsEdited(values, problems))
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -199,13 +192,6 @@ class RunSetupScreen(Screen[None]):
     def action_blame(self) -> None:
         row = self.query_one(ParamForm).focused_row()
         key = row.field.key if row is not None else None
-        self.papp.open_config_view("blame", f"parameters.{key}" if key else None)
+        from proj_tui.tui.screens.config_view import open_config_view
 
-    def action_copy_command(self) -> None:
-        self.papp.copy_command()
-
-    def action_save_preset(self) -> None:
-        self.papp.action_save_preset()
-
-    def action_load_preset(self) -> None:
-        self.papp.action_load_preset()
+        open_config_view(self.app, "blame", f"parameters.{key}" if key else None)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent
 
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.components.run_tab import RunTab
-from proj_tui.tui.run_registry import RunRegistry
 
 if TYPE_CHECKING:
     from proj_tui.tui.run_spec import RunSpec
@@ -23,6 +24,12 @@ _TAB = Binding.Group("Tab", compact=True)
 
 class RunsScreen(Screen[None]):
     """Live sessions; several can run at once."""
+
+    @dataclass
+    class TabClosed(Message):
+        """The tab of a finished run was closed (the app stops tracking it)."""
+
+        tab: RunTab
 
     SUB_TITLE = "Runs"
     BINDINGS = [
@@ -101,7 +108,7 @@ class RunsScreen(Screen[None]):
         tab = self.current()
         if tab is None or tab.live:
             return
-        RunRegistry.of(self.app).remove(tab)
+        self.post_message(self.TabClosed(tab))
         await self.query_one(TabbedContent).remove_pane(tab.id or "")
         self._sync_empty()
 

@@ -21,7 +21,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
-from textual.screen import Screen
 from textual.widgets import Header, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
@@ -69,7 +68,7 @@ def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
-class SessionDetailScreen(HistoryActions, Screen[None]):
+class SessionDetailScreen(HistoryActions):
     """Everything recorded about one session, and what can be done with it."""
 
     SUB_TITLE = "Session"
@@ -404,13 +403,13 @@ class SessionDetailScreen(HistoryActions, Screen[None]):
         await self.ensure_tab("tab-logs")
         self.query_one("#detail-log-filter", Input).focus()
 
-    async def action_rerun(self) -> None:
+    def action_rerun(self) -> None:
         if (record := self._loaded()) is not None:
-            await self.launch_session(record)
+            self.launch_session(record)
 
-    async def action_rerun_edited(self) -> None:
+    def action_rerun_edited(self) -> None:
         if (record := self._loaded()) is not None:
-            await self.rerun_edited(record)
+            self.rerun_edited(record)
 
     def action_resume(self) -> None:
         record = self._loaded()

@@ -19,9 +19,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from proj_tui.tui.components.history_messages import DiffLoaded
-from proj_tui.tui.components.history_store import HistoryStore, require_reader
+from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
 from proj_tui.tui.components.key_footer import KeyFooter
+from proj_tui.tui.state import app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
     def load(self) -> None:
         from proj_tui.framework.diff import diff_sessions
 
-        store = require_reader(HistoryStore.of(self.app))
+        store = require_reader(app_state(self).history)
         left = store.get_session(self.left_id)
         right = store.get_session(self.right_id)
         rows = diff_sessions(

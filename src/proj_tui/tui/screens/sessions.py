@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 from textual.worker import Worker
 
@@ -34,6 +33,8 @@ from proj_tui.tui.components.history_table import HistoryTable
 from proj_tui.tui.components.key_footer import KeyFooter
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from proj_tui.framework.store import SessionQuery, SessionRecord, SessionSummary
 
 PAGE = 100
@@ -60,7 +61,7 @@ class RecordFetched(Message):
         self.purpose = purpose
 
 
-class SessionsScreen(HistoryActions, Screen[None]):
+class SessionsScreen(HistoryActions):
     """The History mode (key 4): list, filter, sort, mark, and act on past sessions."""
 
     SUB_TITLE = "History"
@@ -456,11 +457,11 @@ class SessionsScreen(HistoryActions, Screen[None]):
         record = require_reader(self.history).get_session(session_id)
         self.post_message(RecordFetched(record, purpose))
 
-    async def on_record_fetched(self, message: RecordFetched) -> None:
+    def on_record_fetched(self, message: RecordFetched) -> None:
         if message.purpose == "rerun":
-            await self.launch_session(message.record)
+            self.launch_session(message.record)
         elif message.purpose == "rerun_edited":
-            await self.rerun_edited(message.record)
+            self.rerun_edited(message.record)
         elif message.purpose == "resume":
             self.start_resume(message.record)
 
@@ -494,21 +495,16 @@ class SessionsScreen(HistoryActions, Screen[None]):
         self.reload(keep=self.current_id(), at=self.query_one(HistoryTable).cursor_row)
 
 
-HistoryScreen = SessionsScreen
-
-
-def warm_history(app: Any) -> None:
+def warm_history(app: App[Any]) -> None:
     """Mount the History mode's screen unseen (design §5: History opens in ≤ 100 ms).
 
     Building it (compose, styles, first page) takes ~150 ms of the UI thread; done once in the
-    background, pressing 4 is a screen switch. Textual has no public call to prepare a mode, so
-    this uses ``App._init_mode`` — what ``switch_mode`` does first — and does nothing without it.
+    background, pressing 4 is a screen switch. Textual has no public call to prepare a mode
+    (``textual_compat.prepare_mode``).
     """
-    init = getattr(app, "_init_mode", None)
-    stacks = getattr(app, "_screen_stacks", None)
-    if init is None or stacks is None or "sessions" in stacks:
-        return
-    init("sessions")
+    from proj_tui.tui.textual_compat import prepare_mode
+
+    prepare_mode(app, "sessions")
 
 
 def history_help_sections() -> list[tuple[str, type]]:

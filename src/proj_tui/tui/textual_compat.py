@@ -1,0 +1,105 @@
+"""Every use of a Textual private in the app, in one place, each with its own test.
+
+Textual has no public call for these; each is what Textual itself does internally, and
+``tests/tui/test_textual_compat.py`` has one test per function here that fails if an upgrade
+renames, removes or changes what it touches. pyproject.toml pins Textual to the minor range those
+tests passed on. Nothing here fails silently: a missing private raises ``AttributeError`` at the
+first use rather than quietly turning a workaround off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.dom import DOMNode
+    from textual.notifications import Notification
+    from textual.screen import Screen
+    from textual.widgets import Footer
+
+WATCHERS_ATTRIBUTE = "__watchers"  # set by ``textual.reactive._watch`` (literally, not mangled)
+
+
+def registered_nodes(app: App[Any]) -> Iterable[DOMNode]:
+    """Every node the app has registered (mounted, and not yet unregistered): ``App._registry``."""
+    return tuple(app._registry)
+
+
+def watcher_table(node: object) -> dict[str, list[tuple[Any, Any]]] | None:
+    """``watch()``/``data_bind()`` callbacks stored on a *watched* object, by attribute name.
+
+    None when nothing ever watched ``node`` (Textual creates the table on the first watch).
+    """
+    table: dict[str, list[tuple[Any, Any]]] | None = getattr(node, WATCHERS_ATTRIBUTE, None)
+    return table
+
+
+def is_closed(node: object) -> bool:
+    """Whether a message pump is closing or closed (removed): ``MessagePump._closing/_closed``.
+
+    A watcher's owner may be any object; one that is not a message pump never closes.
+    """
+    from textual.message_pump import MessagePump
+
+    if not isinstance(node, MessagePump):
+        return False
+    return bool(node._closing or node._closed)
+
+
+def clear_styles_memo() -> None:
+    """Empty ``StylesCache.get_inner_outer``'s ``lru_cache`` (its keys pin removed widgets)."""
+    from textual._styles_cache import StylesCache
+
+    StylesCache.get_inner_outer.cache_clear()
+
+
+def mark_styles_current(screen: Screen[Any], app: App[Any]) -> None:
+    """Tell a new screen that its styles match the app's stylesheet (``_css_update_count``).
+
+    Textual marks a new mode's screen stale (-1), so showing it re-parses every stylesheet
+    (~100 ms); styles are applied from the current sheet as it mounts, so they are current.
+    """
+    screen._css_update_count = app._css_update_count
+
+
+def mode_prepared(app: App[Any], mode: str) -> bool:
+    """Whether ``mode``'s screen stack exists (built already): ``App._screen_stacks``."""
+    return mode in app._screen_stacks
+
+
+def prepare_mode(app: App[Any], mode: str) -> None:
+    """Build and mount a mode's screen without showing it: ``App._init_mode``, which is what
+    ``switch_mode`` does first (there is no public call to prepare a mode)."""
+    if not mode_prepared(app, mode):
+        app._init_mode(mode)
+
+
+def keymap(app: App[Any]) -> Mapping[str, str]:
+    """The user's remaps as ``set_keymap``/``update_keymap`` stored them: ``App._keymap``."""
+    return app._keymap
+
+
+def footer_ready(footer: Footer) -> bool:
+    """Whether the footer has built its keys once: ``Footer._bindings_ready``."""
+    return bool(footer._bindings_ready)
+
+
+def notifications(app: App[Any]) -> list[Notification]:
+    """The toasts the app holds now (for tests and benches): ``App._notifications``."""
+    return list(app._notifications)
+
+
+__all__ = [
+    "clear_styles_memo",
+    "footer_ready",
+    "is_closed",
+    "keymap",
+    "mark_styles_current",
+    "mode_prepared",
+    "notifications",
+    "prepare_mode",
+    "registered_nodes",
+    "watcher_table",
+]
