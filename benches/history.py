@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from proj_tui.cli.new import create_project
 from proj_tui.framework.store import default_store_path
+from proj_tui.tui.textual_compat import mode_prepared
 from store import fill
 
 BUDGET_MS = 100.0
@@ -84,7 +85,7 @@ async def cold_open(project: Path) -> float:
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "sessions" not in app._screen_stacks, "measure before the warm-up"
+        assert not mode_prepared(app, "sessions"), "measure before the warm-up"
 
         async def open_history() -> None:
             await app.switch_mode("sessions")
@@ -127,7 +128,7 @@ async def bench(project: Path, repeat: int, opens: int) -> list[str]:
 
         # In use the History screen is built unseen a second after start-up (warm_history):
         # pressing 4 then switches to it. Wait for that, as a user reading the first screen does.
-        await _until(lambda: "sessions" in app._screen_stacks)
+        await _until(lambda: mode_prepared(app, "sessions"))
         await app.workers.wait_for_complete()
         await pilot.pause()
         out.append(_line("open History (mounted, first page shown)", [

@@ -93,7 +93,11 @@ async def idle_cpu(root: Path, files: int, seconds: float) -> tuple[float, int]:
         cpu0, wall0 = _cpu(), time.perf_counter()
         await asyncio.sleep(seconds)
         cpu1, wall1 = _cpu(), time.perf_counter()
-        assert app.live.watch_ready and app.live._watch_task is not None and not app.live._watch_task.done()
+        assert (
+            app.live.watch_ready
+            and app.live._watch_task is not None
+            and not app.live._watch_task.done()
+        )
     return 100.0 * (cpu1 - cpu0) / (wall1 - wall0), count
 
 

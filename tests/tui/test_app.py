@@ -22,6 +22,7 @@ from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal
 from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
+from proj_tui.tui.textual_compat import notifications
 
 SIZE = (120, 40)
 
@@ -183,7 +184,7 @@ async def test_help_palette_and_keymap(taxi: Path, tmp_path: Path) -> None:
         await pilot.press("escape")
         assert isinstance(app.screen, ProjectScreen)
         # the unknown id was reported, not fatal
-        assert any("app.nope" in str(n.message) for n in app._notifications)
+        assert any("app.nope" in str(n.message) for n in notifications(app))
 
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -271,7 +272,7 @@ async def test_run_ends_in_a_tab(
         assert tab.state.status == status
         log = tab.query_one(Log)
         assert any("running ingest" in line for line in log.lines)
-        assert any(f"Run #1 (__default__) {status}" in str(n.message) for n in app._notifications)
+        assert any(f"Run #1 (__default__) {status}" in str(n.message) for n in notifications(app))
         if mode in ("crash", "segfault"):
             assert "ended without finishing" in (tab.state.error or "")
         assert app.is_running

@@ -13,6 +13,7 @@ from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.model import RunFilters
 from proj_tui.tui.presets import Preset, PresetError, list_presets, load_preset, save_preset
 from proj_tui.tui.screens.modals import ErrorModal
+from proj_tui.tui.textual_compat import notifications
 from proj_tui.tui.user_config import config_path, load_user_config
 
 SIZE = (120, 40)
@@ -66,7 +67,7 @@ async def settle(app: ProjTuiApp, pilot: Pilot[None]) -> None:
 
 
 def preset_notes(app: ProjTuiApp) -> list[str]:
-    return [str(n.message) for n in app._notifications if n.title == "Preset"]
+    return [str(n.message) for n in notifications(app) if n.title == "Preset"]
 
 
 async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path) -> None:

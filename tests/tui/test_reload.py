@@ -24,6 +24,7 @@ from proj_tui.tui.screens.config_view import ConfigViewScreen
 from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
+from proj_tui.tui.textual_compat import notifications
 
 from helpers import cli
 
@@ -69,7 +70,7 @@ def edit(path: Path, old: str, new: str, *, atomic: bool = False) -> None:
 
 
 def toasts(app: ProjTuiApp) -> str:
-    return "\n".join(n.message for n in app._notifications)
+    return "\n".join(n.message for n in notifications(app))
 
 
 async def test_changed_value_and_added_key_show_in_the_form(taxi: Path) -> None:

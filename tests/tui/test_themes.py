@@ -9,6 +9,7 @@ import pytest
 from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.textual_compat import notifications
 from proj_tui.tui.themes import (
     DEFAULT_THEME,
     PACKAGED_DIR,
@@ -96,7 +97,7 @@ async def test_default_theme_user_themes_and_reported_problems(taxi: Path, tmp_p
         await settle(app, pilot)
         assert app.theme == DEFAULT_THEME
         assert "mine" in app.available_themes and "broken" not in app.available_themes
-        messages = [str(n.message) for n in app._notifications]
+        messages = [str(n.message) for n in notifications(app)]
         assert any("broken.yaml" in m and "'primary' is not a colour" in m for m in messages)
         # Our variables come from the theme file...
         assert app.theme_variables["status-succeeded"] == "#6cc38f"
@@ -132,7 +133,7 @@ async def test_palette_theme_command_and_unknown_remembered_theme(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.theme == DEFAULT_THEME
-        messages = [str(n.message) for n in app._notifications]
+        messages = [str(n.message) for n in notifications(app)]
         assert any("'harbour-night' is not available" in m for m in messages)
         await pilot.press("ctrl+p")
         await pilot.pause()

@@ -26,6 +26,7 @@ from proj_tui.tui.screens.runs import RunsScreen
 from proj_tui.tui.screens.session_detail import SessionDetailScreen
 from proj_tui.tui.screens.session_diff import SessionDiffScreen
 from proj_tui.tui.screens.sessions import SessionsScreen
+from proj_tui.tui.textual_compat import mode_prepared
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 from helpers import cli
@@ -97,7 +98,7 @@ async def test_garbage_store_is_not_reported_before_history_is_shown(taxi: Path)
         await close_start_up_errors(pilot)
         await pilot.pause(1.5)  # past the background build of the History screen
         await settle(pilot)
-        assert "sessions" in app._screen_stacks
+        assert mode_prepared(app, "sessions")
         assert not isinstance(app.screen, ErrorModal) and not app.errors
 
 

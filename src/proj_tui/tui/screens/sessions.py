@@ -520,7 +520,7 @@ def history_help_sections() -> list[tuple[str, type]]:
     ]
 
 
-def history_commands(app: Any) -> list[tuple[str, Any, str]]:
+def history_commands(app: App[Any]) -> list[tuple[str, Any, str]]:
     """Palette commands: the open History screen's actions (by their bindings), or shortcuts."""
     from functools import partial
 
@@ -560,7 +560,7 @@ def history_commands(app: Any) -> list[tuple[str, Any, str]]:
     ]
 
 
-async def _open_history(app: Any, query: str) -> None:
+async def _open_history(app: App[Any], query: str) -> None:
     await app.switch_mode("sessions")
     screen = app.screen
     if isinstance(screen, SessionsScreen):

@@ -1,0 +1,130 @@
+"""One test per Textual private the app touches (``proj_tui.tui.textual_compat``).
+
+Each fails if a Textual upgrade renames, removes or changes the private; pyproject.toml pins
+Textual to the minor range these passed on. Plain small apps, so they run in a blink.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from proj_tui.tui import textual_compat as compat
+
+
+class _Small(App[None]):
+    MODES = {"main": lambda: Screen(), "other": lambda: _Other()}
+    DEFAULT_MODE = "main"
+
+    def compose(self) -> ComposeResult:
+        yield Static("x", id="x")
+
+
+class _Other(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Label("other", id="other-label")
+
+
+async def test_registered_nodes_lists_mounted_widgets_only() -> None:
+    app = _Small()
+    async with app.run_test() as pilot:
+        label = Label("new")
+        await app.screen.mount(label)
+        assert label in compat.registered_nodes(app)
+        await label.remove()
+        await pilot.pause()
+        assert label not in compat.registered_nodes(app)
+
+
+async def test_watcher_table_holds_the_owner_of_a_watch() -> None:
+    app = _Small()
+    async with app.run_test():
+        label = Label("watcher")
+        await app.screen.mount(label)
+        assert compat.watcher_table(Label("never watched")) is None
+        label.watch(app, "title", lambda _value: None)
+        table = compat.watcher_table(app)
+        assert table is not None
+        assert any(owner is label for owner, _callback in table["title"])
+
+
+async def test_is_closed_follows_removal() -> None:
+    app = _Small()
+    async with app.run_test() as pilot:
+        label = Label("closing")
+        await app.screen.mount(label)
+        assert not compat.is_closed(label)
+        await label.remove()
+        await pilot.pause()
+        assert compat.is_closed(label)
+        assert not compat.is_closed(object())  # a watcher owner that is no message pump
+
+
+async def test_clear_styles_memo_empties_the_lru_cache() -> None:
+    from textual._styles_cache import StylesCache
+
+    app = _Small()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        memo: Any = StylesCache.get_inner_outer
+        assert memo.cache_info().currsize > 0  # the first paint filled it
+        compat.clear_styles_memo()
+        assert memo.cache_info().currsize == 0
+
+
+async def test_mark_styles_current_sets_the_count_switch_mode_compares() -> None:
+    app = _Small()
+    async with app.run_test():
+        screen = _Other()
+        assert screen._css_update_count == -1  # Textual marks a new screen stale
+        assert isinstance(app._css_update_count, int)
+        compat.mark_styles_current(screen, app)
+        assert screen._css_update_count == app._css_update_count
+
+
+async def test_prepare_mode_mounts_a_mode_without_showing_it() -> None:
+    app = _Small()
+    async with app.run_test() as pilot:
+        assert not compat.mode_prepared(app, "other")
+        compat.prepare_mode(app, "other")
+        await pilot.pause()
+        assert compat.mode_prepared(app, "other")
+        assert app.current_mode == "main"
+        await app.switch_mode("other")
+        assert isinstance(app.screen, _Other) and app.screen.query_one("#other-label")
+        compat.prepare_mode(app, "other")  # prepared already: nothing happens
+
+
+async def test_keymap_is_what_set_keymap_stored() -> None:
+    app = _Small()
+    async with app.run_test():
+        assert dict(compat.keymap(app)) == {}
+        app.set_keymap({"app.run": "f5"})
+        app.update_keymap({"app.help": "f1"})
+        assert dict(compat.keymap(app)) == {"app.run": "f5", "app.help": "f1"}
+
+
+async def test_footer_ready_once_the_footer_built_its_keys() -> None:
+    class WithFooter(App[None]):
+        BINDINGS = [("f2", "bell", "Bell")]
+
+        def compose(self) -> ComposeResult:
+            yield Footer()
+
+    assert not compat.footer_ready(Footer())
+    app = WithFooter()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert compat.footer_ready(app.query_one(Footer))
+
+
+async def test_notifications_lists_the_toasts_shown() -> None:
+    app = _Small()
+    async with app.run_test() as pilot:
+        app.notify("hello", title="Greeting")
+        await pilot.pause()
+        shown = compat.notifications(app)
+        assert [(n.title, n.message) for n in shown] == [("Greeting", "hello")]
