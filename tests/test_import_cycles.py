@@ -29,23 +29,7 @@ SKIPPED = ("demo_template",)  # project files proj-tui copies out, not modules o
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"proj_tui.cli.run", "proj_tui.cli.watch_run"}),
-        frozenset({"proj_tui.tui.components.run_tab", "proj_tui.tui.run_registry"}),
         frozenset({"proj_tui.tui.reload_model", "proj_tui.tui.state"}),
-        frozenset(
-            {
-                "proj_tui.tui.app",
-                "proj_tui.tui.commands",
-                "proj_tui.tui.components.config_banner",
-                "proj_tui.tui.components.history_actions",
-                "proj_tui.tui.reload",
-                "proj_tui.tui.screens.config_view",
-                "proj_tui.tui.screens.project",
-                "proj_tui.tui.screens.run_setup",
-                "proj_tui.tui.screens.session_detail",
-                "proj_tui.tui.screens.session_diff",
-                "proj_tui.tui.screens.sessions",
-            }
-        ),
     }
 )
 

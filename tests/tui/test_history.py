@@ -319,6 +319,9 @@ async def test_parent_link_and_diff_from_detail(taxi: Path) -> None:
         assert (diff.left_id, diff.right_id) == (parent, child)
         keys = {(r.section, r.key) for r in diff.rows if r.changed}
         assert ("params", "cleaning.max_fare") in keys
+        await pilot.press("O")  # the right side in full, asked of the app
+        await until(pilot, lambda: isinstance(app.screen, SessionDetailScreen))
+        assert isinstance(app.screen, SessionDetailScreen) and app.screen.session_id == child
 
 
 async def test_mark_and_diff(taxi: Path, store: SQLiteSessionStore) -> None:

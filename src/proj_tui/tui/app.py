@@ -41,6 +41,7 @@ from proj_tui.tui.messages import (
     PresetChosen,
     ProjectLoaded,
     RunRequested,
+    SessionOpenRequested,
     SetupPrefill,
 )
 from proj_tui.tui.model import default_cli, plan
@@ -392,6 +393,11 @@ class ProjTuiApp(App[int]):
 
     def on_stale_check_requested(self) -> None:
         self.live.schedule_stale_check()
+
+    def on_session_open_requested(self, message: SessionOpenRequested) -> None:
+        from proj_tui.tui.screens.session_detail import SessionDetailScreen
+
+        self.push_screen(SessionDetailScreen(message.session_id))
 
     def on_runs_screen_tab_closed(self, message: RunsScreen.TabClosed) -> None:
         self.runs.remove(message.tab)

@@ -149,3 +149,10 @@ class DescribeRequested(Message):
 @dataclass
 class StaleCheckRequested(Message):
     """Check again which nodes are stale (a run may have finished meanwhile)."""
+
+
+@dataclass
+class SessionOpenRequested(Message):
+    """Show one past session in full (the diff screen opens either side this way)."""
+
+    session_id: str

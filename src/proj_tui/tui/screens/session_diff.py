@@ -22,6 +22,7 @@ from proj_tui.tui.components.history_messages import DiffLoaded
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
 from proj_tui.tui.components.key_footer import KeyFooter
+from proj_tui.tui.messages import SessionOpenRequested
 from proj_tui.tui.state import app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
 
@@ -151,6 +152,4 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
         self.load()
 
     def action_open(self, side: int) -> None:
-        from proj_tui.tui.screens.session_detail import SessionDetailScreen
-
-        self.app.push_screen(SessionDetailScreen((self.left_id, self.right_id)[side]))
+        self.post_message(SessionOpenRequested((self.left_id, self.right_id)[side]))
