@@ -343,6 +343,8 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     argv = _redact_argv(list(sys.argv))
     command = shlex.join(["proj-tui", *argv[1:]]) if argv else "proj-tui run"
     flags = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key, None)}
+    if "params" in flags:
+        flags["params"] = _redact_params_text(flags["params"])
     if env_vars:
         flags["env_var"] = sorted(env_vars)
     project = _project_path(args.project)
@@ -390,21 +392,42 @@ def _env_values(items: list[str]) -> list[str]:
 
 
 def _redact_argv(argv: list[str]) -> list[str]:
-    """``--env-var API_TOKEN=…`` is recorded as ``--env-var API_TOKEN=<redacted>``."""
-    from proj_tui.framework.redact import REDACTED, is_secret_name
+    """The command line as recorded: secret env var values and parameter values redacted.
+
+    ``--env-var API_TOKEN=…`` becomes ``--env-var API_TOKEN=<redacted>``; ``--params`` is rewritten
+    with ``redact_params`` (secret-looking keys, URL passwords, token-shaped values).
+    """
+    from proj_tui.framework.redact import REDACTED, is_secret_name, redact_value
 
     def scrub(pair: str) -> str:
-        name, sep, _ = pair.partition("=")
-        return f"{name}={REDACTED}" if sep and is_secret_name(name.strip()) else pair
+        name, sep, value = pair.partition("=")
+        if not sep:
+            return pair
+        return f"{name}={REDACTED if is_secret_name(name.strip()) else redact_value(value)}"
 
+    scrubbers = {"--env-var": scrub, "--params": _redact_params_text}
     out: list[str] = []
     for index, item in enumerate(argv):
-        if index and argv[index - 1] == "--env-var":
-            item = scrub(item)
-        elif item.startswith("--env-var="):
-            item = "--env-var=" + scrub(item[len("--env-var=") :])
+        flag, sep, value = item.partition("=")
+        if index and argv[index - 1] in scrubbers:
+            item = scrubbers[argv[index - 1]](item)
+        elif sep and flag in scrubbers:
+            item = f"{flag}={scrubbers[flag](value)}"
         out.append(item)
     return out
+
+
+def _redact_params_text(text: str) -> str:
+    """A ``--params`` string with its secrets redacted (whole, if it cannot be rewritten)."""
+    from proj_tui.config import ParamsError, format_params, parse_params
+    from proj_tui.framework.redact import REDACTED, redact_params
+
+    try:
+        parsed = parse_params(text)
+        redacted = redact_params(parsed)
+        return text if redacted == parsed else format_params(redacted)
+    except ParamsError:
+        return REDACTED
 
 
 def _project_path(given: str | None) -> Path:

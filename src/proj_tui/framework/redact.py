@@ -1,9 +1,14 @@
-"""Keep secrets out of the session store: environment variables, log lines, exception messages.
+"""Keep secrets out of the session store: parameters, environment variables, logs, errors.
 
-The store records what it is given, so redaction happens before a record reaches it. Names are
-matched against secret-looking patterns (over-redacting ``KEYBOARD`` beats leaking ``API_KEY``);
-values of known credentials are scrubbed from free text, since a failing connection string tends
-to end up in a traceback.
+The store records what it is given, so redaction happens before a record reaches it (docs/store.md
+states the rule and its limits). Two tests, applied to every parameter and recorded variable:
+- by key: a name that looks secret (``*TOKEN*``, ``*KEY*``, ...; for a dotted parameter, its last
+  part) keeps its name, not its value; over-redacting ``KEYBOARD`` beats leaking ``API_KEY``;
+- by value: the password inside a URL (``postgres://user:<redacted>@host/db``) and values shaped
+  like well-known tokens (GitHub, GitLab, Slack, AWS access key ids, Stripe/OpenAI ``sk-``, Google
+  API keys, JWTs, PEM private keys, ``Bearer …``) are replaced whatever their name.
+Every value redacted that way, and every credential, is also scrubbed from free text (log lines,
+node errors, tracebacks), since a failing connection string tends to end up in a traceback.
 """
 
 from __future__ import annotations
@@ -35,6 +40,74 @@ def is_secret_name(name: str) -> bool:
     return any(fnmatchcase(upper, pattern) for pattern in SECRET_NAME_PATTERNS)
 
 
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(?=@)")
+_TOKEN_SHAPES = re.compile(
+    "|".join(
+        (
+            r"\bgh[pousr]_[A-Za-z0-9]{20,}",  # GitHub
+            r"\bgithub_pat_[A-Za-z0-9_]{20,}",
+            r"\bglpat-[A-Za-z0-9_-]{20,}",  # GitLab
+            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key id
+            r"\bsk-[A-Za-z0-9_-]{16,}",  # OpenAI, Anthropic and alike
+            r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe
+            r"\bAIza[0-9A-Za-z_-]{35}",  # Google API key
+            r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",  # JWT
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+            r"\b[Bb][Ee][Aa][Rr][Ee][Rr]\s+[A-Za-z0-9._~+/-]{16,}=*",
+        )
+    )
+)
+
+
+def redact_value(text: str) -> str:
+    """``text`` with URL passwords and token-shaped substrings replaced by ``<redacted>``."""
+    if not text or len(text) < MIN_SECRET_LENGTH:
+        return text
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED, text)
+    return _TOKEN_SHAPES.sub(REDACTED, text)
+
+
+def value_secrets(text: str) -> list[str]:
+    """The substrings of ``text`` that ``redact_value`` would replace (to scrub from logs)."""
+    found = [m.group(0)[len(m.group("head")) :] for m in _URL_PASSWORD.finditer(text)]
+    found += [m.group(0) for m in _TOKEN_SHAPES.finditer(text)]
+    return found
+
+
+def redact_params(params: Any, *, secret: bool = False) -> Any:
+    """A copy of (nested) parameters with secret-named values and secret-shaped text redacted.
+
+    ``a.api_key`` is judged by ``api_key``; everything below a secret-named key is redacted.
+    """
+    if isinstance(params, Mapping):
+        return {
+            key: redact_params(value, secret=secret or is_secret_name(str(key)))
+            for key, value in params.items()
+        }
+    if isinstance(params, (list, tuple)):
+        return [redact_params(item, secret=secret) for item in params]
+    if secret and params is not None and not isinstance(params, bool):
+        return REDACTED
+    if isinstance(params, str):
+        return redact_value(params)
+    return params
+
+
+def param_secrets(params: Any, *, secret: bool = False) -> list[str]:
+    """The values ``redact_params`` hides, as text, so they can be scrubbed from logs too."""
+    if isinstance(params, Mapping):
+        out: list[str] = []
+        for key, value in params.items():
+            out += param_secrets(value, secret=secret or is_secret_name(str(key)))
+        return out
+    if isinstance(params, (list, tuple)):
+        return [found for item in params for found in param_secrets(item, secret=secret)]
+    if secret and params is not None and not isinstance(params, bool):
+        return [str(params)]
+    return value_secrets(params) if isinstance(params, str) else []
+
+
 def redact_env(
     env: Mapping[str, str], prefix: str | None, allowlist: Iterable[str] = ()
 ) -> dict[str, str]:
@@ -50,7 +123,7 @@ def redact_env(
         if not wanted:
             wanted = any(name == p or fnmatchcase(name, p) for p in patterns)
         if wanted:
-            selected[name] = REDACTED if is_secret_name(name) else env[name]
+            selected[name] = REDACTED if is_secret_name(name) else redact_value(env[name])
     return selected
 
 
@@ -63,11 +136,12 @@ def secret_env_values(env: Mapping[str, str]) -> list[str]:
 
     A node that logs ``os.environ["API_TOKEN"]`` must not put the token in the store or the events.
     """
-    return [
+    by_name = [
         value
         for name, value in env.items()
         if len(value) >= MIN_ENV_SECRET_LENGTH and is_secret_name(name)
     ]
+    return by_name + [found for value in env.values() for found in value_secrets(value)]
 
 
 class Redactor:

@@ -30,7 +30,13 @@ from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
 from proj_tui.framework.project import Project
 from proj_tui.framework.recorder import CrashWitness, Listener, Recorder, RecordingHandler
-from proj_tui.framework.redact import Redactor, redact_env, secret_env_values
+from proj_tui.framework.redact import (
+    Redactor,
+    param_secrets,
+    redact_env,
+    redact_params,
+    secret_env_values,
+)
 from proj_tui.framework.settings import Settings
 from proj_tui.framework.startup import ProjectMetadata, load_pipelines
 from proj_tui.runner import AbstractRunner, RunCancelled, resume_start_nodes, runner_from_name
@@ -146,7 +152,7 @@ class Session:
             "project_path": str(metadata.project_path),
             "package_name": metadata.package_name,
             "env": resolved_env,
-            "runtime_params": params,
+            "runtime_params": redact_params(params),
             "cli": cli or {"command": shlex.join(sys.argv), "argv": list(sys.argv), "flags": {}},
             "env_vars": recorded_env,
             "git": describe_git(metadata.project_path),
@@ -177,6 +183,7 @@ class Session:
             env_vars=recorded_env,
         )
         session._redactor.add(secret_env_values(launched_env))
+        session._redactor.add(param_secrets(params))
         return session
 
     # -- context manager ----------------------------------------------------------------------
@@ -232,6 +239,7 @@ class Session:
                 extra_params=self.extra_params,
             )
             self._redactor.add(context.credential_values())
+            self._redactor.add(param_secrets(context.params))
             for key in ("globals", "logging"):  # a broken file fails now, even if unused
                 if key in self.config_loader.config_patterns:
                     self.config_loader[key]
@@ -308,7 +316,7 @@ class Session:
             pipeline=name,
             filters={k: v for k, v in filters.items() if v},
             runner=runner_name,
-            params=context.params,
+            params=redact_params(context.params),
             load_versions=load_versions,
             only_missing_outputs=only_missing_outputs,
         )
@@ -322,7 +330,7 @@ class Session:
                 "env": self.env,
                 "pipeline": name,
                 "runner": runner_name,
-                "runtime_params": self.extra_params,
+                "runtime_params": redact_params(self.extra_params),
                 "nodes": node_order,
                 "pid": os.getpid(),
             }
@@ -447,7 +455,7 @@ class Session:
             command = resume_command(
                 pipeline=name,
                 env=self.env,
-                params=self.extra_params,
+                params=redact_params(self.extra_params),
                 filters={**filters, "from_nodes": from_nodes},
                 parent=self.session_id,
             )

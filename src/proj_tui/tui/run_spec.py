@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proj_tui.framework.redact import redact_params, redact_value
 from proj_tui.tui.model import DEFAULT_PIPELINE, RunFilters
 
 REDACTED = "<redacted>"
@@ -77,7 +78,8 @@ class RunSpec:
         if self.env:
             args += ["--env", self.env]
         if self.overrides:
-            args += ["--params", format_params(self.overrides)]
+            shown = redact_params(self.overrides) if redact else self.overrides
+            args += ["--params", format_params(shown)]
         f = self.filters
         for flag, values in (
             ("--tags", f.tags),
@@ -96,7 +98,9 @@ class RunSpec:
             if env_names_only:
                 args += ["--env-var", key]
                 continue
-            shown = REDACTED if redact and is_secret_name(key) else value
+            shown = value
+            if redact:
+                shown = REDACTED if is_secret_name(key) else redact_value(value)
             args += ["--env-var", f"{key}={shown}"]
         return args
 
