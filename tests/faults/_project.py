@@ -103,6 +103,12 @@ def close_fds(params: dict) -> int:
     return 1
 
 
+def escapes(params: dict) -> int:
+    """Logs terminal escape sequences: a window title, a screen clear, an OSC 52 clipboard write."""
+    log.info("title \x1b]0;PWNED-TITLE\x07 clear \x1b[2J clip \x1b]52;c;cHduZWQ=\x07 end")
+    return 1
+
+
 def hang(params: dict) -> int:
     log.info("hanging until cancelled")
     while True:
@@ -181,6 +187,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "hang": node(n.hang, "params:step", "out", name="hang"),
         "burst": node(n.burst, "params:burst", "out", name="burst"),
         "closefds": node(n.close_fds, "params:step", "out", name="close_fds"),
+        "escapes": node(n.escapes, "params:step", "out", name="escapes"),
         "stubborn": node(n.stubborn, "params:step", "out", name="stubborn"),
         "spew": node(n.spew, "params:spew", "out", name="spew"),
         "badtext": node(n.bad_text, "params:step", "out", name="bad_text"),

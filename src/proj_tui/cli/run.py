@@ -482,15 +482,18 @@ def _scrubber(session: Any) -> Any:
 
 
 class _ScrubFilter(logging.Filter):
-    """Replaces known secret values in a record's message before a display handler shows it."""
+    """Replaces known secret values in a record's message before a display handler shows it,
+    and shows control characters instead of sending them to the terminal (``printable``)."""
 
     def __init__(self, scrub: Any) -> None:
         super().__init__()
         self._scrub = scrub
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from proj_tui.framework.printable import printable
+
         message = record.getMessage()
-        cleaned = self._scrub(message)
+        cleaned = printable(self._scrub(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

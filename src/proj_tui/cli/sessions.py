@@ -98,8 +98,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     from proj_tui.config import flatten
 
-    out = sys.stdout
-    bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if is_terminal() else (lambda s: s)
+    out = _Printable(sys.stdout, styled=is_terminal())
+    bold = _Printable.bold
     out.write(f"{bold('Session')} {record.session_id}  {record.status}\n")
     fields = [
         ("pipeline", record.pipeline),
@@ -161,6 +161,26 @@ def cmd_show(args: argparse.Namespace) -> int:
         for line in store.logs(record.session_id):
             out.write(f"  {fmt_time(line.ts)} {line.level:<7} {line.message}\n")
     return 0
+
+
+class _Printable:
+    """stdout for stored text: control characters shown (``printable``), our own bold kept."""
+
+    _ON, _OFF = "\ue000", "\ue001"  # private-use stand-ins for the bold escapes
+
+    def __init__(self, stream: Any, *, styled: bool) -> None:
+        self._stream = stream
+        self._on, self._off = ("\x1b[1m", "\x1b[0m") if styled else ("", "")
+
+    @classmethod
+    def bold(cls, text: str) -> str:
+        return f"{cls._ON}{text}{cls._OFF}"
+
+    def write(self, text: str) -> None:
+        from proj_tui.framework.printable import printable
+
+        text = printable(text).replace(self._ON, self._on).replace(self._OFF, self._off)
+        self._stream.write(text)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Log
 
+from proj_tui.framework.printable import printable
 from proj_tui.tui.supervisor import LogRecord
 
 MAX_LINES = 20_000
@@ -50,4 +51,4 @@ class LogPane(Log):
         self.received += len(lines)
         if len(lines) > MAX_LINES:
             lines = lines[-MAX_LINES:]
-        self.write_lines(lines)
+        self.write_lines([printable(line) for line in lines])  # escapes shown, not obeyed

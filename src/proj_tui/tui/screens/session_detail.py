@@ -24,6 +24,7 @@ from textual.markup import escape
 from textual.widgets import Header, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
+from proj_tui.framework.printable import printable
 from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
 from proj_tui.tui.components.history_messages import (
     DiffCandidates,
@@ -238,7 +239,7 @@ class SessionDetailScreen(HistoryActions):
         if message.reset:
             log.clear()
             self.log_lines = 0
-        lines = [text for line in message.lines for text in format_log(line)]
+        lines = [printable(text) for line in message.lines for text in format_log(line)]
         if lines:
             log.write_lines(lines)
         self.log_lines += len(message.lines)
