@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-import time
+import cProfile
+import pstats
 
 import pytest
 
@@ -183,17 +184,21 @@ class TestFilters:
 
 
 def test_large_pipeline_is_linear():
-    """Build, sort and filter 5000 nodes; the times grow linearly (no O(N²) step)."""
+    """Build, sort and filter 1000 and 5000 nodes: the work grows linearly (no O(N²) step).
 
-    def build(size: int) -> float:
+    Work is counted as function calls (cProfile's count is the same on every run, however busy
+    the machine), so this cannot flake; benches/run_overhead.py measures the seconds.
+    """
+
+    def calls(size: int) -> int:
         nodes = [node(identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(size)]
-        start = time.perf_counter()
+        profile = cProfile.Profile()
+        profile.enable()
         p = Pipeline(nodes)
         p.filter(from_nodes=[f"n{size // 10}"], to_nodes=[f"n{size - 10}"])
         p.from_inputs("d5")
-        return time.perf_counter() - start
+        profile.disable()
+        return pstats.Stats(profile).total_calls
 
-    small = min(build(1000) for _ in range(5))
-    big = min(build(5000) for _ in range(5))
-    assert big < 0.25
-    assert big < small * 15, (small, big)  # 5x the nodes: linear ~5x, quadratic ~25x
+    small, big = calls(1000), calls(5000)
+    assert big < small * 6, (small, big)  # 5x the nodes: linear ~5x, quadratic ~25x

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import cProfile
 import json
 import logging
+import pstats
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -333,17 +334,24 @@ class TestLogging:
 
 
 def test_per_node_overhead_is_small():
-    """5000 trivial nodes in a chain: the whole run stays far below the 0.3 s budget."""
-    size = 5000
-    pipe = Pipeline([node(double, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(size)])
+    """5000 trivial nodes in a chain: the runner's work per node is a few dozen calls, and flat.
 
-    def once() -> float:
+    Counted as function calls (cProfile's count is the same however busy the machine is);
+    benches/run_overhead.py measures the seconds against the budget.
+    """
+
+    def calls_per_node(size: int) -> float:
+        pipe = Pipeline([node(double, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(size)])
         catalog = DataCatalog(raw_data={"d0": 1})
-        start = time.perf_counter()
+        profile = cProfile.Profile()
+        profile.enable()
         SequentialRunner().run(pipe, catalog, hook_manager=new_hook_manager(), listener=_noop)
-        return time.perf_counter() - start
+        profile.disable()
+        return pstats.Stats(profile).total_calls / size
 
-    assert min(once() for _ in range(3)) < 0.3
+    small, big = calls_per_node(500), calls_per_node(5000)
+    assert big < 60, big  # the whole per-node path: load, call, save, release, listener
+    assert big < small * 1.2, (small, big)  # flat: no step grows with the pipeline's size
 
 
 def _noop(*args: object) -> None:
