@@ -319,6 +319,7 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     """Turn parsed CLI flags into ``Session.create`` and ``Session.run`` keyword arguments."""
     from proj_tui.config import parse_params
 
+    _require_text(args)
     params = parse_params(args.params) if args.params else {}
     env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
     os.environ.update(env_vars)
@@ -372,6 +373,25 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     if runner is not None:
         run_kwargs["runner"] = runner
     return session_kwargs, run_kwargs
+
+
+def _require_text(args: argparse.Namespace) -> None:
+    """Refuse an argument that is not valid UTF-8 (``$'caf\\xe9'``), naming it, before anything
+    tries to record it: the store, the events and the command line are all UTF-8 text."""
+    for key, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str):
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = item.encode("utf-8", "surrogateescape")
+                flag = "--" + key.replace("_", "-")
+                raise UsageError(
+                    f"{flag} {raw!r} is not valid UTF-8 text. proj-tui records every argument as "
+                    f"text: pass it encoded as UTF-8 (e.g. {raw.decode('latin-1')!r} in a UTF-8 "
+                    "terminal)."
+                ) from None
 
 
 def _env_values(items: list[str]) -> list[str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
-from proj_tui.cli.output import is_terminal, print_json, table
+from proj_tui.cli.output import is_terminal, table
+from proj_tui.cli.output import print_json as _print_json
 from proj_tui.cli.run import _project_path
 from proj_tui.errors import ProjTuiError
 
@@ -49,7 +51,7 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from proj_tui.config import format_params
+    from proj_tui.framework.printable import printable
     from proj_tui.framework.store import parse_query
 
     store = _store(args.project)
@@ -66,19 +68,49 @@ def cmd_list(args: argparse.Namespace) -> int:
         ["id", "status", "duration", "pipeline", "env", "user", "git", "overrides"],
         [
             [
-                s.session_id,
-                s.status,
-                fmt_duration(s.duration),
-                s.pipeline or "-",
-                s.env or "-",
-                s.user or "-",
-                (s.git_commit or "-")[:8] + ("*" if s.git_dirty else ""),
-                format_params(s.runtime_params) if s.runtime_params else "",
+                printable(cell)
+                for cell in (
+                    s.session_id,
+                    s.status,
+                    fmt_duration(s.duration),
+                    s.pipeline or "-",
+                    s.env or "-",
+                    s.user or "-",
+                    (s.git_commit or "-")[:8] + ("*" if s.git_dirty else ""),
+                    _overrides(s.runtime_params) if s.runtime_params else "",
+                )
             ]
             for s in rows
         ],
     )
     return 0
+
+
+def print_json(data: Any) -> None:
+    """JSON that any parser reads: a NaN or infinite parameter is written as its --params
+    spelling (``.nan``, ``.inf``, ``-.inf``), since JSON has no such numbers."""
+    _print_json(_finite(data))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _overrides(params: dict[str, Any]) -> str:
+    """The ``--params`` spelling of a session's overrides, or compact JSON when there is none
+    (a key an older proj-tui accepted, like ``a[0]``): one odd session never breaks a list."""
+    from proj_tui.config import ParamsError, format_params
+
+    try:
+        return format_params(params)
+    except ParamsError:
+        return json.dumps(_finite(params), separators=(",", ":"), default=str, ensure_ascii=False)
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:

@@ -37,6 +37,17 @@ def _parse_key(item: str, raw_key: str) -> list[str]:
             f"The runtime parameter key {key!r} has an empty part between dots; write dotted "
             "keys like 'model.lr' (no leading, trailing or doubled dots)."
         )
+    bad = sorted((_KEY_FORBIDDEN - {"."}) & set(key))
+    if bad:  # accepted, it could never be written back (sessions list, rerun, the app's command)
+        hint = (
+            " A list is set whole: 'a=[1, 2]'; an item by index cannot be set."
+            if "[" in bad
+            else ""
+        )
+        raise ParamsError(
+            f"The runtime parameter key {key!r} contains {' '.join(repr(c) for c in bad)}; "
+            f"keys are dotted names like 'model.lr'.{hint}"
+        )
     return parts
 
 

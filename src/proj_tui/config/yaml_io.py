@@ -97,12 +97,56 @@ if getattr(yaml, "__with_libyaml__", False):
     _Loader = _CLoader
 
 
+MAX_ALIAS_EXPANSION = 1_000_000
+"""Values that aliases (``*name``) may add to a document once expanded: a 400-byte "billion
+laughs" file expands to ~10**9 and used to take the run (and the app) to gigabytes."""
+
+
+class AliasBombError(ValueError):
+    """A YAML document whose aliases expand to more values than anyone's config holds."""
+
+    def __init__(self, expanded: int, mark: yaml.Mark | None) -> None:
+        self.mark = mark
+        super().__init__(
+            f"its aliases (*name) expand it to more than {expanded:,} values; nest fewer "
+            "aliases inside each other (an 'alias bomb' is refused before it fills memory)"
+        )
+
+
 def _load_yaml_text(text: str) -> Any:
     loader = _Loader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _check_expansion(root: Node) -> None:
+    """Refuse a document whose expanded size is far beyond its written size (shared nodes)."""
+    sizes: dict[int, int] = {}
+    limit = MAX_ALIAS_EXPANSION
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                total += size(key) + size(value)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                total += size(item)
+        sizes[id(node)] = total
+        if total - len(sizes) > limit:  # expanded minus distinct: what aliases added
+            raise AliasBombError(limit, node.start_mark)
+        return total
+
+    size(root)
 
 
 _RESOLVER = _ConfigResolver()
@@ -262,6 +306,15 @@ def _parse_file(path: Path) -> dict[str, Any]:
             raise ConfigError(
                 f"{path} nests too deeply to read. Flatten its structure.",
                 location=Location(path),
+            ) from exc
+        except AliasBombError as exc:
+            mark = exc.mark
+            line = (mark.line + 1) if mark is not None else None
+            column = (mark.column + 1) if mark is not None else None
+            where = f" (at line {line})" if line else ""
+            raise ConfigError(
+                f"{path} cannot be read{where}: {exc}.",
+                location=Location(path, line, column),
             ) from exc
     if data is None:
         return {}
