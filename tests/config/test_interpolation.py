@@ -241,7 +241,8 @@ def test_custom_resolvers(conf: Path, write: WriteConf) -> None:
     ("value", "message"),
     [
         ("${globals:a", "never closed"),
-        ("${globals:${x}}", "inside another one"),
+        ("${globals:${x}}", "'x' is not defined in parameters"),  # nesting is resolved
+        ("${...a}", "climbs above the top"),
         ("${a..b}", "not a dotted key"),
         ("${globals:a,[1}", "default cannot be read"),
     ],

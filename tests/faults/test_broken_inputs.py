@@ -44,7 +44,27 @@ _BAD_FILES: dict[str, tuple[str, str]] = {
         "[tool.proj_tui]\npackage_name = 'faultproj'\nproject_name = 'F'\nsoruce_dir = 'src'\n",
     ),
     "settings-syntax": ("src/faultproj/settings.py", "CONF_SOURCE = 'conf\n"),
-    "settings-unknown": ("src/faultproj/settings.py", "CONF_SORCE = 'conf'\n"),
+    # issue 15 item 12: each used to end in a traceback, a wrong exit code or silence
+    "settings-store-args": ("src/faultproj/settings.py", "SESSION_STORE_ARGS = {'bogus': 1}\n"),
+    "settings-loader-args": ("src/faultproj/settings.py", "CONFIG_LOADER_ARGS = {'bogus': 1}\n"),
+    "settings-store-class-function": (
+        "src/faultproj/settings.py",
+        "SESSION_STORE_CLASS = 'os.system'\n",
+    ),
+    "settings-store-class-not-a-store": (
+        "src/faultproj/settings.py",
+        "SESSION_STORE_CLASS = 'pathlib.Path'\n",
+    ),
+    "settings-exit-zero": ("src/faultproj/settings.py", "raise SystemExit(0)\n"),
+    "settings-hook-names-nothing": ("src/faultproj/settings.py", "HOOKS = (object(),)\n"),
+    "settings-hook-class": (
+        "src/faultproj/settings.py",
+        "from proj_tui.framework.hooks import hook_impl\n\n"
+        "class Hooks:\n    @hook_impl\n    def after_context_created(self, context):\n"
+        "        pass\n\nHOOKS = (Hooks,)\n",
+    ),
+    "json-5001-digit-integer": ("conf/base/parameters_extra.json", '{"a": ' + "9" * 5001 + "}\n"),
+    "json-100k-nesting": ("conf/base/parameters_extra.json", "[" * 100_000 + "]" * 100_000),
     "settings-import-error": ("src/faultproj/settings.py", "import not_a_module_xyz\n"),
     "registry-cycle": (
         "src/faultproj/pipeline_registry.py",
@@ -77,6 +97,48 @@ def test_broken_file(tmp_path: Path, fault_report, case: str) -> None:
     ), last
     assert not (project / "pwned").exists()
     fault_report("broken inputs", f"{relative}: {case}", detail=f"exit 2; {err.strip()[:140]}")
+
+
+def test_unknown_setting_warns_and_runs(tmp_path: Path) -> None:
+    """Kedro ignores upper-case names it does not know; we warn (with a near miss) and run."""
+    project = make_fault_project(tmp_path / "proj")
+    (project / "src/faultproj/settings.py").write_text("CONF_SORCE = 'conf'\nMY_CONSTANT = 3\n")
+    result = run_cli("run", "--events", "json", cwd=project)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "Did you mean 'CONF_SOURCE'?" in err
+    assert "'MY_CONSTANT'" in err
+
+
+def test_store_with_a_non_numeric_schema_version(tmp_path: Path) -> None:
+    import sqlite3
+
+    project = make_fault_project(tmp_path / "proj")
+    db = project / ".proj-tui" / "sessions.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('schema_version', 'abc')")
+        conn.commit()
+    result = run_cli("run", "--events", "json", cwd=project)
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert_no_traceback(result.stderr)
+    assert str(db) in err and "'abc'" in err, err
+
+
+def test_store_path_in_a_missing_folder_is_made_in_the_project(tmp_path: Path) -> None:
+    project = make_fault_project(tmp_path / "proj")
+    (project / "src/faultproj/settings.py").write_text(
+        "SESSION_STORE_ARGS = {'path': 'history/deep/sessions.db'}\n"
+    )
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = run_cli("run", "--events", "json", "--project", str(project), cwd=outside)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert (project / "history/deep/sessions.db").is_file()
+    assert not (outside / "history").exists()
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,12 @@ from proj_tui.errors import Location, ProjTuiError
 __all__ = ["ConfigError", "MissingConfigError", "ParamsError", "UnknownEnvError"]
 
 
-class ConfigError(ProjTuiError):
-    """Bad YAML/JSON, a duplicate key or a bad interpolation; ``location`` points at the file."""
+class ConfigError(ProjTuiError, ValueError):
+    """Bad YAML/JSON, a duplicate key or a bad interpolation; ``location`` points at the file.
+
+    Also a ``ValueError``, which is what Kedro raises for duplicate keys and bad merge strategies,
+    so code ported from Kedro that catches ``ValueError`` still catches it.
+    """
 
 
 class MissingConfigError(ConfigError):
@@ -44,5 +48,5 @@ class UnknownEnvError(ConfigError):
         self.known = list(known)
 
 
-class ParamsError(ProjTuiError):
+class ParamsError(ProjTuiError, ValueError):
     """A ``--params`` string that cannot be read; the message says which item and why."""

@@ -1,10 +1,14 @@
 """``${...}`` interpolation, resolved after all layers are merged.
 
-Supported, as in Kedro's OmegaConfigLoader: ``${a.b}`` (another key of the same config),
-``${globals:a.b[,default]}``, ``${runtime_params:a.b[,default]}``, ``${oc.select:a.b[,default]}``,
-``${oc.env:VAR[,default]}`` (credentials only, so secrets never land in parameters) and custom
-resolvers. ``\\${`` is a literal ``${``. A value that is exactly one interpolation keeps the type of
-what it points at; one embedded in text becomes text.
+Supported, as in Kedro's OmegaConfigLoader (the OmegaConf grammar Kedro projects use): ``${a.b}``
+(another key of the same config; ``${a.b[0]}`` or ``${a.b.0}`` into a list), relative keys
+(``${.sibling}``, ``${..uncle}``), ``${globals:a.b[,default]}``, ``${runtime_params:a.b[,default]}``,
+``${oc.select:a.b[,default]}``, ``${oc.decode:text}``, ``${oc.dict.keys:a}``,
+``${oc.dict.values:a}``, ``${oc.env:VAR[,default]}`` (credentials only, so secrets never land in
+parameters, unless the project registers its own ``oc.env`` resolver) and custom resolvers.
+Interpolations nest: ``${runtime_params:x, ${globals:y,'z'}}``. ``\\${`` is a literal ``${``. A value
+that is exactly one interpolation keeps the type of what it points at; one embedded in text becomes
+text. Why this grammar is ours and not OmegaConf's: docs/config.md.
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ __all__ = ["Interpolator", "KeyPath"]
 
 KeyPath = tuple["str | int", ...]
 _RESOLVER_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
-_BUILTINS = ("globals", "runtime_params", "oc.env", "oc.select")
+_BUILTINS = (
+    "globals",
+    "runtime_params",
+    "oc.env",
+    "oc.select",
+    "oc.decode",
+    "oc.dict.keys",
+    "oc.dict.values",
+)
+_OURS_ONLY = ("globals", "runtime_params")  # a custom resolver may replace any other name
+_INDEX = re.compile(r"\[(\d+)\]")
 _MISSING = object()
 
 
@@ -72,8 +86,6 @@ def _segments(text: str) -> list[str | _Expr]:
         if j >= n:
             raise _Failure(f"'${{' at position {i + 1} is never closed with '}}'")
         body = text[i + 2 : j]
-        if "${" in body:
-            raise _Failure("an interpolation inside another one is not supported")
         if buf:
             out.append("".join(buf))
             buf = []
@@ -85,10 +97,14 @@ def _segments(text: str) -> list[str | _Expr]:
 
 
 def _split_path(dotted: str) -> list[str]:
-    dotted = dotted.strip()
-    if not dotted or any(not part for part in dotted.split(".")):
-        raise _Failure(f"{dotted!r} is not a dotted key like 'a.b'")
-    return dotted.split(".")
+    """``a.b[0].c`` -> ``["a", "b", "0", "c"]``; leading dots (relative keys) are kept as ``""``."""
+    text = dotted.strip()
+    depth = len(text) - len(text.lstrip("."))
+    rest = _INDEX.sub(r".\1", text[depth:])
+    parts = rest.split(".") if rest else []
+    if (not parts and not depth) or any(not part for part in parts):
+        raise _Failure(f"{dotted.strip()!r} is not a dotted key like 'a.b' (or '.b' for a sibling)")
+    return [""] * depth + parts
 
 
 def _lookup(tree: Any, parts: list[str]) -> Any:
@@ -186,7 +202,7 @@ class Interpolator:
             name = name.strip()
             if colon and _RESOLVER_NAME.fullmatch(name):
                 return self._call(name, args, path)
-            return self._self_ref(_split_path(expr.body), None, path)
+            return self._self_ref(self._absolute(_split_path(expr.body), path), None, path)
         except _Failure as exc:
             raise self._error(expr.text, path, str(exc)) from None
 
@@ -194,37 +210,83 @@ class Interpolator:
         where, location = self.locate(path)
         return ConfigError(
             f"Cannot resolve {text!r} at {self.config_key} key '{_dotted(path)}' in {where}: "
-            f"{reason}.",
+            f"{reason.rstrip('.')}.",
             location=location,
         )
 
     # ----------------------------------------------------------------- resolvers
 
     def _call(self, name: str, args: str, path: KeyPath) -> Any:
+        resolver = self.custom_resolvers.get(name) if name not in _OURS_ONLY else None
+        if resolver is not None:
+            values = [self._arg(a, path) for a in split_top_level(args)] if args.strip() else []
+            try:
+                return resolver(*values)
+            except Exception as exc:  # a user's resolver may raise anything
+                raise _Failure(f"the resolver '{name}' raised {type(exc).__name__}: {exc}") from exc
         if name == "oc.env":
-            return self._env(args)
+            return self._env(args, path)
         if name in ("globals", "runtime_params", "oc.select"):
-            return self._lookup_resolver(name, args)
-        resolver = self.custom_resolvers.get(name)
-        if resolver is None:
-            known = [*_BUILTINS, *self.custom_resolvers]
-            raise _Failure(
-                f"there is no resolver called '{name}'.{did_you_mean(name, known)} Known "
-                f"resolvers: {', '.join(known)}"
-            )
-        values = [_typed_default(a) for a in split_top_level(args)] if args.strip() else []
-        try:
-            return resolver(*values)
-        except Exception as exc:  # a user's resolver may raise anything
-            raise _Failure(f"the resolver '{name}' raised {type(exc).__name__}: {exc}") from exc
+            return self._lookup_resolver(name, args, path)
+        if name == "oc.decode":
+            return self._decode(args, path)
+        if name in ("oc.dict.keys", "oc.dict.values"):
+            return self._dict_view(name, args, path)
+        known = [*_BUILTINS, *self.custom_resolvers]
+        raise _Failure(
+            f"there is no resolver called '{name}'.{did_you_mean(name, known)} Known "
+            f"resolvers: {', '.join(known)}. Register it with CONFIG_LOADER_ARGS "
+            "'custom_resolvers' in settings.py"
+        )
 
-    def _lookup_resolver(self, name: str, args: str) -> Any:
+    def _arg(self, text: str, path: KeyPath) -> Any:
+        """One resolver argument: typed like YAML, or resolved if it holds an interpolation."""
+        if "${" in text:
+            return self._string(text.strip(), path)
+        return _typed_default(text)
+
+    def _absolute(self, parts: list[str], path: KeyPath) -> list[str]:
+        """Turn a relative key (``.c``: a sibling, ``..c``: the parent's sibling) into a full one."""
+        depth = 0
+        while depth < len(parts) and parts[depth] == "":
+            depth += 1
+        if not depth:
+            return parts
+        if depth > len(path):
+            raise _Failure(f"'{'.' * depth}' climbs above the top of the {self.config_key} config")
+        return [*(str(p) for p in path[: len(path) - depth]), *parts[depth:]]
+
+    def _decode(self, args: str, path: KeyPath) -> Any:
+        value = self._arg(args, path)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise _Failure(
+                f"oc.decode reads text, but it was given {type(value).__name__} {value!r}"
+            )
+        return self._value(_typed_default(value), path)
+
+    def _dict_view(self, name: str, args: str, path: KeyPath) -> Any:
+        text = args.strip()
+        if text.startswith("${"):
+            target = self._arg(text, path)
+        else:
+            target = self._self_ref(self._absolute(_split_path(text), path), None, path)
+        if not isinstance(target, Mapping):
+            raise _Failure(f"{name} needs a mapping, but '{text}' is {type(target).__name__}")
+        return list(target.keys()) if name == "oc.dict.keys" else list(target.values())
+
+    def _lookup_resolver(self, name: str, args: str, path: KeyPath) -> Any:
         pieces = split_top_level(args, maxsplit=1)
-        parts = _split_path(pieces[0])
+        key_text = pieces[0]
+        if "${" in key_text:
+            key_text = str(self._string(key_text.strip(), path))
+        parts = _split_path(key_text)
         has_default = len(pieces) == 2
+        default = pieces[1] if has_default else None
         if name == "globals":
             if self.globals_ is None:
-                return self._self_ref(parts, pieces[1] if has_default else None, ())
+                return self._self_ref(parts, default, path, default_path=path)
             if self._globals_cache is _MISSING:
                 self._globals_cache = self.globals_()
             tree = self._globals_cache
@@ -238,12 +300,12 @@ class Interpolator:
             tree = self.runtime_params
             what = "the runtime parameters"
         else:
-            return self._self_ref(parts, pieces[1] if has_default else None, ())
+            return self._self_ref(self._absolute(parts, path), default, path, default_path=path)
         found = _lookup(tree, parts)
         if found is not _MISSING:
             return found
-        if has_default:
-            return _typed_default(pieces[1])
+        if default is not None:
+            return self._arg(default, path)
         key = ".".join(parts)
         hint = did_you_mean(key, flatten(tree)) if isinstance(tree, Mapping) else ""
         if name == "runtime_params":
@@ -253,7 +315,7 @@ class Interpolator:
             )
         raise _Failure(f"'{key}' is not defined in {what}.{hint} Define it or add a default")
 
-    def _env(self, args: str) -> Any:
+    def _env(self, args: str, path: KeyPath) -> Any:
         if not self.allow_env:
             raise _Failure(
                 "${oc.env:...} is only allowed in credentials, so secrets stay out of other "
@@ -267,21 +329,28 @@ class Interpolator:
         if value is not None:
             return value
         if len(pieces) == 2:
-            default = _typed_default(pieces[1])
+            default = self._arg(pieces[1], path)
             return default if default is None else str(default)
         raise _Failure(
             f"the environment variable {var} is not set. Set it, or add a default: "
             f"${{oc.env:{var},<default>}}"
         )
 
-    def _self_ref(self, parts: list[str], default_text: str | None, path: KeyPath) -> Any:
+    def _self_ref(
+        self,
+        parts: list[str],
+        default_text: str | None,
+        path: KeyPath,
+        *,
+        default_path: KeyPath = (),
+    ) -> Any:
         key = tuple(parts)
         if key in self._done:
             return copy.deepcopy(self._done[key])
         raw = _lookup(self.root, parts)
         if raw is _MISSING:
             if default_text is not None:
-                return _typed_default(default_text)
+                return self._arg(default_text, default_path)
             dotted = ".".join(parts)
             hint = did_you_mean(dotted, flatten(self.root))
             raise _Failure(f"'{dotted}' is not defined in {self.config_key}.{hint}")

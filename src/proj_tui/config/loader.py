@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -63,12 +63,70 @@ def _has_path(data: Any, path: KeyPath) -> bool:
     return True
 
 
-class ConfigLoader(Mapping[str, dict[str, Any]]):
+class _KeyOwners:
+    """Which file of one env set each key, to refuse a key set by two files.
+
+    For most config a key is a top-level key (a catalog entry). For parameters it is a leaf:
+    ``model: {lr: 1}`` and ``model: {layers: 2}`` in two files merge, as in Kedro; only the same
+    leaf in both (or a value in one where the other has a mapping) clashes. Keys starting with
+    ``_`` are private helpers and may repeat.
+    """
+
+    def __init__(self, *, leaves: bool) -> None:
+        self.leaves = leaves
+        self.owner: dict[tuple[Any, ...], Path] = {}  # key path -> file
+        self.inner: dict[tuple[Any, ...], Path] = {}  # mapping paths (parameters only)
+
+    def _paths(self, data: Mapping[Any, Any]) -> Iterator[tuple[tuple[Any, ...], bool]]:
+        """(key path, is_leaf) for every key that counts, parents before children."""
+        stack: list[tuple[tuple[Any, ...], Any]] = [
+            ((k,), v) for k, v in reversed(list(data.items()))
+        ]
+        while stack:
+            path, value = stack.pop()
+            if str(path[0]).startswith("_"):
+                continue
+            if self.leaves and isinstance(value, Mapping) and value:
+                yield path, False
+                stack.extend(((*path, k), v) for k, v in reversed(list(value.items())))
+            else:
+                yield path, True
+
+    def add(self, env: str, path: Path, data: Mapping[Any, Any]) -> None:
+        clashes: dict[Path, list[tuple[Any, ...]]] = {}
+        for keys, leaf in self._paths(data):
+            other = self.owner.get(keys) if leaf else None
+            if other is None and leaf:
+                other = self.inner.get(keys)
+            if other is None and not leaf:
+                other = self.owner.get(keys)
+            if other is not None and other != path:
+                clashes.setdefault(other, []).append(keys)
+        if clashes:
+            first, clashing = next(iter(clashes.items()))
+            names = ", ".join(repr(".".join(map(str, k))) for k in clashing)
+            if len(names) > 200:
+                names = names[:200] + "..."
+            what = "key" if len(clashing) == 1 else "keys"
+            raise ConfigError(
+                f"The {what} {names} {'is' if len(clashing) == 1 else 'are'} defined in both "
+                f"{first} and {path} (environment '{env}'). A key may be set by only one file "
+                "per environment; keep one, or override it from another environment.",
+                location=find_key_location(path, clashing[0]),
+            )
+        for keys, leaf in self._paths(data):
+            (self.owner if leaf else self.inner).setdefault(keys, path)
+
+
+class ConfigLoader(MutableMapping[str, dict[str, Any]]):
     """Config of one project for one run env; ``loader[key]`` is a fresh, resolved dict.
 
     Beyond Kedro's ``OmegaConfigLoader`` it can say which files fed a key (``files``) and where
     each value came from (``provenance``). ``merge_strategy`` and ``custom_resolvers`` take the
-    same shapes as Kedro's ``CONFIG_LOADER_ARGS`` so those settings carry over.
+    same shapes as Kedro's ``CONFIG_LOADER_ARGS`` so those settings carry over. As in Kedro,
+    ``loader["spark"] = {...}`` sets a key outright: files are no longer read for it, and a set
+    ``globals`` is what ``${globals:...}`` sees. An empty (or None) ``base_env`` reads the files
+    directly in ``conf_source``.
     """
 
     def __init__(
@@ -76,8 +134,8 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
         conf_source: str | Path,
         env: str | None = None,
         runtime_params: Mapping[str, Any] | None = None,
-        base_env: str = "base",
-        default_run_env: str = "local",
+        base_env: str | None = "base",
+        default_run_env: str | None = "local",
         config_patterns: Mapping[str, list[str]] | None = None,
         env_var: str = "PROJ_TUI_ENV",
         *,
@@ -85,8 +143,9 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
         custom_resolvers: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self.conf_source = Path(conf_source)
-        self.base_env = base_env
-        self.default_run_env = default_run_env
+        self.base_env = base_env or ""
+        self.default_run_env = default_run_env or ""
+        self._set: dict[str, dict[str, Any]] = {}  # keys assigned with loader[key] = value
         self.env_var = env_var
         self.config_patterns: dict[str, list[str]] = {
             k: list(v) for k, v in DEFAULT_CONFIG_PATTERNS.items()
@@ -113,7 +172,7 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
             self.env = from_env_var
             self._env_requested_by = f"set in ${env_var}"
         else:
-            self.env = default_run_env
+            self.env = self.default_run_env
             self._env_requested_by = None
 
     def __repr__(self) -> str:
@@ -123,17 +182,29 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         """The merged, resolved config for ``key``; ``{}`` when no file matches its patterns."""
+        if key in self._set:
+            return copy.deepcopy(self._set[key])
         layers = self._layers(key)
         return self._resolve(key, layers)[0]
 
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        """Set ``key`` outright (Kedro's ``conf_loader["spark"] = {...}``); files are skipped."""
+        self._set[key] = copy.deepcopy(dict(value))
+
+    def __delitem__(self, key: str) -> None:
+        """Forget a set value, so ``key`` is read from its files again."""
+        del self._set[key]
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self.config_patterns)
+        return iter(
+            [*self.config_patterns, *(k for k in self._set if k not in self.config_patterns)]
+        )
 
     def __len__(self) -> int:
-        return len(self.config_patterns)
+        return len(set(self.config_patterns) | set(self._set))
 
     def __contains__(self, key: object) -> bool:
-        return key in self.config_patterns
+        return key in self.config_patterns or key in self._set
 
     # ------------------------------------------------------------------ extras
 
@@ -196,7 +267,7 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
                 f"The config folder {self.conf_source} does not exist. Create it with a "
                 f"'{self.base_env}' folder inside, or point conf_source at the right folder."
             )
-        base = self.conf_source / self.base_env
+        base = self.conf_source / self.base_env if self.base_env else self.conf_source
         if not base.is_dir():
             raise MissingConfigError(
                 f"The base config folder {base} does not exist. Create it; every run reads its "
@@ -204,7 +275,7 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
                 location=Location(base),
             )
         dirs = [(self.base_env, base)]
-        if self.env and self.env != self.base_env:
+        if self.env and self.env != self.base_env and (self.conf_source / self.env) != base:
             run_dir = self.conf_source / self.env
             if run_dir.is_dir():
                 dirs.append((self.env, run_dir))
@@ -224,22 +295,10 @@ class ConfigLoader(Mapping[str, dict[str, Any]]):
         patterns = self._patterns(key)
         layers: list[_Layer] = []
         for env, env_dir in self._env_dirs():
-            owner: dict[str, Path] = {}
+            owners = _KeyOwners(leaves=key == "parameters")
             for path in find_config_files(env_dir, patterns):
                 data = load_config_file(path)
-                for top in data:
-                    name = str(top)
-                    if name.startswith("_"):
-                        continue  # private helper keys may repeat, as in Kedro
-                    if name in owner:
-                        raise ConfigError(
-                            f"The key '{name}' is defined in both {owner[name]} and {path} "
-                            f"(environment '{env}'). A top-level key may appear in only one "
-                            "file per environment; keep one, or override it from another "
-                            "environment.",
-                            location=find_key_location(path, (top,)),
-                        )
-                    owner[name] = path
+                owners.add(env, path, data)
                 layers.append(_Layer(env, path, data))
         if key == "parameters" and self.runtime_params:
             layers.append(_Layer(RUNTIME_ENV, None, self.runtime_params))

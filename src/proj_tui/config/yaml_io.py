@@ -271,6 +271,15 @@ def _parse_json(path: Path, text: str) -> Any:
             "key).",
             location=Location(path, exc.lineno, exc.colno),
         ) from exc
+    except RecursionError as exc:
+        raise ConfigError(
+            f"{path} nests too deeply to read. Flatten its structure.", location=Location(path)
+        ) from exc
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+        raise ConfigError(
+            f"{path} holds a value Python cannot read: {exc}. Write very long numbers as strings.",
+            location=Location(path),
+        ) from exc
 
 
 def _read_text(path: Path) -> str:
@@ -315,6 +324,12 @@ def _parse_file(path: Path) -> dict[str, Any]:
             raise ConfigError(
                 f"{path} cannot be read{where}: {exc}.",
                 location=Location(path, line, column),
+            ) from exc
+        except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+            raise ConfigError(
+                f"{path} holds a value Python cannot read: {exc}. Write very long numbers as "
+                "strings.",
+                location=Location(path),
             ) from exc
     if data is None:
         return {}

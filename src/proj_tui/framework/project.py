@@ -261,14 +261,7 @@ class Project:
             if not self.has_store():
                 raise self.no_store_error()
             return SQLiteSessionStore(self.store_path, readonly=True)
-        settings = self.settings
-        store_cls = settings.store_class()
-        store_args = dict(settings.SESSION_STORE_ARGS)
-        if hasattr(store_cls, "for_project") and "path" not in store_args:
-            store: SessionStore = store_cls.for_project(self.path, **store_args)
-        else:
-            store = store_cls(**store_args)
-        return store
+        return self.settings.open_store(self.path)  # checks the class and its args first
 
     # -- pipelines --------------------------------------------------------------------------
     def pipelines(self, *, refresh: bool = False, reimport: bool = False) -> dict[str, Pipeline]:

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
+
+from proj_tui.framework.store.errors import StoreCorruptError
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -117,15 +120,24 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def read_version(conn: sqlite3.Connection) -> int:
-    """The schema version stored in ``meta`` (0 for an empty database)."""
+def read_version(conn: sqlite3.Connection, path: Path | None = None) -> int:
+    """The schema version stored in ``meta`` (0 for an empty database); ``path`` names it in errors."""
     has_meta = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
     ).fetchone()
     if has_meta is None:
         return 0
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return 0 if row is None else int(row[0])
+    if row is None:
+        return 0
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise StoreCorruptError(
+            f"The session store {path or ''} has schema version {row[0]!r}, not a number, so the file was "
+            "not written by proj-tui or has been edited. Move it aside (proj-tui starts a new "
+            "store) or restore it from a backup."
+        ) from None
 
 
 def migrate(

@@ -26,7 +26,12 @@ from typing import Any
 
 from proj_tui.errors import did_you_mean
 from proj_tui.framework.store.errors import StoreCorruptError, StoreError
-from proj_tui.framework.store.ids import new_session_id, next_session_id
+from proj_tui.framework.store.ids import (
+    live_session_id,
+    new_session_id,
+    next_session_id,
+    note_issued,
+)
 from proj_tui.framework.store.process import _hostname, _pid_started, _username
 from proj_tui.framework.store.records import (
     FINISHED_STATUSES,
@@ -166,7 +171,7 @@ class SQLiteSessionStore(SQLiteConnection):
         full_data = {**_DATA_DEFAULTS, **data}
         data_json = _dumps(full_data)
         params = full_data.get("params") or {}
-        first_id = new_session_id(started)
+        first_id = live_session_id(started) if now is None else new_session_id(started)
 
         def work(conn: sqlite3.Connection) -> str:
             session_id = first_id
@@ -193,7 +198,10 @@ class SQLiteSessionStore(SQLiteConnection):
             )
             return session_id
 
-        return self._write(work)
+        session_id: str = self._write(work)
+        if now is None:
+            note_issued(session_id)
+        return session_id
 
     def update_session(self, session_id: str, **fields: Any) -> None:
         """Merge ``fields`` into the record (top-level keys replace); new params are re-indexed."""

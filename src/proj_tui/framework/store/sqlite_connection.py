@@ -103,7 +103,7 @@ class SQLiteConnection:
             _check_file(self.path)
         conn = self._connect()
         try:
-            version = self._retry(lambda: read_version(conn))
+            version = self._retry(lambda: read_version(conn, self.path))
             if self.readonly and version == 0 and _no_tables(conn):
                 version = self._wait_for_schema(conn)
             if version > SCHEMA_VERSION:
@@ -129,7 +129,7 @@ class SQLiteConnection:
         deadline = time.monotonic() + min(self.busy_timeout, 2.0)
         while time.monotonic() < deadline:
             time.sleep(0.02)
-            version = self._retry(lambda: read_version(conn))
+            version = self._retry(lambda: read_version(conn, self.path))
             if version or not _no_tables(conn):
                 return version
         raise StoreError(
@@ -144,7 +144,9 @@ class SQLiteConnection:
         )
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = read_version(conn)  # again, under the write lock: another process may have won
+        version = read_version(
+            conn, self.path
+        )  # again, under the write lock: another process may have won
         if version > SCHEMA_VERSION:
             raise self._too_new(version)
         if version < SCHEMA_VERSION:
