@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import logging
 import os
+import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +24,7 @@ from proj_tui.io.errors import (
     DatasetAlreadyExistsError,
     DatasetError,
     DatasetNotFoundError,
+    _MissingCredentialsError,
 )
 from proj_tui.io.factories import PatternResolver, is_pattern
 from proj_tui.io.files import CSVDataset, JSONDataset, PickleDataset, TextDataset, YAMLDataset
@@ -42,6 +45,8 @@ _OPTIONAL_TYPES: Final[dict[str, tuple[str, str]]] = {
 }
 _ALIAS_PREFIXES: Final = frozenset(t.split(".")[0] for t in [*_BUILTIN_TYPES, *_OPTIONAL_TYPES])
 _PATH_KEYS: Final = ("filepath", "path", "filename")
+
+logger = logging.getLogger(__name__)
 
 
 def params_feed(parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,12 +153,18 @@ class DataCatalog:
 
     # -- the hot path ------------------------------------------------------------------------
 
-    def load(self, name: str) -> Any:
-        """Load a dataset by name; ``DatasetNotFoundError`` (with "did you mean") if unknown."""
+    def load(self, name: str, version: str | None = None) -> Any:
+        """Load a dataset by name; ``DatasetNotFoundError`` (with "did you mean") if unknown.
+
+        ``version`` loads that saved version of a versioned dataset (Kedro's ``load(name,
+        version=)``); asking it of an unversioned dataset is a ``DatasetError``.
+        """
         dataset = self._datasets.get(name)
         if dataset is None:
             dataset = self._require(name)
         try:
+            if version is not None:
+                dataset = _at_version(name, dataset, version)
             return dataset.load()
         except DatasetError as exc:
             _add_name(exc, name)
@@ -204,10 +215,15 @@ class DataCatalog:
         return dataset if dataset is not None else self._require(name)
 
     def __setitem__(self, name: str, dataset: Any) -> None:
-        """Add or replace a dataset; a value that is not a dataset is wrapped in a MemoryDataset."""
+        """Add or replace a dataset; a value that is not a dataset is wrapped in a MemoryDataset.
+
+        Replacing one logs a warning, as Kedro does, since it usually means two things claim a name.
+        """
         if not isinstance(dataset, AbstractDataset):
             dataset = MemoryDataset(data=dataset)
         with self._lock:
+            if name in self._datasets:
+                logger.warning("Replacing dataset '%s'", name)
             self._datasets[name] = dataset
             self._origins.pop(name, None)
 
@@ -220,6 +236,58 @@ class DataCatalog:
     def keys(self) -> list[str]:
         """Names of the datasets built so far (pattern matches appear once used)."""
         return list(self._datasets)
+
+    def values(self) -> list[AbstractDataset]:
+        """The datasets built so far, in the order of ``keys()``."""
+        return list(self._datasets.values())
+
+    def items(self) -> list[tuple[str, AbstractDataset]]:
+        """``(name, dataset)`` pairs in the order of ``keys()``."""
+        return list(self._datasets.items())
+
+    def filter(
+        self,
+        name_regex: str | re.Pattern[str] | None = None,
+        type_regex: str | re.Pattern[str] | None = None,
+        by_type: type | Iterable[type] | None = None,
+    ) -> list[str]:
+        """Names of datasets whose name matches ``name_regex`` (searched, not anchored), whose full
+        type path (``module.Class``) matches ``type_regex`` and that are instances of ``by_type``
+        (a class or several); a criterion left out matches everything.
+        """
+        name_rx = _compile_regex("name_regex", name_regex)
+        type_rx = _compile_regex("type_regex", type_regex)
+        types = (by_type,) if isinstance(by_type, type) else tuple(by_type or ())
+        found = []
+        for name, dataset in list(self._datasets.items()):
+            if name_rx is not None and not name_rx.search(name):
+                continue
+            if type_rx is not None and not type_rx.search(_type_path(dataset)):
+                continue
+            if types and not isinstance(dataset, types):
+                continue
+            found.append(name)
+        return found
+
+    def confirm(self, name: str) -> None:
+        """Call the dataset's ``confirm()`` (a node's ``confirms=`` after it succeeds)."""
+        dataset = self[name]
+        confirm = getattr(dataset, "confirm", None)
+        if not callable(confirm):
+            raise DatasetError(
+                f"Dataset '{name}' does not have 'confirm' method, so a node cannot confirm it. "
+                "Remove it from the node's confirms=, or give its dataset class a confirm()."
+            )
+        logger.info("Confirming dataset '%s'", name)
+        try:
+            confirm()
+        except DatasetError as exc:
+            _add_name(exc, name)
+            raise
+        except Exception as exc:
+            raise DatasetError(
+                f"Dataset '{name}': confirm() failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def patterns(self) -> list[str]:
         """Dataset factory patterns in the order a name is matched against them."""
@@ -326,6 +394,34 @@ class _UnavailableDataset(AbstractDataset):
         return {"type": self.type_name, "filepath": self.filepath}
 
 
+def _compile_regex(what: str, value: str | re.Pattern[str] | None) -> re.Pattern[str] | None:
+    if value is None or isinstance(value, re.Pattern):
+        return value
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise DatasetError(f"{what} {value!r} is not a valid regular expression: {exc}.") from None
+
+
+def _type_path(dataset: AbstractDataset) -> str:
+    """``module.Class`` of a dataset, or the catalog type of one whose package is missing."""
+    if isinstance(dataset, _UnavailableDataset):
+        return dataset.type_name
+    cls = type(dataset)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _at_version(name: str, dataset: AbstractDataset, version: str) -> AbstractDataset:
+    at_version = getattr(dataset, "at_version", None)
+    if at_version is None or not getattr(dataset, "versioned", False):
+        raise DatasetError(
+            f"It is not versioned, so version '{version}' cannot be loaded. Add "
+            "`versioned: true` to it in catalog.yml, or load it without a version."
+        )
+    versioned: AbstractDataset = at_version(version)
+    return versioned
+
+
 def _add_name(exc: DatasetError, name: str) -> None:
     """Prefix the catalog name to a dataset's error in place, so the traceback stays short."""
     prefix = f"Dataset '{name}': "
@@ -430,7 +526,7 @@ def _resolve_credentials(name: str, value: Any, credentials: Mapping[str, Any]) 
         if key == "credentials" and isinstance(item, str):
             if item not in credentials:
                 known = ", ".join(sorted(map(str, credentials))) or "none are defined"
-                raise DatasetError(
+                raise _MissingCredentialsError(
                     f"Dataset '{name}' uses credentials '{item}', which are not in "
                     f"credentials.yml.{did_you_mean(item, map(str, credentials))} "
                     f"Known credentials: {known}. Add them to conf/local/credentials.yml."

@@ -12,7 +12,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any, NamedTuple
 
 from proj_tui.errors import Location
@@ -182,6 +182,40 @@ def atomic_write(path: Path, mode: str = "w", **open_args: Any) -> Iterator[IO[A
         raise
 
 
+class LocalStorage:
+    """Where a file dataset's bytes live when its filepath is local: the OS, written atomically.
+
+    ``proj_tui.io.remote.FsspecStorage`` has the same methods for ``s3://`` and other protocols.
+    """
+
+    def url(self, path: PurePath) -> str:
+        return str(path)
+
+    def is_file(self, path: PurePath) -> bool:
+        return os.path.isfile(path)
+
+    def exists(self, path: PurePath) -> bool:
+        return os.path.exists(path)
+
+    def child_dirs(self, path: PurePath) -> list[str]:
+        """Names of the folders directly in ``path`` (empty if it is not a folder)."""
+        try:
+            return [e.name for e in os.scandir(path) if e.is_dir()]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def open_read(self, path: PurePath, mode: str, **open_args: Any) -> IO[Any]:
+        return open(path, mode, **open_args)
+
+    def open_write(
+        self, path: PurePath, mode: str, **open_args: Any
+    ) -> contextlib.AbstractContextManager[IO[Any]]:
+        return atomic_write(Path(path), mode, **open_args)
+
+
+LOCAL = LocalStorage()
+
+
 class Versioning:
     """Where a versioned file lives: ``<filepath>/<version>/<basename>``.
 
@@ -190,29 +224,26 @@ class Versioning:
     by another process is seen at once.
     """
 
-    def __init__(self, filepath: Path, version: Version) -> None:
+    def __init__(self, filepath: PurePath, version: Version, storage: Any = LOCAL) -> None:
         self.filepath = filepath
+        self.storage = storage
         self.pinned = _check_version(version.load, "load") if version.load else None
         self.save_version = _check_version(version.save or generate_version(), "save")
 
     def versions(self) -> list[str]:
         """Saved versions, oldest first; temp and hidden folders are ignored."""
-        try:
-            entries = list(os.scandir(self.filepath))
-        except (FileNotFoundError, NotADirectoryError):
-            return []
         name = self.filepath.name
         return sorted(
-            e.name
-            for e in entries
-            if not e.name.startswith(".") and e.is_dir() and os.path.isfile(Path(e.path, name))
+            d
+            for d in self.storage.child_dirs(self.filepath)
+            if not d.startswith(".") and self.storage.is_file(self.filepath / d / name)
         )
 
-    def load_path(self, owner: str) -> Path:
+    def load_path(self, owner: str) -> PurePath:
         """The pinned version, else the newest; ``VersionNotFoundError`` if there is none."""
         if self.pinned is not None:
             path = self.path_for(self.pinned)
-            if not path.is_file():
+            if not self.storage.is_file(path):
                 known = self.versions()
                 listing = ", ".join(known[-5:]) if known else "none"
                 raise VersionNotFoundError(
@@ -224,7 +255,7 @@ class Versioning:
             return path
         known = self.versions()
         if not known:
-            if self.filepath.is_file():
+            if self.storage.is_file(self.filepath):
                 raise VersionNotFoundError(
                     f"{owner} is versioned but {self.filepath} is a plain file, not a folder of "
                     "versions. Remove `versioned: true`, or move the file away and re-run the "
@@ -236,10 +267,10 @@ class Versioning:
             )
         return self.path_for(known[-1])
 
-    def save_path(self, owner: str) -> Path:
+    def save_path(self, owner: str) -> PurePath:
         """The file to write; it must not exist yet, since a version is written once."""
         path = self.path_for(self.save_version)
-        if path.exists():
+        if self.storage.exists(path):
             raise DatasetError(
                 f"Cannot save {owner}: version '{self.save_version}' already exists at {path}. "
                 "A versioned dataset is written once per version (each session saves under its "
@@ -255,5 +286,5 @@ class Versioning:
             )
         return path
 
-    def path_for(self, version: str) -> Path:
+    def path_for(self, version: str) -> PurePath:
         return self.filepath / version / self.filepath.name

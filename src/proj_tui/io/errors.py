@@ -9,8 +9,11 @@ class DatasetError(ProjTuiError):
     """A dataset could not be built, loaded or saved; the message names it and the fix."""
 
 
-class DatasetNotFoundError(DatasetError):
-    """A name is neither in the catalog nor matched by a dataset factory pattern."""
+class DatasetNotFoundError(DatasetError, KeyError):
+    """A name is neither in the catalog nor matched by a dataset factory pattern.
+
+    Also a ``KeyError``, since ``catalog[name]`` raises it: Mapping-style code catches it.
+    """
 
 
 class DatasetAlreadyExistsError(DatasetError):
@@ -19,3 +22,7 @@ class DatasetAlreadyExistsError(DatasetError):
 
 class VersionNotFoundError(DatasetError):
     """A versioned dataset has no saved version, or not the pinned one."""
+
+
+class _MissingCredentialsError(DatasetError, KeyError):
+    """A dataset names credentials that are not defined; a ``KeyError`` as in Kedro."""

@@ -1,21 +1,24 @@
-"""Local file datasets (JSON, YAML, CSV, pickle, text): optionally versioned, written atomically.
+"""File datasets (JSON, YAML, CSV, pickle, text): optionally versioned, written atomically.
 
 Formats use the standard library (and PyYAML, imported lazily) so no optional package is needed.
+A filepath with a protocol (``s3://``, ``memory://``) goes through fsspec (see ``remote``);
+``file://`` is local.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import logging
 import os
 import pickle
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, ClassVar
 
 from proj_tui.errors import Location
-from proj_tui.io.core import AbstractDataset, Version, Versioning, atomic_write, logger
+from proj_tui.io.core import LOCAL, AbstractDataset, Version, Versioning, logger
 from proj_tui.io.errors import DatasetError
 
 
@@ -39,14 +42,31 @@ class FileDataset(AbstractDataset):
         versioned: bool = False,
         credentials: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
     ) -> None:
-        self.filepath = Path(filepath)
+        from proj_tui.io.remote import split_protocol
+
+        text = os.fspath(filepath)
+        protocol, rest = split_protocol(text)
+        self.filepath: PurePath
+        if protocol is None:
+            self.filepath = Path(rest)
+            self._storage: Any = LOCAL
+        else:
+            from proj_tui.io.remote import FsspecStorage, open_filesystem
+
+            self.filepath = PurePosixPath(rest)
+            self._storage = FsspecStorage(
+                protocol, open_filesystem(protocol, text, credentials, fs_args)
+            )
         self.load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
         self.save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
         if version is None and versioned:
             version = Version(None, None)
-        self._versioning = Versioning(self.filepath, version) if version is not None else None
-        # Local files need none; kept for subclasses that talk to remote stores. Never described.
+        self._versioning = (
+            Versioning(self.filepath, version, self._storage) if version is not None else None
+        )
+        # Passed to the fsspec filesystem of a remote path; never described.
         self._credentials = credentials
         self.metadata = metadata
 
@@ -54,15 +74,32 @@ class FileDataset(AbstractDataset):
     def versioned(self) -> bool:
         return self._versioning is not None
 
+    @property
+    def url(self) -> str:
+        """The filepath as given, protocol included (``s3://b/x.csv``), or the local path."""
+        return str(self._storage.url(self.filepath))
+
     def _label(self) -> str:
         flag = ", versioned=True" if self.versioned else ""
-        return f"{type(self).__name__}(filepath='{self.filepath}'{flag})"
+        return f"{type(self).__name__}(filepath='{self.url}'{flag})"
+
+    def at_version(self, version: str) -> FileDataset:
+        """A copy that loads ``version`` (Kedro's ``catalog.load(name, version=...)``)."""
+        if self._versioning is None:
+            raise DatasetError(
+                f"{self._label()} is not versioned, so version '{version}' cannot be loaded."
+            )
+        pinned = copy.copy(self)
+        pinned._versioning = Versioning(
+            self.filepath, Version(version, self._versioning.save_version), self._storage
+        )
+        return pinned
 
     def versions(self) -> list[str]:
         """Saved versions, oldest first (empty for an unversioned dataset)."""
         return self._versioning.versions() if self._versioning is not None else []
 
-    def resolve_load_path(self) -> Path:
+    def resolve_load_path(self) -> PurePath:
         """The file a load reads now (for a versioned dataset: the pinned or newest version)."""
         if self._versioning is None:
             return self.filepath
@@ -84,14 +121,14 @@ class FileDataset(AbstractDataset):
 
     def _exists(self) -> bool:
         if self._versioning is None:
-            return self.filepath.is_file()
+            return bool(self._storage.is_file(self.filepath))
         if self._versioning.pinned is not None:
-            return self._versioning.path_for(self._versioning.pinned).is_file()
+            return bool(self._storage.is_file(self._versioning.path_for(self._versioning.pinned)))
         return bool(self._versioning.versions())
 
     def _describe(self) -> dict[str, Any]:
         return {
-            "filepath": str(self.filepath),
+            "filepath": self.url,
             "versioned": self.versioned,
             "load_args": self.load_args or None,
             "save_args": self.save_args or None,
@@ -100,11 +137,19 @@ class FileDataset(AbstractDataset):
     def _check_data(self, data: Any) -> None:
         """Refuse data the format cannot hold, before any file is touched."""
 
-    def _read(self, path: Path) -> Any:
+    def _read(self, path: PurePath) -> Any:
         raise NotImplementedError
 
-    def _write(self, path: Path, data: Any) -> None:
+    def _write(self, path: PurePath, data: Any) -> None:
         raise NotImplementedError
+
+    def _open(self, path: PurePath, mode: str = "r", **open_args: Any) -> Any:
+        """Open ``path`` for reading, locally or through the path's filesystem."""
+        return self._storage.open_read(path, mode, **open_args)
+
+    def _create(self, path: PurePath, mode: str = "w", **open_args: Any) -> Any:
+        """A context manager writing ``path`` (atomically where the storage allows)."""
+        return self._storage.open_write(path, mode, **open_args)
 
     def _text_args(self, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Split the file encoding off the format's own arguments."""
@@ -123,16 +168,16 @@ class JSONDataset(FileDataset):
 
     DEFAULT_SAVE_ARGS: ClassVar[dict[str, Any]] = {"indent": 2}
 
-    def _read(self, path: Path) -> Any:
+    def _read(self, path: PurePath) -> Any:
         encoding, args = self._text_args(self.load_args)
-        with open(path, encoding=encoding) as handle:
+        with self._open(path, "r", encoding=encoding) as handle:
             return json.load(handle, **args)
 
-    def _write(self, path: Path, data: Any) -> None:
+    def _write(self, path: PurePath, data: Any) -> None:
         encoding, args = self._text_args(self.save_args)
         # Serialise before opening so unserialisable data never creates a temp file.
         text = json.dumps(data, **args)
-        with atomic_write(path, "w", encoding=encoding) as handle:
+        with self._create(path, "w", encoding=encoding) as handle:
             handle.write(text)
 
     def _explain(self, action: str, exc: Exception) -> tuple[str, str, Location | None]:
@@ -141,7 +186,7 @@ class JSONDataset(FileDataset):
             return (
                 f"invalid JSON in {path}: {exc.msg} at line {exc.lineno} column {exc.colno}",
                 "Fix the file, or re-run the node that writes it.",
-                Location(path, exc.lineno, exc.colno),
+                Location(Path(path), exc.lineno, exc.colno),
             )
         if action == "save" and isinstance(exc, (TypeError, ValueError)):
             return (
@@ -162,21 +207,21 @@ class YAMLDataset(FileDataset):
         "allow_unicode": True,
     }
 
-    def _read(self, path: Path) -> Any:
+    def _read(self, path: PurePath) -> Any:
         import yaml
 
         encoding, _ = self._text_args(self.load_args)
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        with open(path, encoding=encoding) as handle:
+        with self._open(path, "r", encoding=encoding) as handle:
             return yaml.load(handle, Loader=loader)  # a safe loader, chosen above
 
-    def _write(self, path: Path, data: Any) -> None:
+    def _write(self, path: PurePath, data: Any) -> None:
         import yaml
 
         encoding, args = self._text_args(self.save_args)
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
         text = yaml.dump(data, Dumper=dumper, **args)
-        with atomic_write(path, "w", encoding=encoding) as handle:
+        with self._create(path, "w", encoding=encoding) as handle:
             handle.write(text)
 
     def _explain(self, action: str, exc: Exception) -> tuple[str, str, Location | None]:
@@ -188,7 +233,7 @@ class YAMLDataset(FileDataset):
             return (
                 f"invalid YAML in {path} at line {line} column {column}: {exc.problem}",
                 "Fix the file, or re-run the node that writes it.",
-                Location(path, line, column),
+                Location(Path(path), line, column),
             )
         if isinstance(exc, yaml.representer.RepresenterError):
             return (
@@ -207,9 +252,9 @@ class CSVDataset(FileDataset):
     ``fieldnames`` save arg the columns are the rows' keys in first-seen order.
     """
 
-    def _read(self, path: Path) -> list[dict[str, Any]]:
+    def _read(self, path: PurePath) -> list[dict[str, Any]]:
         encoding, args = self._text_args(self.load_args)
-        with open(path, encoding=encoding, newline="") as handle:
+        with self._open(path, "r", encoding=encoding, newline="") as handle:
             return list(csv.DictReader(handle, **args))
 
     def _check_data(self, data: Any) -> None:
@@ -218,12 +263,12 @@ class CSVDataset(FileDataset):
                 data, "a list of dicts (one per row)", "pandas.CSVDataset for a DataFrame"
             )
 
-    def _write(self, path: Path, data: Any) -> None:
+    def _write(self, path: PurePath, data: Any) -> None:
         encoding, args = self._text_args(self.save_args)
         fieldnames = args.pop("fieldnames", None)
         if fieldnames is None:
             fieldnames = list(dict.fromkeys(key for row in data for key in row))
-        with atomic_write(path, "w", encoding=encoding, newline="") as handle:
+        with self._create(path, "w", encoding=encoding, newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fieldnames, **args)
             if fieldnames:
                 writer.writeheader()
@@ -241,13 +286,13 @@ class PickleDataset(FileDataset):
     Only load pickles you (or your pipeline) wrote: unpickling can run arbitrary code.
     """
 
-    def _read(self, path: Path) -> Any:
-        with open(path, "rb") as handle:
+    def _read(self, path: PurePath) -> Any:
+        with self._open(path, "rb") as handle:
             return pickle.load(handle, **self.load_args)  # only the project's own data
 
-    def _write(self, path: Path, data: Any) -> None:
+    def _write(self, path: PurePath, data: Any) -> None:
         blob = pickle.dumps(data, **self.save_args)
-        with atomic_write(path, "wb") as handle:
+        with self._create(path, "wb") as handle:
             handle.write(blob)
 
     def _explain(self, action: str, exc: Exception) -> tuple[str, str, Location | None]:
@@ -270,16 +315,16 @@ class PickleDataset(FileDataset):
 class TextDataset(FileDataset):
     """A string written and read exactly as is (no newline translation)."""
 
-    def _read(self, path: Path) -> str:
+    def _read(self, path: PurePath) -> str:
         encoding, _ = self._text_args(self.load_args)
-        with open(path, encoding=encoding, newline="") as handle:
+        with self._open(path, "r", encoding=encoding, newline="") as handle:
             return handle.read()
 
     def _check_data(self, data: Any) -> None:
         if not isinstance(data, str):
             raise self._wrong_type(data, "a str", "pickle.PickleDataset or json.JSONDataset")
 
-    def _write(self, path: Path, data: Any) -> None:
+    def _write(self, path: PurePath, data: Any) -> None:
         encoding, _ = self._text_args(self.save_args)
-        with atomic_write(path, "w", encoding=encoding, newline="") as handle:
+        with self._create(path, "w", encoding=encoding, newline="") as handle:
             handle.write(data)
