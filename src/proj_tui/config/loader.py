@@ -309,7 +309,7 @@ class ConfigLoader(MutableMapping[str, dict[str, Any]]):
         merged: dict[str, Any] = {}
         env_tree: dict[str, Any] = {}
         current_env: str | None = None
-        for layer in [*layers, _Layer("", None, {})]:  # sentinel flushes the last env
+        for layer in [*layers, _Layer("\0end", None, {})]:  # sentinel flushes the last env
             if layer.env != current_env:
                 if current_env is not None:
                     if deep or current_env == RUNTIME_ENV:
