@@ -29,7 +29,7 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-REGISTRY = '''
+REGISTRY = """
 from proj_tui.pipeline import Pipeline, node
 
 
@@ -39,7 +39,7 @@ def double(x):
 
 def register_pipelines():
     return {"__default__": Pipeline([node(double, "params:x", "doubled", name="double")])}
-'''
+"""
 
 
 def make_project(root: Path, *, settings: str = "", params: str = "x: 2\n") -> tuple[Path, str]:

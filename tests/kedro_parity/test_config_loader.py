@@ -7,7 +7,6 @@ Each test names the Kedro test it comes from; the assertions are written against
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,11 @@ KEDRO = "tests/config/test_omegaconf_config.py::TestOmegaConfigLoader"
 def base_catalog(tmp_path: Path) -> dict:
     return {
         "trains": {"type": "MemoryDataset"},
-        "cars": {"type": "csv.CSVDataset", "filepath": str(tmp_path / "cars.csv"), "save_args": {"index": True}},
+        "cars": {
+            "type": "csv.CSVDataset",
+            "filepath": str(tmp_path / "cars.csv"),
+            "save_args": {"index": True},
+        },
     }
 
 
@@ -106,7 +109,9 @@ def test_subdirs_dont_exist_for_the_default_run_env(tmp_path: Path, base_catalog
 def test_nested(tmp_path: Path, base_catalog: dict) -> None:
     """Kedro: test_nested — files in subfolders of an env are read too."""
     write_yaml(tmp_path / "base" / "catalog.yml", base_catalog)
-    write_yaml(tmp_path / "base" / "catalog" / "dir" / "nested.yml", {"nested": {"type": "MemoryDataset"}})
+    write_yaml(
+        tmp_path / "base" / "catalog" / "dir" / "nested.yml", {"nested": {"type": "MemoryDataset"}}
+    )
     write_yaml(tmp_path / "prod" / "catalog.yml", {})
     catalog = ConfigLoader(tmp_path, env="prod")["catalog"]
     assert catalog.keys() == {"cars", "trains", "nested"}
@@ -174,7 +179,9 @@ def test_cannot_load_non_yaml_or_json_files(conf: Path) -> None:
     assert config.files("db") == []
 
 
-@pytest.mark.xfail(strict=True, reason="difference: a key with no files is {} (docs/architecture.md)")
+@pytest.mark.xfail(
+    strict=True, reason="difference: a key with no files is {} (docs/architecture.md)"
+)
 def test_no_files_found(conf: Path) -> None:
     """Kedro: test_no_files_found — Kedro raises when no file matches a key's patterns."""
     with pytest.raises(MissingConfigError):
@@ -211,7 +218,10 @@ def test_customised_config_patterns(tmp_path: Path) -> None:
     """Kedro: test_customised_config_patterns — given patterns add to or replace the defaults."""
     config = ConfigLoader(
         tmp_path,
-        config_patterns={"spark": ["spark*/"], "parameters": ["params*", "params*/**", "**/params*"]},
+        config_patterns={
+            "spark": ["spark*/"],
+            "parameters": ["params*", "params*/**", "**/params*"],
+        },
     )
     assert config.config_patterns["catalog"] == ["catalog*", "catalog*/**", "**/catalog*"]
     assert config.config_patterns["spark"] == ["spark*/"]
@@ -331,7 +341,9 @@ def test_env_resolver_is_cleared_after_loading(conf: Path, monkeypatch: pytest.M
         config["parameters"]
 
 
-@pytest.mark.xfail(strict=True, reason="difference: conf_source must be a folder (docs/architecture.md)")
+@pytest.mark.xfail(
+    strict=True, reason="difference: conf_source must be a folder (docs/architecture.md)"
+)
 def test_load_config_from_tar_file(conf: Path, tmp_path: Path) -> None:
     """Kedro: test_load_config_from_tar_file — Kedro reads a .tar.gz conf_source."""
     import tarfile
@@ -437,7 +449,9 @@ def test_parameters_split_across_files_share_a_top_level_key(tmp_path: Path) -> 
     add sub-keys of one namespace (tests/config: test_same_namespace_different_keys)."""
     write_yaml(tmp_path / "base" / "parameters_1.yml", {"namespace1": {"a": 1, "b": {"c": 2}}})
     write_yaml(tmp_path / "base" / "parameters_2.yml", {"namespace1": {"d": 3, "b": {"e": 4}}})
-    assert ConfigLoader(tmp_path)["parameters"] == {"namespace1": {"a": 1, "b": {"c": 2, "e": 4}, "d": 3}}
+    assert ConfigLoader(tmp_path)["parameters"] == {
+        "namespace1": {"a": 1, "b": {"c": 2, "e": 4}, "d": 3}
+    }
 
 
 def test_parameters_split_across_files_clash_on_a_leaf(tmp_path: Path) -> None:
@@ -484,7 +498,8 @@ def test_load_config_without_environment_none(tmp_path: Path) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="difference: base_env defaults to 'base', not standalone (docs/architecture.md)"
+    strict=True,
+    reason="difference: base_env defaults to 'base', not standalone (docs/architecture.md)",
 )
 def test_load_config_without_environment_by_default(tmp_path: Path) -> None:
     """Kedro: test_load_config_without_environment — Kedro's class defaults read conf_source."""
@@ -537,7 +552,3 @@ def test_the_env_folder_may_be_named_like_base(tmp_path: Path) -> None:
     """env == base_env reads base once, with no clash of a file with itself."""
     write_yaml(tmp_path / "base" / "parameters.yml", {"a": 1})
     assert ConfigLoader(tmp_path, env="base")["parameters"] == {"a": 1}
-
-
-def test_run_env_from_os_environ_does_not_leak(tmp_path: Path) -> None:
-    assert "PROJ_TUI_ENV" not in os.environ

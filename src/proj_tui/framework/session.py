@@ -500,7 +500,19 @@ def resume_command(
 
 
 def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
-    return runner_from_name(runner) if isinstance(runner, str) else runner
+    if isinstance(runner, str):
+        return runner_from_name(runner)
+    if isinstance(runner, type):
+        raise SessionError(
+            f"run() expects a runner instance, but got the class {runner.__name__}. Did you forget "
+            f"the () in runner={runner.__name__}()?"
+        )
+    if not callable(getattr(runner, "run", None)):
+        raise SessionError(
+            f"run() expects a runner (an object with a run() method, such as SequentialRunner()) "
+            f"or a runner name, not {type(runner).__name__} {runner!r}."
+        )
+    return runner
 
 
 def _is_cancel(exc: BaseException) -> bool:

@@ -562,6 +562,13 @@ def _build(
     type_value = config.pop("type", None)
     resolved = _resolve_type(name, type_value)
     versioned = config.pop("versioned", False)
+    if "version" in config:  # the catalog sets it from versioned/load_versions, as in Kedro
+        config.pop("version")
+        logger.warning(
+            "Dataset '%s': 'version' was removed from its configuration: it is reserved (set by "
+            "`versioned: true` and --load-versions) and cannot be given directly.",
+            name,
+        )
     if not isinstance(versioned, bool):
         raise DatasetError(f"Dataset '{name}' has versioned: {versioned!r}; use true or false.")
     config = _resolve_credentials(name, config, factory.credentials)
@@ -596,6 +603,12 @@ def _build(
         raise DatasetError(
             f"Dataset '{name}'{where} could not be created as {type_value}: {exc}. "
             "Check its keys in catalog.yml."
+        ) from exc
+    except Exception as exc:  # a custom dataset's constructor may raise anything
+        where = f" (from pattern '{pattern}')" if pattern else ""
+        raise DatasetError(
+            f"Dataset '{name}'{where} could not be created as {type_value}: "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
     if metadata is not None and dataset.metadata is None:
         dataset.metadata = metadata
