@@ -424,7 +424,7 @@ def test_idempotent_catalog(correct_config: dict) -> None:
 def test_error_dataset_init(tmp_path: Path) -> None:
     """Kedro: test_error_dataset_init — a dataset whose constructor fails is named."""
     config = {"bad": {"type": f"{__name__}._BadDataset", "filepath": str(tmp_path / "x")}}
-    with pytest.raises(DatasetError, match="Dataset 'bad' could not be created.*Naughty!"):
+    with pytest.raises(DatasetError, match=r"Dataset 'bad' could not be created.*Naughty!"):
         DataCatalog.from_config(config)
 
 

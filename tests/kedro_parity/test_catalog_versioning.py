@@ -167,7 +167,7 @@ def test_s3_without_its_package_is_a_clear_error() -> None:
         pass
     else:  # pragma: no cover
         pytest.skip("s3fs is installed here")
-    with pytest.raises(DatasetError, match="s3://bucket/x.csv.*(s3fs|not installed)"):
+    with pytest.raises(DatasetError, match=r"s3://bucket/x\.csv.*(s3fs|not installed)"):
         DataCatalog.from_config({"s": {"type": "csv.CSVDataset", "filepath": "s3://bucket/x.csv"}})
 
 

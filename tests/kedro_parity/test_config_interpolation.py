@@ -287,7 +287,7 @@ def test_custom_resolver_with_a_nested_argument(tmp_path: Path) -> None:
 def test_an_unsupported_construct_names_file_and_line(tmp_path: Path) -> None:
     """A resolver we do not have (oc.create) fails with the file and line of the value."""
     path = write_text(tmp_path / "base" / "parameters.yml", "a: 1\nb: '${oc.create:{x: 1}}'\n")
-    with pytest.raises(ConfigError, match="no resolver called 'oc.create'") as info:
+    with pytest.raises(ConfigError, match=r"no resolver called 'oc\.create'") as info:
         ConfigLoader(tmp_path)["parameters"]
     assert info.value.location is not None
     assert (info.value.location.path, info.value.location.line) == (path, 2)

@@ -162,7 +162,7 @@ def test_lots_of_duplicates(tmp_path: Path) -> None:
 def test_same_key_in_same_dir(conf: Path, base_catalog: dict) -> None:
     """Kedro: test_same_key_in_same_dir — a .json and a .yml of one env clash like two .yml."""
     write_json(conf / "base" / "catalog.json", base_catalog)
-    with pytest.raises(ValueError, match="catalog.json"):
+    with pytest.raises(ValueError, match=r"catalog\.json"):
         ConfigLoader(conf)["catalog"]
 
 
