@@ -28,6 +28,7 @@ from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
+from proj_tui.framework.logging_conf import apply_logging_config
 from proj_tui.framework.project import Project
 from proj_tui.framework.recorder import CrashWitness, Listener, Recorder, RecordingHandler
 from proj_tui.framework.redact import (
@@ -243,6 +244,10 @@ class Session:
             for key in ("globals", "logging"):  # a broken file fails now, even if unused
                 if key in self.config_loader.config_patterns:
                     self.config_loader[key]
+            if "logging" in self.config_loader.config_patterns:  # as Kedro applies logging.yml
+                apply_logging_config(
+                    self.config_loader["logging"], self.config_loader.files("logging")
+                )
             self._hook_manager.hook.after_context_created(context=context)
             self._context = context
         return self._context
