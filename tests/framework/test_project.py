@@ -13,6 +13,7 @@ import pytest
 
 from proj_tui.framework.project import Project, UnknownPipelineError
 from proj_tui.framework.session import Session
+from proj_tui.framework.settings import SettingsError
 from proj_tui.framework.store import SQLiteSessionStore, StoreError
 
 from helpers import cli
@@ -88,7 +89,7 @@ def test_read_never_imports_settings_until_asked(tmp_path: Path) -> None:
     project = Project.read(root)
     assert "tiny_read.settings" not in sys.modules
     assert project.watch_paths()[0] == root / "other-conf"  # read statically
-    with pytest.raises(SystemExit):
+    with pytest.raises(SettingsError, match=r"sys\.exit\(3\)"):  # not a silent exit
         project.settings  # noqa: B018 - the import is the point
 
 
