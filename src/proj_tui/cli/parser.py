@@ -173,6 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     s_delete.add_argument("session_ids", nargs="+", metavar="ID")
     s_delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
     s_delete.set_defaults(handler=_lazy("sessions", "cmd_delete"))
+    s_prune = ssub.add_parser(
+        "prune", help="delete old sessions (by age and/or count; pinned and running are kept)"
+    )
+    _add_project(s_prune)
+    s_prune.add_argument(
+        "--older-than", metavar="AGE", help="sessions started longer ago than AGE (30d, 12h, 90m)"
+    )
+    s_prune.add_argument(
+        "--keep", type=int, metavar="N", help="all but the N newest (unpinned) sessions"
+    )
+    s_prune.add_argument("--dry-run", action="store_true", help="only list what would go")
+    s_prune.add_argument("--vacuum", action="store_true", help="then shrink the file (VACUUM)")
+    s_prune.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    s_prune.set_defaults(handler=_lazy("sessions", "cmd_prune"))
     s_repair = ssub.add_parser(
         "repair", help="back up a damaged session store and recover every readable row"
     )

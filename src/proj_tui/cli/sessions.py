@@ -123,9 +123,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = _store(args.project)
     record = _resolve(store, args.session_id)
     if args.json:
-        data = store.export(record.session_id)
-        if not args.logs:
-            data.pop("logs", None)
+        from proj_tui.framework.store import export_session
+
+        data = export_session(store, record.session_id, logs=bool(args.logs))
         print_json(data)
         return 0
     from proj_tui.config import flatten
@@ -348,6 +348,62 @@ def cmd_delete(args: argparse.Namespace) -> int:
             return 1
     deleted = store.delete_sessions(ids)
     sys.stderr.write(f"Deleted {deleted} session(s).\n")
+    return 0
+
+
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _parse_age(text: str) -> float:
+    number, unit = text[:-1], text[-1:].lower()
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in _AGE_UNITS or value < 0:
+        raise ProjTuiError(
+            f"--older-than {text!r} is not an age: write a number and a unit, s, m, h, d or w "
+            "(for example 30d or 12h)."
+        )
+    return value * _AGE_UNITS[unit]
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Retention: a long-lived project's store stays bounded (pinned sessions are never pruned)."""
+    if args.older_than is None and args.keep is None:
+        raise ProjTuiError("Say what to prune: --older-than AGE (e.g. 30d), --keep N, or both.")
+    if args.keep is not None and args.keep < 0:
+        raise ProjTuiError(f"--keep {args.keep} must be 0 or more.")
+    older = _parse_age(args.older_than) if args.older_than else None
+    store = _writable_store(args.project)
+    from proj_tui.framework.store.protocol import prunable_sessions
+
+    ids = prunable_sessions(store, older_than=older, keep=args.keep)
+    if args.dry_run or not ids:
+        for session_id in ids:
+            sys.stdout.write(session_id + "\n")
+        sys.stderr.write(
+            f"{len(ids)} session(s) would be pruned.\n" if ids else "Nothing to prune.\n"
+        )
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ProjTuiError(
+                f"Pruning {len(ids)} session(s) needs confirmation: add --yes when not in a "
+                "terminal (or --dry-run to list them)."
+            )
+        sys.stderr.write(f"Delete {len(ids)} session(s) with their nodes and logs? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            sys.stderr.write("Nothing deleted.\n")
+            return 1
+    deleted = store.delete_sessions(ids)
+    if args.vacuum:
+        vacuum = getattr(store, "vacuum", None)
+        if vacuum is None:
+            raise ProjTuiError(f"{type(store).__name__} cannot --vacuum; prune without it.")
+        vacuum()
+    sys.stderr.write(f"Pruned {deleted} session(s).\n")
     return 0
 
 

@@ -6,6 +6,7 @@ database, a web service) can replace the SQLite one without touching them.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -63,8 +64,38 @@ class SessionStore(Protocol):
     def close(self) -> None: ...
 
 
-def export_session(store: SessionStore, session_id: str) -> dict[str, Any]:
-    """One session as JSON-ready data: the record, its duration, nodes and logs.
+def prunable_sessions(
+    store: SessionStore,
+    *,
+    older_than: float | None = None,
+    keep: int | None = None,
+    now: float | None = None,
+) -> list[str]:
+    """Ids retention would delete (``sessions prune``): finished, unpinned sessions that started
+    more than ``older_than`` seconds ago or are not among the ``keep`` newest unpinned ones.
+
+    Pinned and running sessions are never candidates. Built from protocol methods only.
+    """
+    if older_than is None and keep is None:
+        return []
+    cutoff = (time.time() if now is None else now) - older_than if older_than is not None else None
+    candidates: list[SessionSummary] = []
+    offset = 0
+    while True:  # newest first, a page at a time
+        page = store.list_sessions(limit=5000, offset=offset)
+        candidates += [s for s in page if not s.pinned and s.status != "running"]
+        if len(page) < 5000:
+            break
+        offset += len(page)
+    return [
+        s.session_id
+        for index, s in enumerate(candidates)
+        if (keep is not None and index >= keep) or (cutoff is not None and s.started_at < cutoff)
+    ]
+
+
+def export_session(store: SessionStore, session_id: str, *, logs: bool = True) -> dict[str, Any]:
+    """One session as JSON-ready data: the record, its duration, nodes and (``logs``) log lines.
 
     Built from protocol methods only, so ``sessions show --json`` works with any store.
     """
@@ -72,5 +103,6 @@ def export_session(store: SessionStore, session_id: str) -> dict[str, Any]:
     data = record.to_dict()
     data["duration"] = record.duration
     data["nodes"] = [asdict(node) for node in store.nodes(session_id)]
-    data["logs"] = [asdict(line) for line in store.logs(session_id)]
+    if logs:  # 100k lines took 3 s: only read when asked for
+        data["logs"] = [asdict(line) for line in store.logs(session_id)]
     return data

@@ -66,6 +66,9 @@ from proj_tui.framework.store.sqlite_rows import (
     _summary,
 )
 
+MAX_INDEXED_PARAMS = 5000
+"""Parameter leaves per session that History filters (``model.lr>0.01``) can find."""
+
 _OWNED_BY_STORE = ("session_id", "status", "started_at", "ended_at", "heartbeat_at")
 
 
@@ -131,8 +134,12 @@ class SQLiteSessionStore(SQLiteConnection):
     def _param_rows(
         self, conn: sqlite3.Connection, rid: int, params: Mapping[str, Any]
     ) -> list[tuple[int, int, float | None, str | None]]:
-        """Rows for ``session_params``, interning new key names in ``param_keys``."""
-        flat = _flatten_params(params)
+        """Rows for ``session_params``, interning new key names in ``param_keys``.
+
+        Only the first ``MAX_INDEXED_PARAMS`` leaves are indexed: a 10 MB parameter file made
+        38 MB of index rows per session; its values stay in the record all the same.
+        """
+        flat = _flatten_params(params)[:MAX_INDEXED_PARAMS]
         if not flat:
             return []
         keys = sorted({key for key, _, _ in flat})
@@ -351,6 +358,16 @@ class SQLiteSessionStore(SQLiteConnection):
             return len(found)
 
         return self._write(work) if unique else 0
+
+    def vacuum(self) -> None:
+        """Give the pages of deleted sessions back to the file system (rewrites the file)."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
 
     # ------------------------------------------------------------------ reader side
 
