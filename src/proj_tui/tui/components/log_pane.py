@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.widgets import Log
 
 from proj_tui.framework.printable import printable
+from proj_tui.tui.state import app_state
 from proj_tui.tui.supervisor import LogRecord
 
 MAX_LINES = 20_000
@@ -32,10 +33,8 @@ class LogPane(Log):
         self.received = 0
 
     def on_mount(self) -> None:
-        """The bound comes from the user's ``log_max_lines`` setting when the app has one."""
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            self.max_lines = settings.log_max_lines
+        """The bound comes from the user's ``log_max_lines`` setting."""
+        self.max_lines = app_state(self).settings.log_max_lines
 
     def add_records(self, records: list[LogRecord]) -> None:
         lines: list[str] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +20,9 @@ from textual.widget import AwaitMount
 from textual.widgets import Input, Label, Static, Switch
 
 from proj_tui.tui.params import InvalidValue, ParamField, parse, short, to_text
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 
 class KindValidator(Validator):
@@ -246,9 +249,9 @@ class ParamForm(VerticalScroll):
         return list(self.query(ParamRow))
 
     def focused_row(self) -> ParamRow | None:
-        node = self.app.focused
+        node: DOMNode | None = self.app.focused
         while node is not None and not isinstance(node, ParamRow):
-            node = node.parent  # type: ignore[assignment]
+            node = node.parent
         return node
 
     def reset_all(self) -> None:

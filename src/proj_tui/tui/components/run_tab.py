@@ -35,6 +35,10 @@ from proj_tui.tui.supervisor import (
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.notifications import SeverityLevel
+
     from proj_tui.tui.run_spec import RunSpec
 
 STATUS_STYLE = {
@@ -186,9 +190,9 @@ class RunTab(ReportsWorkerErrors, TabPane):
             fmt_seconds(node.duration) if node.duration is not None else "",
         )
 
-    def _update_rows(self, nodes: object) -> None:
+    def _update_rows(self, nodes: Iterable[NodeProgress]) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)
-        for node in nodes:  # type: ignore[attr-defined]
+        for node in nodes:
             _, status, duration = self._cells(node)
             try:
                 table.update_cell(node.name, "status", status)
@@ -232,14 +236,14 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self._render_header()
         self.screen.refresh_bindings()
         status = self.state.status
-        severity = "information" if status == "succeeded" else "warning"
+        severity: SeverityLevel = "information" if status == "succeeded" else "warning"
         if status == "failed":
             severity = "error"
         detail = f": {self.state.error}" if self.state.error else ""
         self.app.notify(
             f"Run #{self.number} ({self.spec.pipeline}) {status}{detail}",
             title="Run finished",
-            severity=severity,  # type: ignore[arg-type]
+            severity=severity,
             timeout=8,
         )
         if app_state(self).settings.notify_bell:
