@@ -360,9 +360,12 @@ async def test_pin_note_and_delete(taxi: Path, store: SQLiteSessionStore) -> Non
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
+        reads = screen.generation
         await pilot.press("p")
         await settle(pilot)
         assert store.get_session(ids[2]).pinned
+        screen._poll()  # the poll sees the pin as already shown: no second read of the page
+        assert screen.generation == reads + 1  # (a second one cancelled the first: the race)
         await until(pilot, lambda: screen.rows[ids[2]].pinned)
         table = screen.query_one(HistoryTable)
         assert "★" in table.line_text(table.ids().index(ids[2]))

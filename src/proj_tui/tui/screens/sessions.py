@@ -492,6 +492,9 @@ class SessionsScreen(HistoryActions):
         self.notify(message.text, timeout=3)
         if message.deleted:
             self.marked.clear()
+        # Our own write: take its change token now, or the poll reads the page a second time
+        # for the same change (and, exclusive, cancels this read half-way).
+        self._token = self._read_token()
         self.reload(keep=self.current_id(), at=self.query_one(HistoryTable).cursor_row)
 
 
