@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Log
-from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.node_tree import NodeTree
@@ -23,16 +21,9 @@ from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
 from proj_tui.tui.textual_compat import notifications
+from tui.pilot_helpers import settle
 
 SIZE = (120, 40)
-
-
-async def settle(app: ProjTuiApp, pilot, *, loads: bool = True) -> None:  # type: ignore[no-untyped-def]
-    if loads:
-        await until(lambda: app.first_screen_ready is not None, pilot)
-        with contextlib.suppress(WorkerFailed):  # failures are the app's to show, checked below
-            await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def until(predicate: Callable[[], bool], pilot, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +41,7 @@ def row(app: ProjTuiApp, key: str) -> ParamRow:
 async def test_browse_filter_and_plan(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ProjectScreen)
         tree = app.screen.query_one(NodeTree)
         await pilot.press("down", "down")
@@ -82,12 +73,12 @@ async def test_browse_filter_and_plan(taxi: Path) -> None:
 async def test_env_params_validation_and_command(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
         assert isinstance(app.screen, RunSetupScreen)
         await pilot.press("ctrl+t", "down", "enter")  # env picker: local -> prod
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.env == "prod"
         fare = row(app, "cleaning.max_fare")
         assert fare.field.value == 150.0
@@ -129,7 +120,7 @@ async def test_env_params_validation_and_command(taxi: Path) -> None:
 async def test_bool_and_yaml_fields(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
         drop = row(app, "cleaning.drop_missing")
@@ -150,7 +141,7 @@ async def test_bool_and_yaml_fields(taxi: Path) -> None:
 async def test_env_vars_are_passed_and_redacted(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("ctrl+n")
@@ -175,7 +166,7 @@ async def test_help_palette_and_keymap(taxi: Path, tmp_path: Path) -> None:
     config.write_text('[keymap]\n"app.help" = "f1"\n"app.nope" = "f9"\n')
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -191,14 +182,14 @@ async def test_help_palette_and_keymap(taxi: Path, tmp_path: Path) -> None:
         await pilot.press(*"switch env: prod")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.env == "prod"
 
 
 async def test_presets_save_and_load(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
         row(app, "reporting.top_zones").query_one(Input).focus()
@@ -214,7 +205,7 @@ async def test_presets_save_and_load(taxi: Path) -> None:
         await pilot.press("escape", "ctrl+o")
         await pilot.pause()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.overrides == {"reporting.top_zones": 9}
         assert row(app, "reporting.top_zones").query_one(Input).value == "9"
 
@@ -223,9 +214,9 @@ async def test_broken_config_shows_file_and_line(taxi: Path) -> None:
     (taxi / "conf" / "prod" / "parameters.yml").write_text("cleaning:\n  max_fare: [1,\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         app.set_env("prod")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ErrorModal)
         assert "conf/prod/parameters.yml" in app.screen.message
         assert "line 3" in app.screen.message
@@ -234,7 +225,7 @@ async def test_broken_config_shows_file_and_line(taxi: Path) -> None:
         await pilot.pause()
         assert "parameters.yml" in str(app.state.params_error)
         app.set_env("local")  # the app carries on
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.params_error is None and app.state.fields
 
 
@@ -243,12 +234,12 @@ async def test_unknown_env_and_broken_pipeline_are_reported(taxi: Path) -> None:
     pipeline.write_text("import no_such_module\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.description is not None and app.state.description.errors
         errors = str(app.screen.query_one("#project-errors").render())
         assert "reporting/pipeline.py" in errors
         app.set_env("staging")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ErrorModal) and "staging" in app.screen.message
 
 
@@ -262,7 +253,7 @@ async def test_run_ends_in_a_tab(
     monkeypatch.setenv("FAKE_RUN", mode)
     app = ProjTuiApp(taxi, cli=fake_cli)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert isinstance(app.screen, RunsScreen)
@@ -284,7 +275,7 @@ async def test_two_runs_cancel_one_quit_asks(
     monkeypatch.setenv("FAKE_RUN", "hang")
     app = ProjTuiApp(taxi, cli=fake_cli)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+r")
         await pilot.pause()
         await pilot.press("ctrl+r")
@@ -313,7 +304,7 @@ async def test_two_runs_cancel_one_quit_asks(
 async def test_mouse_works_too(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         tree = app.screen.query_one(NodeTree)
         await pilot.click(NodeTree, offset=(6, 2))  # line 0 is the pipeline, 2 is its 2nd node
         node = tree.node_at_cursor()
@@ -337,7 +328,7 @@ async def test_mouse_works_too(taxi: Path) -> None:
 async def test_a_run_that_cannot_start_is_reported(taxi: Path, tmp_path: Path) -> None:
     app = ProjTuiApp(taxi, cli=[str(tmp_path / "no-such-proj-tui")])
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.description is not None and app.state.description.errors
         await pilot.press("ctrl+r")
         await pilot.pause()

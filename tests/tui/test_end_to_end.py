@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from textual.worker import WorkerFailed
 
 from proj_tui.framework.store import SQLiteSessionStore
 from proj_tui.tui.app import ProjTuiApp
@@ -18,6 +16,7 @@ from proj_tui.tui.components.param_form import ParamRow
 from proj_tui.tui.components.run_tab import RunTab
 from proj_tui.tui.screens.runs import RunsScreen
 from proj_tui.tui.supervisor import RunState
+from tui.pilot_helpers import settle
 
 from helpers import make_demo
 
@@ -34,13 +33,6 @@ async def until(
     raise AssertionError(f"condition not reached in time: {why() if callable(why) else why}")
 
 
-async def loaded(app: ProjTuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    await until(lambda: app.first_screen_ready is not None, pilot)
-    with contextlib.suppress(WorkerFailed):
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def param(app: ProjTuiApp, key: str) -> ParamRow:
     return next(r for r in app.screen.query(ParamRow) if r.field.key == key)
 
@@ -49,7 +41,7 @@ async def test_real_runs_cancel_one_let_one_succeed(tmp_path: Path) -> None:
     project = make_demo(tmp_path / "taxi", latency=0.4)  # slow enough in `local` to cancel
     app = ProjTuiApp(project)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(app, pilot)
+        await settle(pilot)
         # browse and filter
         tree = app.screen.query_one(NodeTree)
         await pilot.press("down", "down")
@@ -95,7 +87,7 @@ async def test_real_runs_cancel_one_let_one_succeed(tmp_path: Path) -> None:
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("escape", "ctrl+t", "down", "enter")
-        await loaded(app, pilot)
+        await settle(pilot)
         assert app.state.env == "prod" and app.state.overrides == {"reporting.top_zones": 3}
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -126,7 +118,7 @@ async def test_eta_comes_from_past_runs(tmp_path: Path) -> None:
     project = make_demo(tmp_path / "taxi", latency=0.05)
     app = ProjTuiApp(project)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+r")
         await pilot.pause()
         first = app.screen.query_one(RunTab)

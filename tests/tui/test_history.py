@@ -7,7 +7,6 @@ open is a real ``python -m proj_tui run``.
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Log
-from textual.worker import WorkerFailed
 
 from proj_tui.framework.store import LogLine, NodeRun, SQLiteSessionStore, parse_query
 from proj_tui.tui.app import ProjTuiApp
@@ -29,6 +27,7 @@ from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal, PickModal
 from proj_tui.tui.screens.session_detail import SessionDetailScreen
 from proj_tui.tui.screens.session_diff import SessionDiffScreen
 from proj_tui.tui.screens.sessions import PAGE, SessionsScreen, history_commands
+from tui.pilot_helpers import settle
 
 from helpers import cli
 
@@ -120,14 +119,6 @@ def add_session(
     )
     store.finish_session(sid, status, error=error, ended_at=t)
     return sid
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    for _ in range(3):
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
-from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.model import RunFilters
@@ -15,6 +12,7 @@ from proj_tui.tui.presets import Preset, PresetError, list_presets, load_preset,
 from proj_tui.tui.screens.modals import ErrorModal
 from proj_tui.tui.textual_compat import notifications
 from proj_tui.tui.user_config import config_path, load_user_config
+from tui.pilot_helpers import settle
 
 SIZE = (120, 40)
 
@@ -55,17 +53,6 @@ def write_preset(project: Path, name: str, text: str) -> Path:
     return path
 
 
-async def settle(app: ProjTuiApp, pilot: Pilot[None]) -> None:
-    """Until the project is described and every load the app started has finished."""
-    for _ in range(300):
-        if app.first_screen_ready is not None:
-            break
-        await pilot.pause(0.05)
-    with contextlib.suppress(WorkerFailed):  # failures are the app's to show, checked by the tests
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def preset_notes(app: ProjTuiApp) -> list[str]:
     return [str(n.message) for n in notifications(app) if n.title == "Preset"]
 
@@ -79,7 +66,7 @@ async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path)
     )
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         app.state.set_filters(filters)
         await pilot.press("2")
         await pilot.pause()
@@ -95,14 +82,14 @@ async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path)
 
     fresh = ProjTuiApp(taxi)
     async with fresh.run_test(size=SIZE) as pilot:
-        await settle(fresh, pilot)
+        await settle(pilot)
         assert fresh.state.filters.is_empty()
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press("enter")
-        await settle(fresh, pilot)
+        await settle(pilot)
         assert fresh.state.filters == filters
         command = fresh.state.spec().command()
         assert command == saved_command
@@ -129,9 +116,9 @@ async def test_old_preset_file_loads_and_stale_names_are_warned(taxi: Path) -> N
     write_preset(taxi, "moved", "namespaces: [model_a, model_c]\nfrom_nodes: [model_z.split]\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         app.apply_preset("legacy")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.filters == RunFilters(
             tags=frozenset({"reporting"}), node_names=frozenset({"zone_report", "old_step"})
         )
@@ -143,7 +130,7 @@ async def test_old_preset_file_loads_and_stale_names_are_warned(taxi: Path) -> N
         assert "zone_report" not in note and "namespaces" not in note
 
         app.apply_preset("moved")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.filters == RunFilters(
             namespaces=frozenset({"model_a", "model_c"}),
             from_nodes=frozenset({"model_z.split"}),
@@ -193,10 +180,10 @@ async def test_preset_of_a_pipeline_gone_keeps_the_current_one_and_says_so(taxi:
     write_preset(taxi, "gone", "pipeline: retired\ntags: [reporting]\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.description is not None
         app.apply_preset("gone")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.state.pipeline == "__default__"
         assert app.state.filters == RunFilters(tags=frozenset({"reporting"}))
         assert "no pipeline 'retired' any more: kept __default__" in preset_notes(app)[-1]
@@ -206,14 +193,14 @@ async def test_wrong_type_in_app_is_an_error_not_a_crash(taxi: Path) -> None:
     path = write_preset(taxi, "bad", "tags: 3\nnamespaces: [model_a]\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
         before = app.state.spec().command()
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ErrorModal)
         assert app.screen.message == f"{path}: 'tags' must be a list of strings, not 3."
         await pilot.press("escape")

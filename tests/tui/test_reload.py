@@ -6,13 +6,11 @@ overall timeout.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from textual.widgets import Input, Static
-from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.config_banner import ConfigBanner
@@ -25,6 +23,7 @@ from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
 from proj_tui.tui.textual_compat import notifications
+from tui.pilot_helpers import settle
 
 from helpers import cli
 
@@ -42,9 +41,7 @@ async def until(predicate: Callable[[], object], pilot, timeout: float = 10.0) -
 
 async def ready(app: ProjTuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Loaded, and the watcher's OS watches are in place (edits from now on are seen)."""
-    await until(lambda: app.first_screen_ready is not None, pilot)
-    with contextlib.suppress(WorkerFailed):
-        await app.workers.wait_for_complete()
+    await settle(pilot)
     await until(lambda: app.live.watch_ready and app.state.fields, pilot)
     await pilot.pause()
 

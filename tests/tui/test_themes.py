@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import pytest
-from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.textual_compat import notifications
@@ -20,19 +18,10 @@ from proj_tui.tui.themes import (
     parse_theme,
 )
 from proj_tui.tui.user_config import load_user_config
+from tui.pilot_helpers import settle
 
 SIZE = (120, 40)
 GOOD = 'name: mine\ndark: true\nprimary: "#123456"\nvariables:\n  status-failed: "#ff0000"\n'
-
-
-async def settle(app: ProjTuiApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(300):
-        if app.first_screen_ready is not None:
-            break
-        await pilot.pause(0.02)
-    with contextlib.suppress(WorkerFailed):
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def user_themes(tmp_path: Path) -> Path:
@@ -94,7 +83,7 @@ async def test_default_theme_user_themes_and_reported_problems(taxi: Path, tmp_p
     (folder / "broken.yaml").write_text('name: broken\ndark: true\nprimary: "#zzz"\n')
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.theme == DEFAULT_THEME
         assert "mine" in app.available_themes and "broken" not in app.available_themes
         messages = [str(n.message) for n in notifications(app)]
@@ -111,7 +100,7 @@ async def test_ctrl_t_cycles_and_the_choice_is_remembered(taxi: Path, tmp_path: 
     config = tmp_path / "xdg-config" / "proj-tui" / "config.toml"
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert not config.exists()  # applying the default writes nothing
         await pilot.press("ctrl+t")
         await pilot.pause()
@@ -119,7 +108,7 @@ async def test_ctrl_t_cycles_and_the_choice_is_remembered(taxi: Path, tmp_path: 
         assert load_user_config(config).theme == "high-contrast"
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.theme == "high-contrast"
 
 
@@ -131,7 +120,7 @@ async def test_palette_theme_command_and_unknown_remembered_theme(
     config.write_text('theme = "harbour-night"  # typo\n[keymap]\n"app.help" = "f1"\n')
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.theme == DEFAULT_THEME
         messages = [str(n.message) for n in notifications(app)]
         assert any("'harbour-night' is not available" in m for m in messages)

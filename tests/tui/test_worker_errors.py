@@ -9,13 +9,11 @@ the tui package lives on a class that routes its failures (the app, or ``Reports
 from __future__ import annotations
 
 import ast
-import contextlib
 import inspect
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.worker import WorkerFailed
 
 import proj_tui.tui as tui_package
 from proj_tui.framework.store import default_store_path
@@ -28,17 +26,11 @@ from proj_tui.tui.screens.session_diff import SessionDiffScreen
 from proj_tui.tui.screens.sessions import SessionsScreen
 from proj_tui.tui.textual_compat import mode_prepared
 from proj_tui.tui.workers import ReportsWorkerErrors
+from tui.pilot_helpers import settle
 
 from helpers import cli
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    for _ in range(4):
-        with contextlib.suppress(WorkerFailed):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def garbage_store(project: Path) -> None:
