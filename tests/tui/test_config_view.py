@@ -1,13 +1,12 @@
 """Snapshots of the config view (blame, compare envs) and of the broken-config banner.
 
-The demo is copied to a fixed directory of its own (paths show on screen); toasts are cleared
-and cursors do not blink. Update with ``pytest tests/tui/test_config_view.py --snapshot-update``.
+The demo is copied to a directory of the test's own that the snapshots show as a fixed path
+(``shown_as`` in conftest.py: paths show on screen); toasts are cleared and cursors do not
+blink. Update with ``pytest tests/tui/test_config_view.py --snapshot-update``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from rich.cells import cell_len
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
-from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.config_banner import ConfigBanner
@@ -31,17 +29,14 @@ from proj_tui.tui.screens.config_view import (
     key_parts,
     open_config_view,
 )
-
-from helpers import make_demo
+from tui.pilot_helpers import steady
 
 SIZE = (120, 40)
-FIXED = Path("/tmp/proj-tui-snapshots-reload/taxi")
 
 
 @pytest.fixture
-def project() -> Path:
-    shutil.rmtree(FIXED.parent, ignore_errors=True)
-    return make_demo(FIXED, latency=0.0)
+def project(snapshot_demo: Callable[[str], Path]) -> Path:
+    return snapshot_demo("/tmp/proj-tui-snapshots-reload")
 
 
 async def until(predicate: Callable[[], object], pilot: Pilot[Any], timeout: float = 10.0) -> None:
@@ -50,19 +45,6 @@ async def until(predicate: Callable[[], object], pilot: Pilot[Any], timeout: flo
             return
         await pilot.pause(0.02)
     raise AssertionError("condition not reached in time")
-
-
-async def steady(pilot: Pilot[Any]) -> None:
-    app: ProjTuiApp = pilot.app  # type: ignore[assignment]
-    await until(lambda: app.first_screen_ready is not None, pilot)
-    for _ in range(3):
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete()
-        await pilot.pause(0.05)
-    for field in app.screen.query(Input):
-        field.cursor_blink = False
-    app.clear_notifications()
-    await pilot.pause()
 
 
 def test_config_view_compare(project: Path, snap_compare: Any) -> None:

@@ -1,15 +1,14 @@
 """Snapshots of the History list, a session's detail (overview and timeline) and a diff.
 
-Deterministic: a demo project at a fixed path, sessions written through the store with fixed
-start/end times (``create_session(now=)``, ``finish_session(ended_at=)``), times shown in UTC,
-no running session (so no elapsed clock), toasts cleared and cursors not blinking.
+Deterministic: a demo project shown at a fixed path (``shown_as`` in conftest.py), sessions
+written through the store with fixed start/end times (``create_session(now=)``,
+``finish_session(ended_at=)``), times shown in UTC, no running session (so no elapsed clock),
+toasts cleared and cursors not blinking.
 Update with ``pytest tests/tui/test_history_snapshots.py --snapshot-update``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,24 +17,22 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerFailed
 
 from proj_tui.framework.store import SQLiteSessionStore
 from proj_tui.tui.app import ProjTuiApp
+from tui.pilot_helpers import steady
 from tui.test_history import add_session
 
-from helpers import make_demo
-
 SIZE = (130, 36)
-FIXED = Path("/tmp/proj-tui-snapshots-history/taxi")
 
 
 @pytest.fixture
-def project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def project(
+    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
+) -> Iterator[Path]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    shutil.rmtree(FIXED.parent, ignore_errors=True)
-    project = make_demo(FIXED, latency=0.0)
+    project = snapshot_demo("/tmp/proj-tui-snapshots-history")
     (project / ".proj-tui").mkdir(exist_ok=True)
     store = SQLiteSessionStore.for_project(project)
     ids = []
@@ -63,18 +60,6 @@ def project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield project
     monkeypatch.delenv("TZ")
     time.tzset()
-
-
-async def steady(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    for _ in range(2):
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-    for field in app.screen.query(Input):
-        field.cursor_blink = False
-    app.clear_notifications()
-    await pilot.pause()
 
 
 def before(*keys: str) -> Callable[[Pilot[Any]], Any]:

@@ -1,14 +1,13 @@
 """Snapshot of each screen (pytest-textual-snapshot), at a fixed size and project path.
 
-The demo is copied to a fixed directory so absolute paths in the command preview do not change
-between runs; runs use the scripted CLI (fixed timestamps and durations); toasts are cleared and
-cursors do not blink. Update with ``pytest tests/tui/test_snapshots.py --snapshot-update``.
+The demo is copied to a directory of the test's own that the snapshots show as a fixed path
+(``shown_as`` in conftest.py), so absolute paths in the command preview read the same each
+run; runs use the scripted CLI (fixed timestamps and durations); toasts are cleared and cursors
+do not blink. Update with ``pytest tests/tui/test_snapshots.py --snapshot-update``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,50 +16,29 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerFailed
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.param_form import ParamRow
 from proj_tui.tui.components.run_tab import RunTab
-
-from helpers import make_demo
+from tui.pilot_helpers import steady
 
 SIZE = (120, 40)
-FIXED = Path("/tmp/proj-tui-snapshots/taxi")
 FAKE_CLI = [sys.executable, str(Path(__file__).with_name("fake_cli.py"))]
 
 
 @pytest.fixture
-def project() -> Path:
-    shutil.rmtree(FIXED.parent, ignore_errors=True)
-    return make_demo(FIXED, latency=0.0)
-
-
-async def steady(pilot: Pilot[Any]) -> None:
-    """Data loaded (workers start after the first paint), toasts gone, cursors still."""
-    app = pilot.app
-    for _ in range(400):
-        busy = [w for w in app.workers if w.is_running and w.group != "runs"]
-        if getattr(app, "first_screen_ready", None) is not None and not busy:
-            break
-        with contextlib.suppress(WorkerFailed):
-            await app.workers.wait_for_complete()
-        await pilot.pause(0.02)
-    await pilot.pause()
-    for field in app.screen.query(Input):
-        field.cursor_blink = False
-    app.clear_notifications()
-    await pilot.pause()
+def project(snapshot_demo: Callable[[str], Path]) -> Path:
+    return snapshot_demo("/tmp/proj-tui-snapshots")
 
 
 def before(*steps: Callable[[Pilot[Any]], Any]) -> Callable[[Pilot[Any]], Any]:
     async def run(pilot: Pilot[Any]) -> None:
-        await steady(pilot)
+        await steady(pilot, skip=("runs",))
         for step in steps:
             result = step(pilot)
             if result is not None:
                 await result
-            await steady(pilot)
+            await steady(pilot, skip=("runs",))
 
     return run
 

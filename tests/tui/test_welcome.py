@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +100,13 @@ def test_without_a_terminal_the_cli_prints_the_hint(tmp_path: Path) -> None:
     assert "proj-tui --demo" in result.stderr and "No proj-tui project" in result.stderr
 
 
-def test_welcome_snapshot(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", "/tmp/proj-tui-snapshots/xdg-data")  # shown on screen
-    start = Path("/tmp/proj-tui-snapshots/no-project")
-    start.mkdir(parents=True, exist_ok=True)
+def test_welcome_snapshot(
+    snap_compare: Any, monkeypatch: pytest.MonkeyPatch, shown_as: Callable[[str], Path]
+) -> None:
+    base = shown_as("/tmp/proj-tui-snapshots")
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))  # shown on screen
+    start = base / "no-project"
+    start.mkdir()
 
     async def still(pilot: Any) -> None:
         await pilot.pause()
