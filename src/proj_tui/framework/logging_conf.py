@@ -7,8 +7,6 @@ the root logger, so a logging file adds where logs go and never stops a session 
 
 from __future__ import annotations
 
-import logging
-import logging.config
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,8 @@ def apply_logging_config(config: Mapping[str, Any], files: Sequence[Path] = ()) 
     """
     if not config:
         return False
+    import logging.config  # only for a project with a logging file: it pulls in socketserver
+
     settings = {"disable_existing_loggers": False, **dict(config)}
     settings.setdefault("version", 1)
     root = logging.getLogger()
