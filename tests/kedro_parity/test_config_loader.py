@@ -552,3 +552,16 @@ def test_the_env_folder_may_be_named_like_base(tmp_path: Path) -> None:
     """env == base_env reads base once, with no clash of a file with itself."""
     write_yaml(tmp_path / "base" / "parameters.yml", {"a": 1})
     assert ConfigLoader(tmp_path, env="base")["parameters"] == {"a": 1}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="difference: bad YAML is a ConfigError with file and line (docs/architecture.md)",
+)
+def test_bad_yaml_is_a_yaml_parser_error(tmp_path: Path) -> None:
+    """Kedro: test_bad_config_syntax — Kedro raises yaml's ParserError."""
+    import yaml
+
+    write_text(tmp_path / "base" / "catalog.yml", "bad:\nconfig")
+    with pytest.raises(yaml.YAMLError):
+        loader(tmp_path)["catalog"]

@@ -150,3 +150,12 @@ def test_settings_calling_sys_exit(tmp_path: Path) -> None:
     """sys.exit(0) in settings.py used to end `proj-tui run` with exit 0 and nothing run."""
     with pytest.raises(SettingsError, match=r"sys\.exit\(0\)"):
         settings_of(tmp_path, "raise SystemExit(0)\n")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="difference: a HOOKS entry with no hooks is an error (docs/architecture.md)"
+)
+def test_any_hooks_entry_is_accepted(tmp_path: Path) -> None:
+    """Kedro registers whatever HOOKS lists, even an object that implements nothing."""
+    settings, _ = settings_of(tmp_path, "HOOKS = (object(),)\n")
+    assert len(settings.HOOKS) == 1
