@@ -36,12 +36,29 @@ How the worst cases are handled:
   naming the session and the running node, and ends `--events json` with `session_finished` status
   `crashed`. When the whole process group is SIGKILLed (the app's last cancel stage), the next reader
   of the store reaps the session (its pid is gone). Set `PROJ_TUI_NO_WATCHDOG=1` to disable it.
+  The watchdog is also the session's crash witness: the run hands it every node status as it changes and
+  the log lines not yet stored, so the crash record names the node that was really running, keeps the
+  lines and marks that node `crashed` (the nodes never reached: `not_run`).
+- **A process group killed whole** (nobody left to say a word): every reader, read-only ones included,
+  shows the session `crashed` once its pid is gone (or reused by a later process: the recorded start
+  time differs) or its heartbeat is stale. A closed terminal (SIGHUP) does not stop a run: its terminal
+  output goes to /dev/null and the hang-up is a line in its log.
+- **A store that cannot be written mid-run** (disk full): lines wait in a backlog and are retried in
+  batches; what never fits goes to `proj-tui-unsaved-<session>.jsonl` (0600) in the temp dir, the
+  session ends `failed` (`RecordIncomplete`) and the run exits 1 saying so.
+- **A display that goes away** (`| head`, a closed fd 1/2): the channel is pointed at /dev/null and the
+  run goes on; it is never recorded as failed or crashed for it.
 - **A damaged store** is never reset: every command names the file and exits 2.
   `proj-tui sessions repair` copies the file (and -wal/-shm) to `sessions.db.broken-<time>` and rebuilds
   the store from every row SQLite can still read.
-- **Secrets**: credential values and the values of secret-looking environment variables (8+ characters)
-  are scrubbed from log lines, node errors, tracebacks, the terminal display and the event stream;
-  `--env-var NAME=value` with a secret-looking name is recorded as `NAME=<redacted>`.
+- **Secrets**, by key and by value (docs/store.md has the rule and its limits): secret-looking parameter
+  and variable names keep their name, not their value; URL passwords and well-known token shapes are
+  replaced whatever the name; those values, credentials and secret-named variables are scrubbed from log
+  lines, node errors, tracebacks, the terminal display and the event stream. Run-setup variables reach
+  the child in its environment, never its argv.
+- **Hostile text**: control characters in stored or streamed text are shown as `\\xNN` (never sent to
+  the terminal raw); arguments that are not UTF-8, `--params` keys that cannot be written back and YAML
+  alias bombs are refused with exit 2 and a sentence.
 
 """
 

@@ -61,7 +61,10 @@ def test_disk_full_during_a_run_keeps_every_line(tmp_path: Path, fault_report) -
     burst = [m for m in kept if m.startswith("burst line ")]
     assert len(burst) == BURST and len(set(burst)) == BURST  # each once, none lost
     streamed = [e["message"] for e in events if e["event"] == "log"]
-    assert kept == streamed  # in order, store first, then the spill file
+    assert sorted(kept) == sorted(streamed)  # the same lines, once each
+    # in the node's order, store first, then the spill file (the recorder's own warning, logged
+    # from its thread, may sit a line apart in the two: two threads' lines are not ordered)
+    assert burst == [m for m in streamed if m.startswith("burst line ")]
     fault_report(
         "store files",
         "disk fills during a run (2 MB tmpfs, 600 kB free; a node logs 30,000 lines after 0.5 s)",
