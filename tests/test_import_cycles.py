@@ -29,7 +29,6 @@ SKIPPED = ("demo_template",)  # project files proj-tui copies out, not modules o
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"proj_tui.cli.run", "proj_tui.cli.watch_run"}),
-        frozenset({"proj_tui.tui.reload_model", "proj_tui.tui.state"}),
     }
 )
 

@@ -104,7 +104,14 @@ def test_store_readers_and_the_recording_store(tmp_path: Path) -> None:
     root = _tiny(
         tmp_path / "p",
         "tiny_store",
-        'SESSION_STORE_ARGS = {"busy_timeout": 7.5}\n',
+        'SESSION_STORE_CLASS = "tiny_store.stores.CountingStore"\n',
+    )
+    (root / "src" / "tiny_store" / "stores.py").write_text(
+        "from proj_tui.framework.store import SQLiteSessionStore\n\n\n"
+        "class CountingStore(SQLiteSessionStore):\n    created = 0\n\n"
+        "    def create_session(self, record, **kwargs):\n"
+        "        type(self).created += 1\n"
+        "        return super().create_session(record, **kwargs)\n"
     )
     project = Project.read(root)
     assert not project.has_store()
@@ -113,6 +120,9 @@ def test_store_readers_and_the_recording_store(tmp_path: Path) -> None:
     assert not project.store_path.exists()  # a reader never creates the file
     with Session.create(project_path=root) as session:
         session.run()
+    assert type(session.store).__name__ == "CountingStore" and session.store.created == 1
+    settings = root / "src" / "tiny_store" / "settings.py"
+    settings.write_text("this is not python\n")  # readers never import settings.py
     reader = Project.read(root).open_store(readonly=True)
     try:
         assert reader.readonly
@@ -120,11 +130,12 @@ def test_store_readers_and_the_recording_store(tmp_path: Path) -> None:
         assert summary.session_id == session.session_id
     finally:
         reader.close()
-    writer = Project.read(root).open_store()
+    editor = Project.read(root).open_store()
     try:
-        assert isinstance(writer, SQLiteSessionStore) and not writer.readonly
+        assert type(editor) is SQLiteSessionStore and not editor.readonly
+        editor.set_note(session.session_id, "kept")
     finally:
-        writer.close()
+        editor.close()
 
 
 def test_a_session_without_a_local_folder_runs_on_base(tmp_path: Path) -> None:

@@ -6,15 +6,15 @@ import argparse
 from typing import Any
 
 from proj_tui.cli.output import print_json, table
-from proj_tui.cli.run import _project_path
 from proj_tui.errors import ProjTuiError, did_you_mean
 
 
 def describe_project(project: str | None, name: str | None = None) -> tuple[dict[str, Any], int]:
     """The ``pipelines describe --json`` document (docs/cli.md) and the exit code to use."""
-    from proj_tui.framework.startup import bootstrap_project, load_pipelines
+    from proj_tui.framework.project import Project
 
-    metadata = bootstrap_project(_project_path(project))
+    handle = Project.discover(project)
+    metadata = handle.metadata
     doc: dict[str, Any] = {
         "project": {
             "package_name": metadata.package_name,
@@ -25,7 +25,7 @@ def describe_project(project: str | None, name: str | None = None) -> tuple[dict
         "errors": [],
     }
     try:
-        pipelines = load_pipelines(metadata.package_name)
+        pipelines = handle.pipelines()
     except ProjTuiError as exc:
         doc["errors"].append(
             {"message": str(exc), "location": str(exc.location) if exc.location else None}

@@ -298,7 +298,7 @@ def _planned_nodes(record: SessionRecord, filters: dict[str, Any]) -> list[str]:
     return [node.name for node in pipeline.filter(**filters).nodes]
 
 
-def _writable_store(project: str | None) -> SessionStore:
+def _writable_store(project: str | None) -> SQLiteSessionStore:
     from proj_tui.framework.project import Project
 
     handle = Project.read(_project_path(project))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from proj_tui.errors import did_you_mean
 from proj_tui.framework.native import NativeKind
@@ -224,9 +224,7 @@ class Project:
     @property
     def store_path(self) -> Path:
         """The SQLite file every reader of the project's history opens."""
-        from proj_tui.framework.store import default_store_path
-
-        return default_store_path(self.path)
+        return store_path(self.path)
 
     def has_store(self) -> bool:
         """Whether any session was ever recorded (the file appears with the first run)."""
@@ -234,33 +232,23 @@ class Project:
 
     def no_store_error(self, hint: str = "Run 'proj-tui run' first.") -> StoreError:
         """What a reader says while nothing was recorded yet (``hint``: how to record)."""
-        from proj_tui.framework.store import StoreError
+        return no_store_error(self.path, hint)
 
-        return StoreError(
-            f"No sessions recorded yet for the project at '{self.path}' "
-            f"({self.store_path} does not exist). {hint}"
-        )
+    def open_store(self, *, readonly: bool = False) -> SQLiteSessionStore:
+        """The project's session store file, as every reader and editor of the history opens it.
 
-    @overload
-    def open_store(self, *, readonly: Literal[True]) -> SQLiteSessionStore: ...
-
-    @overload
-    def open_store(self, *, readonly: bool = False) -> SessionStore: ...
-
-    def open_store(self, *, readonly: bool = False) -> SessionStore:
-        """The session store: the settings' class to record into, the shared file to read.
-
-        ``readonly=False`` builds ``SESSION_STORE_CLASS`` from ``SESSION_STORE_ARGS`` (its
-        ``for_project`` classmethod when it has one and no ``path`` is given). ``readonly=True``
-        opens the SQLite file at ``store_path`` without importing ``settings.py``: custom stores
-        build on that file (docs/extending.md), so every reader sees what any writer recorded.
+        Never imports ``settings.py``: custom stores build on this file (docs/extending.md), so
+        ``sessions`` commands, staleness and the app see what any session recorded even while
+        ``settings.py`` is broken. ``readonly=True`` requires that a session was recorded
+        (``no_store_error`` otherwise); a writable store creates the file.
         """
-        if readonly:
-            from proj_tui.framework.store import SQLiteSessionStore
+        return open_store(self.path, readonly=readonly)
 
-            if not self.has_store():
-                raise self.no_store_error()
-            return SQLiteSessionStore(self.store_path, readonly=True)
+    def recording_store(self) -> SessionStore:
+        """The store a session records into: ``SESSION_STORE_CLASS`` from ``SESSION_STORE_ARGS``.
+
+        The default is the same file ``open_store`` opens.
+        """
         return self.settings.open_store(self.path)  # checks the class and its args first
 
     # -- pipelines --------------------------------------------------------------------------
@@ -326,6 +314,35 @@ def find_path(given: Path | str | None = None) -> Path:
             "project, or create one with 'proj-tui new PATH'."
         )
     return root
+
+
+def store_path(project_path: Path) -> Path:
+    """Where the project at ``project_path`` keeps its history (no metadata needed)."""
+    from proj_tui.framework.store import default_store_path
+
+    return default_store_path(project_path)
+
+
+def no_store_error(project_path: Path, hint: str = "Run 'proj-tui run' first.") -> StoreError:
+    from proj_tui.framework.store import StoreError
+
+    return StoreError(
+        f"No sessions recorded yet for the project at '{project_path}' "
+        f"({store_path(project_path)} does not exist). {hint}"
+    )
+
+
+def open_store(project_path: Path, *, readonly: bool = False) -> SQLiteSessionStore:
+    """``Project.open_store`` for a caller that knows only the folder (the app's History).
+
+    It must keep working while ``pyproject.toml`` is being edited, so it reads no metadata.
+    """
+    from proj_tui.framework.store import SQLiteSessionStore
+
+    path = store_path(project_path)
+    if readonly and not path.exists():
+        raise no_store_error(project_path)
+    return SQLiteSessionStore(path, readonly=readonly)
 
 
 def _absolute(path: Path | str) -> Path:

@@ -138,7 +138,7 @@ class Session:
         resolved_env = loader.env
 
         if save_on_close:
-            store = project.open_store()
+            store = project.recording_store()
         else:
             from proj_tui.framework.store import SQLiteSessionStore
 

@@ -215,7 +215,7 @@ class LiveReload:
         if config is None or env is None:
             return
         try:
-            snapshot = load_snapshot(config, env)
+            snapshot = load_snapshot(config.project, env)
         except ConfigError as exc:
             problem = config_problem(exc, config.project_path)
             self._app.post_message(ConfigBroken(generation, env, problem))

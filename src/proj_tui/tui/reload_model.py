@@ -19,8 +19,8 @@ from proj_tui.tui.model import DEFAULT_PIPELINE, ProjectDescription, RunFilters,
 
 if TYPE_CHECKING:
     from proj_tui.config.compare import BlameRow, CompareRow
+    from proj_tui.framework.project import Project
     from proj_tui.tui.params import ParamField
-    from proj_tui.tui.state import ProjectConfig
 
 
 # --- config ----------------------------------------------------------------------------------
@@ -70,21 +70,21 @@ def config_problem(error: BaseException, root: Path) -> ConfigProblem:
     return ConfigProblem(message, where)
 
 
-def load_snapshot(config: ProjectConfig, env: str) -> ConfigSnapshot:
+def load_snapshot(project: Project, env: str) -> ConfigSnapshot:
     """Reload ``env``'s parameters (and check the catalog parses); raises ``ConfigError``.
 
     A fresh loader each time: parsed files are cached by mtime and size, so only saved files
     are read again.
     """
-    from proj_tui.config import ConfigLoader, MissingConfigError
+    from proj_tui.config import MissingConfigError
     from proj_tui.tui.params import build_fields
 
-    loader = ConfigLoader(config.conf_source, env=env, **config.loader_args)
+    loader = project.config_loader(env)
     params = loader["parameters"]
     provenance = loader.provenance("parameters")
     with contextlib.suppress(MissingConfigError):  # a broken catalog.yml is reported too
         loader["catalog"]
-    return ConfigSnapshot(env, params, build_fields(params, provenance, config.project_path))
+    return ConfigSnapshot(env, params, build_fields(params, provenance, project.path))
 
 
 def params_of(fields: Sequence[ParamField]) -> dict[str, Any]:
@@ -201,22 +201,18 @@ def check_stale(
 # --- provenance and compare ------------------------------------------------------------------
 
 
-def blame(config: ProjectConfig, env: str) -> list[BlameRow]:
+def blame(project: Project, env: str) -> list[BlameRow]:
     """Every parameter and catalog leaf of ``env`` with its provenance (pure YAML, in-process)."""
-    from proj_tui.config import ConfigLoader
     from proj_tui.config.compare import blame as blame_rows
 
-    loader = ConfigLoader(config.conf_source, env=env, **config.loader_args)
-    return blame_rows(loader, config.project_path)
+    return blame_rows(project.config_loader(env), project.path)
 
 
-def compare_envs(config: ProjectConfig, left: str, right: str) -> list[CompareRow]:
+def compare_envs(project: Project, left: str, right: str) -> list[CompareRow]:
     """Both envs' merged parameters, key by key, as ``proj-tui config compare`` has them."""
-    from proj_tui.config import ConfigLoader
     from proj_tui.config.compare import compare_envs as compare_rows
 
-    a, b = (ConfigLoader(config.conf_source, env=e, **config.loader_args) for e in (left, right))
-    return compare_rows(a, b)
+    return compare_rows(project.config_loader(left), project.config_loader(right))
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from proj_tui.tui.run_spec import RunSpec
 from proj_tui.tui.user_config import UserConfig
 
 if TYPE_CHECKING:
+    from proj_tui.framework.project import Project
     from proj_tui.tui.components.history_store import HistoryStore
     from proj_tui.tui.reload_model import ConfigProblem, ConfigSnapshot, StaleInfo
 
@@ -62,51 +63,46 @@ class _Nobody:
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    """What the app knows about the project before any pipeline code is imported."""
+    """What the app knows about the project before any pipeline code is imported.
 
-    project_path: Path
-    package_name: str | None
-    project_name: str | None
-    conf_source: Path
+    The ``Project`` builds every loader; ``envs`` and ``default_env`` are read once, in the
+    background loader, so screens never touch the file system for them.
+    """
+
+    project: Project
     envs: list[str]
     default_env: str
-    loader_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def project_path(self) -> Path:
+        return self.project.path
+
+    @property
+    def package_name(self) -> str:
+        return self.project.package_name
+
+    @property
+    def project_name(self) -> str:
+        return self.project.project_name
+
+    @property
+    def conf_source(self) -> Path:
+        return self.project.conf_source
 
 
 def load_project_config(project_path: Path) -> ProjectConfig:
     """Read metadata, settings and env folders; raises the layer's own errors (with locations)."""
-    from proj_tui.config import ConfigLoader
-    from proj_tui.framework.settings import load_settings
-    from proj_tui.framework.startup import bootstrap_project
+    from proj_tui.framework.project import Project
 
-    metadata = bootstrap_project(project_path)
-    settings = load_settings(metadata.package_name)
-    conf_source = Path(settings.CONF_SOURCE)
-    if not conf_source.is_absolute():
-        conf_source = metadata.project_path / conf_source
-    loader_args = dict(settings.CONFIG_LOADER_ARGS)
-    loader = ConfigLoader(conf_source, **loader_args)
-    base_env = str(loader_args.get("base_env", "base"))
-    envs = [e for e in loader.envs() if e != base_env]
-    if loader.env not in envs:
-        envs.append(loader.env)
-    return ProjectConfig(
-        project_path=metadata.project_path,
-        package_name=metadata.package_name,
-        project_name=metadata.project_name,
-        conf_source=conf_source,
-        envs=sorted(envs),
-        default_env=loader.env,
-        loader_args=loader_args,
-    )
+    project = Project.load(project_path)
+    return ProjectConfig(project, project.envs(), project.default_env)
 
 
 def load_param_fields(config: ProjectConfig, env: str) -> list[ParamField]:
     """The merged parameters of ``env`` as form fields, with where each value comes from."""
-    from proj_tui.config import ConfigLoader
     from proj_tui.tui.params import build_fields
 
-    loader = ConfigLoader(config.conf_source, env=env, **config.loader_args)
+    loader = config.project.config_loader(env)
     params = loader["parameters"]
     try:
         provenance = loader.provenance("parameters")

@@ -28,9 +28,9 @@ class HistoryStore:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        from proj_tui.framework.store import default_store_path
+        from proj_tui.framework.project import store_path
 
-        self.path = default_store_path(self.project_path)
+        self.path = store_path(self.project_path)
 
     def exists(self) -> bool:
         """Whether any session was ever recorded (the file appears with the first run)."""
@@ -42,9 +42,9 @@ class HistoryStore:
             if self._reader is None:
                 if not self.exists():
                     return None
-                from proj_tui.framework.store import SQLiteSessionStore
+                from proj_tui.framework.project import open_store
 
-                self._reader = SQLiteSessionStore(self.path)
+                self._reader = open_store(self.project_path)
             return self._reader
 
     def token(self) -> int | None:
@@ -52,9 +52,9 @@ class HistoryStore:
         if self._watcher is None:
             if not self.exists():
                 return None
-            from proj_tui.framework.store import SQLiteSessionStore
+            from proj_tui.framework.project import open_store
 
-            self._watcher = SQLiteSessionStore(self.path, readonly=True)
+            self._watcher = open_store(self.project_path, readonly=True)
         return self._watcher.change_token()
 
     def close(self) -> None:
@@ -69,10 +69,7 @@ def require_reader(handle: HistoryStore) -> SQLiteSessionStore:
     """The reader, or a ``StoreError`` that says no session was recorded yet."""
     store = handle.reader()
     if store is None:
-        from proj_tui.framework.store import StoreError
+        from proj_tui.framework.project import no_store_error
 
-        raise StoreError(
-            f"No sessions recorded yet for this project ({handle.path} does not exist). "
-            "Run the pipeline first (ctrl+r)."
-        )
+        raise no_store_error(handle.project_path, "Run the pipeline first (ctrl+r).")
     return store

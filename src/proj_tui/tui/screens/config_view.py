@@ -159,8 +159,8 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         config = self.shared.config
         assert config is not None
         try:
-            rows = blame(config, left)
-            compared = compare_envs(config, left, right)
+            rows = blame(config.project, left)
+            compared = compare_envs(config.project, left, right)
         except Exception as exc:  # a broken file: say which, keep what is shown
             problem = config_problem(exc, config.project_path)
             self.post_message(ConfigViewLoaded([], [], (left, right), str(problem)))
