@@ -12,13 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from proj_tui.framework.events import (
+    LogMessage,
+    NodeFailed,
+    NodeFinished,
+    SessionFinished,
+    SessionStarted,
+    StartError,
+)
 from proj_tui.framework.store import SQLiteSessionStore
 
-from helpers import cli, make_demo
-
-
-def _events(stdout: str) -> list[dict]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+from helpers import cli, make_demo, read_events
 
 
 def test_run_succeeds_and_records(demo: Path) -> None:
@@ -38,21 +42,18 @@ def test_run_succeeds_and_records(demo: Path) -> None:
 def test_events_stream_schema(demo: Path) -> None:
     result = cli("run", "--project", str(demo), "--pipeline", "data_processing", "--events", "json")
     assert result.returncode == 0, result.stderr
-    events = _events(result.stdout)
-    kinds = [e["event"] for e in events]
-    assert kinds[0] == "session_started" and kinds[-1] == "session_finished"
-    start = events[0]
-    assert start["v"] == 1
-    assert start["nodes"] == ["ingest_trips", "clean_trips", "build_features"]
-    assert {"ts", "session_id", "env", "pipeline", "runner", "runtime_params", "pid"} <= set(start)
-    finished = [e for e in events if e["event"] == "node_finished"]
-    assert [e["node"] for e in finished] == start["nodes"]
-    assert all(e["total"] == 3 and e["duration"] >= 0 for e in finished)
-    logs = [e for e in events if e["event"] == "log"]
-    assert any("Ingested 600 trips" in e["message"] for e in logs)
-    assert all({"level", "logger", "message", "ts", "session_id"} <= set(e) for e in logs)
-    assert events[-1]["status"] == "succeeded" and events[-1]["error"] is None
-    assert len({e["session_id"] for e in events}) == 1
+    events = read_events(result.stdout)  # every line is an event of docs/events.md
+    start, end = events[0], events[-1]
+    assert isinstance(start, SessionStarted) and isinstance(end, SessionFinished)
+    assert start.v == 1 and start.pipeline == "data_processing" and start.pid > 0
+    assert start.nodes == ["ingest_trips", "clean_trips", "build_features"]
+    finished = [e for e in events if isinstance(e, NodeFinished)]
+    assert [e.node for e in finished] == start.nodes
+    assert all(e.total == 3 and e.duration >= 0 for e in finished)
+    logs = [e for e in events if isinstance(e, LogMessage)]
+    assert any("Ingested 600 trips" in e.message for e in logs)
+    assert end.status == "succeeded" and end.error is None
+    assert {e.session_id for e in events} == {start.session_id}
 
 
 def test_events_on_failure_and_resume_command(demo: Path) -> None:
@@ -60,14 +61,15 @@ def test_events_on_failure_and_resume_command(demo: Path) -> None:
         "run", "--project", str(demo), "--params", "model_a.model_options.lr=5", "--events", "json"
     )
     assert result.returncode == 1
-    events = _events(result.stdout)
-    failed = [e for e in events if e["event"] == "node_failed"]
-    assert failed[0]["node"] == "model_a.train_model"
-    assert failed[0]["error"]["type"] == "ValueError"
+    events = read_events(result.stdout)
+    failed = [e for e in events if isinstance(e, NodeFailed)]
+    assert failed[0].node == "model_a.train_model"
+    assert failed[0].error.type == "ValueError"
     end = events[-1]
-    assert end["status"] == "failed"
-    assert end["resume"].startswith("proj-tui run")
-    assert "--from-nodes" in end["resume"]
+    assert isinstance(end, SessionFinished) and end.status == "failed"
+    assert end.error is not None and end.error.type == "ValueError"
+    assert end.resume is not None and end.resume.startswith("proj-tui run")
+    assert "--from-nodes" in end.resume
 
 
 def test_prints_in_events_mode_become_logs(demo: Path) -> None:
@@ -80,8 +82,8 @@ def test_prints_in_events_mode_become_logs(demo: Path) -> None:
     )
     result = cli("run", "--project", str(demo), "--pipeline", "data_processing", "--events", "json")
     assert result.returncode == 0, result.stderr
-    events = _events(result.stdout)  # every stdout line is JSON
-    assert any(e["event"] == "log" and e["message"] == "hello from print" for e in events)
+    events = read_events(result.stdout)  # every stdout line is an event
+    assert any(isinstance(e, LogMessage) and e.message == "hello from print" for e in events)
 
 
 def test_bad_params_is_a_clear_error(demo: Path) -> None:
@@ -105,8 +107,8 @@ def test_error_event_when_session_cannot_start(demo: Path) -> None:
     (demo / "conf" / "base" / "parameters.yml").write_text("a: [1, 2\n")
     result = cli("run", "--events", "json", cwd=demo)
     assert result.returncode == 2
-    events = _events(result.stdout)
-    assert events and events[-1]["event"] in ("error", "session_finished")
+    events = read_events(result.stdout)
+    assert events and isinstance(events[-1], (StartError, SessionFinished))
     assert "parameters.yml" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -132,10 +134,10 @@ def test_sigint_records_cancelled(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
-    end = _events(rest)[-1]
-    assert end["status"] == "cancelled"
-    assert end["error"]["type"] == "Cancelled"
-    assert end["error"]["message"] in (
+    end = read_events(rest)[-1]
+    assert isinstance(end, SessionFinished) and end.status == "cancelled"
+    assert end.error is not None and end.error.type == "Cancelled"
+    assert end.error.message in (
         "The run was cancelled by SIGINT.",
         "The run was cancelled after 0 of 11 nodes.",
         "The run was cancelled after 1 of 11 nodes.",
@@ -197,9 +199,10 @@ def test_two_processes_write_the_store_at_once(demo: Path) -> None:
     assert [p.returncode for p in procs] == [0, 0]
     store = SQLiteSessionStore.for_project(demo)
     for out in outputs:
-        events = _events(out)
-        sid = events[0]["session_id"]
-        logged = [e["message"] for e in events if e["event"] == "log"]
+        events = read_events(out)
+        sid = events[0].session_id
+        assert sid is not None
+        logged = [e.message for e in events if isinstance(e, LogMessage)]
         stored = [line.message for line in store.logs(sid)]
         assert stored == logged
         assert store.get_session(sid).status == "succeeded"

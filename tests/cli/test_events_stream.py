@@ -1,82 +1,32 @@
-"""The ``--events json`` writer: log lines written fast but exactly as the generic encoder would,
-buffered, and never lost at the end of a run."""
+"""The ``--events json`` writer: log lines buffered, other events at once, and none lost at the end
+of a run (the text of each line is framework.events', tested in tests/framework/test_events.py)."""
 
 from __future__ import annotations
 
 import io
-import json
-import math
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from proj_tui.cli.new import create_project
-from proj_tui.cli.run import EventWriter, _log_line
+from proj_tui.cli.run import EventWriter
+from proj_tui.framework.events import (
+    LogMessage,
+    NodeFinished,
+    NodeStarted,
+    SessionFinished,
+    event_from_json,
+)
 from proj_tui.framework.store import SQLiteSessionStore
 
-from helpers import cli
-
-MESSAGES = [
-    "plain",
-    "",
-    'quotes " and \\ backslashes',
-    "two\nlines\r\n\ttabbed",
-    "control \x00\x01\x1f\x7f",
-    "unicode é ü 漢字 🚀 \u2028\u2029",
-    "replacement \ufffd",
-]
+from helpers import cli, read_events
 
 
-def _log_event(message: Any = "hi", **changes: Any) -> dict[str, Any]:
-    event = {
-        "event": "log",
-        "ts": 1795560738.1354442,
-        "level": "INFO",
-        "logger": "taxi.nodes",
-        "message": message,
-        "session_id": "20261124-224954-0001",
-    }
-    event.update(changes)
-    return event
-
-
-def test_log_lines_are_the_generic_encoders_text() -> None:
-    encode = EventWriter._encode
-    events = [_log_event(m) for m in MESSAGES]
-    events += [
-        _log_event(level="Level 25", logger="ünïcode.logger"),
-        _log_event(ts=0.1),
-        _log_event(ts=1e22),
-    ]
-    for event in events:
-        line = _log_line(event)
-        assert line == encode(event)
-        assert json.loads(line) == event
-
-
-@pytest.mark.parametrize(
-    "event",
-    [
-        _log_event(ts=math.nan),
-        _log_event(ts=math.inf),
-        _log_event(ts=17),
-        _log_event(logger=None),
-        _log_event(message=b"bytes"),
-        _log_event(extra="kept"),
-        {k: v for k, v in _log_event().items() if k != "level"},
-    ],
-)
-def test_unusual_log_events_go_to_the_generic_encoder(event: dict[str, Any]) -> None:
-    assert _log_line(event) is None
-    out = io.StringIO()
-    writer = EventWriter(out)
-    writer(event)
-    writer.flush()
-    assert out.getvalue() == EventWriter._encode(event) + "\n"
+def _log(message: str) -> LogMessage:
+    return LogMessage(1795560738.1354442, "INFO", "taxi.nodes", message, "20261124-224954-0001")
 
 
 def test_log_lines_are_batched_and_other_events_flush() -> None:
@@ -85,15 +35,31 @@ def test_log_lines_are_batched_and_other_events_flush() -> None:
 
     out = io.StringIO()
     writer = SlowWriter(out)
-    writer(_log_event("one"))
-    writer(_log_event("two"))
+    writer(_log("one"))
+    writer(_log("two"))
     assert out.getvalue() == ""
-    writer({"event": "node_finished", "ts": 1.0, "session_id": "s", "node": "n"})
-    lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [e.get("message", e["event"]) for e in lines] == ["one", "two", "node_finished"]
-    writer(_log_event("three"))
+    writer(NodeStarted("n", 0, 1, 1.0, "s"))
+    lines = [event_from_json(line) for line in out.getvalue().splitlines()]
+    assert lines == [_log("one"), _log("two"), NodeStarted("n", 0, 1, 1.0, "s")]
+    writer(_log("three"))
     writer.flush()
-    assert json.loads(out.getvalue().splitlines()[-1])["message"] == "three"
+    assert event_from_json(out.getvalue().splitlines()[-1]) == _log("three")
+
+
+def test_each_event_is_its_wire_line() -> None:
+    """The writer adds batching only: each line is the event's own to_json (framework.events)."""
+    events = [
+        _log("plain"),
+        _log("two\nlines é 🚀"),
+        LogMessage(17, "INFO", "x", "an int ts takes the generic encoder", "s"),
+        NodeFinished("n", 0, 1, 0.5, 1.0, "s"),
+    ]
+    out = io.StringIO()
+    writer = EventWriter(out)
+    for event in events:
+        writer(event)
+    writer.flush()
+    assert out.getvalue() == "".join(e.to_json() + "\n" for e in events)
 
 
 SPAM_NODE = """
@@ -142,17 +108,18 @@ def test_every_line_is_streamed_and_stored_before_exit(spam_project: Path, fail:
     result = cli("run", "--project", str(spam_project), "--events", "json", env=env)
     assert result.returncode == (1 if fail else 0), result.stderr
     assert TOKEN not in result.stdout
-    events = [json.loads(line) for line in result.stdout.splitlines()]
-    kinds = [e["event"] for e in events]
-    logged = [e["message"] for e in events if e["event"] == "log"]
+    events = read_events(result.stdout)
+    kinds = [e.KIND for e in events]
+    logged = [e.message for e in events if isinstance(e, LogMessage)]
     expected = [f"line {i} of 3000, token <redacted>" for i in range(3000)]
     assert [m for m in logged if m.startswith("line ")] == expected
     end_of_node = kinds.index("node_failed" if fail else "node_finished")
     assert kinds[:end_of_node].count("log") >= 3000  # all of them before the node's end
-    assert kinds[-1] == "session_finished"
-    assert events[-1]["status"] == ("failed" if fail else "succeeded")
+    end = events[-1]
+    assert isinstance(end, SessionFinished)
+    assert end.status == ("failed" if fail else "succeeded")
     store = SQLiteSessionStore.for_project(spam_project)
-    stored = [line.message for line in store.logs(events[0]["session_id"])]
+    stored = [line.message for line in store.logs(end.session_id)]
     assert stored == logged
 
 
@@ -198,13 +165,13 @@ def test_a_quiet_node_does_not_hold_back_its_last_line(spam_project: Path, tmp_p
     messages: list[str] = []
     try:
         for line in proc.stdout:
-            event = json.loads(line)
-            if event["event"] != "log":
+            event = event_from_json(line)
+            if not isinstance(event, LogMessage):
                 continue
-            messages.append(event["message"])
-            if event["message"] == "about to think":
+            messages.append(event.message)
+            if event.message == "about to think":
                 seen.touch()
-            if event["message"] in ("the reader saw it", "nobody saw it in 30 s"):
+            if event.message in ("the reader saw it", "nobody saw it in 30 s"):
                 break
         assert messages[-1] == "the reader saw it", messages
     finally:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proj_tui.framework.events import event_from_dict
+
 PACKAGE = "faultproj"
 
 # Planted secrets: none of these may appear in anything proj-tui writes (see test_security.py).
@@ -305,7 +307,7 @@ def popen_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subpr
 
 
 def parse_events(stdout: bytes) -> list[dict[str, Any]]:
-    """Every stdout line as JSON, the way the app's reader takes them; fails on any bad line."""
+    """Every stdout line as JSON, checked against ``framework.events``; fails on any bad line."""
     events = []
     text = stdout.decode("utf-8")  # strict: the stream must be UTF-8
     for number, line in enumerate(text.split("\n"), 1):
@@ -316,6 +318,7 @@ def parse_events(stdout: bytes) -> list[dict[str, Any]]:
         except ValueError as exc:  # pragma: no cover - the assertion message is the point
             raise AssertionError(f"events line {number} is not JSON: {line[:200]!r}") from exc
         assert isinstance(event, dict) and "event" in event, line[:200]
+        assert event_from_dict(event) is not None, f"not an event of docs/events.md: {line[:200]}"
         events.append(event)
     return events
 

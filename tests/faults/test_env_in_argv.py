@@ -14,8 +14,9 @@ SECRET = "sk-live-Q7w9E3r5T1y8U2i4"
 
 
 def test_env_vars_are_not_on_the_child_command_line(fault_project: Path, fault_report) -> None:
+    from proj_tui.framework.events import LogMessage
     from proj_tui.tui.run_spec import RunSpec
-    from proj_tui.tui.supervisor import LogRecord, Supervisor
+    from proj_tui.tui.supervisor import Supervisor
 
     spec = RunSpec(
         project_path=fault_project,
@@ -38,7 +39,7 @@ def test_env_vars_are_not_on_the_child_command_line(fault_project: Path, fault_r
     thread.join(timeout=30)
     assert SECRET.encode() not in cmdline and b"MY_API_KEY" in cmdline
     assert b"eu-west" not in cmdline
-    assert not [e for e in batches if isinstance(e, LogRecord) and e.level == "STDERR"]
+    assert not [e for e in batches if isinstance(e, LogMessage) and e.level == "STDERR"]
     with SQLiteSessionStore(store_path(fault_project)) as store:
         [latest] = store.list_sessions(limit=1)
         record = store.get_session(latest.session_id)

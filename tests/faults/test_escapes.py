@@ -28,9 +28,9 @@ async def test_escape_sequences_are_neutralised_everywhere(
 
     from textual.app import App, ComposeResult
 
+    from proj_tui.framework.events import LogMessage
     from proj_tui.framework.store import SQLiteSessionStore
     from proj_tui.tui.components.log_pane import LogPane
-    from proj_tui.tui.supervisor import LogRecord
 
     with SQLiteSessionStore(fault_project / ".proj-tui" / "sessions.db") as store:
         [message] = [line.message for line in store.logs(sid) if "PWNED" in line.message]
@@ -42,7 +42,7 @@ async def test_escape_sequences_are_neutralised_everywhere(
     app = _Pane()
     async with app.run_test() as pilot:
         pane = app.query_one(LogPane)
-        pane.add_records([LogRecord(ts=0.0, level="INFO", logger="n", message=message)])
+        pane.add_records([LogMessage(0.0, "INFO", "n", message, None)])
         await pilot.pause()
         assert not any("\x1b" in line or "\x07" in line for line in pane.lines)
         assert any(SHOWN in line for line in pane.lines)

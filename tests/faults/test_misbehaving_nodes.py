@@ -51,7 +51,8 @@ def test_node_that_kills_its_process(
 
 
 def _supervised(project: Path, pipeline: str, grace: float) -> tuple[int, list[object], str]:
-    from proj_tui.tui.supervisor import LogRecord, SessionFinished, Supervisor
+    from proj_tui.framework.events import LogMessage, SessionFinished
+    from proj_tui.tui.supervisor import Supervisor
 
     batches: list[object] = []
     sup = Supervisor(
@@ -79,7 +80,7 @@ def _supervised(project: Path, pipeline: str, grace: float) -> tuple[int, list[o
     finished = [e for e in batches if isinstance(e, SessionFinished)]
     status = finished[-1].status if finished else "none"
     stderr = "\n".join(
-        e.message for e in batches if isinstance(e, LogRecord) and e.level == "STDERR"
+        e.message for e in batches if isinstance(e, LogMessage) and e.level == "STDERR"
     )
     return result["rc"], [status], stderr
 

@@ -1,4 +1,5 @@
-"""The recorder's log path: what a log record becomes in the store and for listeners, and when."""
+"""The recorder: what a log record or a runner's node report becomes in the store and for
+listeners, and when."""
 
 from __future__ import annotations
 
@@ -6,13 +7,21 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from proj_tui.framework.events import (
+    ErrorSummary,
+    Event,
+    LogMessage,
+    NodeFailed,
+    NodeFinished,
+    NodeStarted,
+)
 from proj_tui.framework.recorder import Recorder, RecordingHandler, _MessageFormatter
 from proj_tui.framework.redact import Redactor
-from proj_tui.framework.store import LogLine
+from proj_tui.framework.store import LogLine, NodeRun
+from proj_tui.pipeline import node
 
 SECRET = "hunter2-very-secret"
 
@@ -22,12 +31,13 @@ class ListStore:
 
     def __init__(self) -> None:
         self.lines: list[LogLine] = []
+        self.nodes: list[NodeRun] = []
 
     def append_logs(self, session_id: str, lines: list[LogLine]) -> None:
         self.lines.extend(lines)
 
-    def record_nodes(self, session_id: str, nodes: list[Any]) -> None:
-        pass
+    def record_nodes(self, session_id: str, nodes: list[NodeRun]) -> None:
+        self.nodes.extend(nodes)
 
     def heartbeat(self, session_id: str) -> None:
         pass
@@ -37,13 +47,13 @@ class BufferingListener:
     """Like the CLI's event writer: events are "written" only when flushed."""
 
     def __init__(self) -> None:
-        self.pending: list[dict[str, Any]] = []
-        self.written: list[dict[str, Any]] = []
+        self.pending: list[Event] = []
+        self.written: list[Event] = []
         self.lock = threading.Lock()
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: Event) -> None:
         with self.lock:
-            self.pending.append(dict(event))
+            self.pending.append(event)
 
     def flush(self) -> None:
         with self.lock:
@@ -71,7 +81,7 @@ def test_every_line_is_stored_and_forwarded_in_order(
     recording: tuple[logging.Logger, Recorder, ListStore],
 ) -> None:
     logger, recorder, store = recording
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     recorder.listeners.append(events.append)
     for i in range(500):
         logger.info("line %d, token %s", i, SECRET)
@@ -80,12 +90,12 @@ def test_every_line_is_stored_and_forwarded_in_order(
     recorder.flush()
     expected = [f"line {i}, token <redacted>" for i in range(500)] + ["bad bytes \ufffd here"]
     assert [line.message for line in store.lines] == expected
-    assert [e["message"] for e in events] == expected
+    assert [e.message for e in events if isinstance(e, LogMessage)] == expected
+    assert len(events) == len(expected)
     last = events[-1]
-    assert list(last) == ["event", "ts", "level", "logger", "message", "session_id"]
-    assert last["event"] == "log" and last["session_id"] == "sid-1"
-    assert last["level"] == "WARNING" and last["logger"] == "proj_tui_test_recorder"
-    assert store.lines[-1].ts == last["ts"] and store.lines[-1].level == "WARNING"
+    assert last == LogMessage(
+        store.lines[-1].ts, "WARNING", "proj_tui_test_recorder", expected[-1], "sid-1"
+    )
 
 
 def test_tracebacks_are_part_of_the_message(
@@ -155,9 +165,42 @@ def test_buffering_listener_is_flushed_without_another_event() -> None:
         deadline = time.monotonic() + 5
         while not listener.written and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert [e["message"] for e in listener.written] == ["the last line for a while"]
+        assert [e.message for e in listener.written if isinstance(e, LogMessage)] == [
+            "the last line for a while"
+        ]  # type: ignore[union-attr]
         assert store.lines == []  # the store is written on its own, slower, schedule
     finally:
         logger.removeHandler(handler)
         recorder.stop()
     assert [line.message for line in store.lines] == ["the last line for a while"]
+
+
+def test_node_reports_become_events_and_stored_node_runs() -> None:
+    """The recorder as the runner's listener: each report is one event and one node row."""
+    store = ListStore()
+    recorder = Recorder(store, "sid-3", Redactor([SECRET]))  # type: ignore[arg-type]
+    events: list[Event] = []
+    recorder.listeners.append(events.append)
+    good = node(lambda x: x, "a", "b", name="good")
+    bad = node(lambda x: x, "b", "c", name="bad")
+    recorder.plan(["good", "bad"])
+    recorder.node_started(good, 0, 2)
+    recorder.node_finished(good, 0, 2, 0.25)
+    recorder.node_started(bad, 1, 2)
+    recorder.node_failed(bad, 1, 2, 0.5, ValueError(f"cannot use {SECRET}"))
+    recorder.flush()
+    ts = [e.ts for e in events]
+    assert events == [
+        NodeStarted("good", 0, 2, ts[0], "sid-3"),
+        NodeFinished("good", 0, 2, 0.25, ts[1], "sid-3"),
+        NodeStarted("bad", 1, 2, ts[2], "sid-3"),
+        NodeFailed(
+            "bad", 1, 2, 0.5, ErrorSummary("ValueError", "cannot use <redacted>"), ts[3], "sid-3"
+        ),
+    ]
+    runs = {run.name: run for run in recorder.node_runs()}
+    assert runs["good"].status == "succeeded" and runs["good"].started_at == ts[0]
+    assert runs["good"].ended_at == ts[1]
+    assert runs["bad"].status == "failed"
+    assert runs["bad"].error == "ValueError: cannot use <redacted>"
+    assert [run.status for run in store.nodes][-2:] == ["succeeded", "failed"]

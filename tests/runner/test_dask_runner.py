@@ -40,7 +40,7 @@ from proj_tui.runner import (  # noqa: E402
 from proj_tui.runner.dask_preflight import check_dataset_paths  # noqa: E402
 from proj_tui.runner.dask_runner import DaskRunner  # noqa: E402
 
-from helpers import cli, make_demo  # noqa: E402
+from helpers import NodeEvents, cli, make_demo  # noqa: E402
 
 if __name__ in sys.modules:
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -180,14 +180,11 @@ def address(request: pytest.FixtureRequest) -> str:
 
 def test_small_pipeline_matches_sequential(address: str, tmp_path: Path) -> None:
     expected = SequentialRunner().run(small_pipeline(), small_catalog(tmp_path / "seq"))
-    events: list[tuple[str, str, float | None]] = []
+    listener = NodeEvents()
     result = DaskRunner(address=address).run(
-        small_pipeline(),
-        small_catalog(tmp_path / "dask"),
-        listener=lambda event, node, index, total, duration, error: events.append(
-            (event, node.name, duration)
-        ),
+        small_pipeline(), small_catalog(tmp_path / "dask"), listener=listener
     )
+    events = [(event, name, duration) for event, name, _, _, duration, _ in listener.heard]
     assert result == expected == {"loose_end": 32}
     for name in ("total.json", "report.json"):
         assert json.loads((tmp_path / "dask" / name).read_text()) == json.loads(
@@ -237,7 +234,7 @@ def test_node_error_is_raised_with_hooks_and_report(
             node(double, "c", "d", name="after_boom"),
         ]
     )
-    events: list[tuple[str, str]] = []
+    listener = NodeEvents()
     with (
         caplog.at_level(logging.WARNING, logger="proj_tui.runner"),
         pytest.raises(ValueError, match=r"boom on 2"),
@@ -246,8 +243,9 @@ def test_node_error_is_raised_with_hooks_and_report(
             pipe,
             DataCatalog(raw_data={"a": 1}),
             hook_manager=manager_with(spy),
-            listener=lambda event, node, *rest: events.append((event, node.name)),
+            listener=listener,
         )
+    events = [(event, name) for event, name, *_ in listener.heard]
     assert ("on_node_error", "explodes") in spy.calls
     assert ("before_node_run", "after_boom") not in spy.calls
     assert ("node_failed", "explodes") in events
@@ -259,16 +257,13 @@ def test_only_missing_outputs(threads_cluster: str, tmp_path: Path) -> None:
     runner = DaskRunner(address=threads_cluster)
     runner.run(small_pipeline(), small_catalog(tmp_path))
     (tmp_path / "report.json").unlink()
-    ran: list[str] = []
+    listener = NodeEvents()
     runner.run(
-        small_pipeline(),
-        small_catalog(tmp_path),
-        only_missing_outputs=True,
-        listener=lambda event, node, *rest: (
-            ran.append(node.name) if event == "node_finished" else None
-        ),
+        small_pipeline(), small_catalog(tmp_path), only_missing_outputs=True, listener=listener
     )
-    assert ran == ["summary"]  # the only node whose persisted output is missing
+    assert listener.names("node_finished") == [
+        "summary"
+    ]  # the only node whose persisted output is missing
     assert json.loads((tmp_path / "report.json").read_text()) == {"total": 16, "scaled": 160}
 
 
@@ -446,17 +441,12 @@ def test_cancel_stops_at_once(cluster: str, request: pytest.FixtureRequest, tmp_
         ]
     )
     cancel = threading.Event()
-    started: list[str] = []
 
-    failed: list[tuple[str, BaseException]] = []
+    def then(event: str, node: Any) -> None:
+        if event == "node_started" and node.name == "slow":
+            cancel.set()
 
-    def listener(event: str, node: Any, *rest: Any) -> None:
-        if event == "node_failed":
-            failed.append((node.name, rest[-1]))
-        if event == "node_started":
-            started.append(node.name)
-            if node.name == "slow":
-                cancel.set()
+    listener = NodeEvents(then)
 
     try:
         with pytest.raises(RunCancelled) as info:
@@ -468,8 +458,11 @@ def test_cancel_stops_at_once(cluster: str, request: pytest.FixtureRequest, tmp_
         Path(gate).touch()
     assert info.value.done == ["quick"]
     assert info.value.not_run == ["slow", "never"]
-    assert "never" not in started
-    assert [(name, type(error)) for name, error in failed] == [("slow", RunCancelled)]
+    assert "never" not in listener.names("node_started")
+    failed = [
+        (name, type(error)) for kind, name, *_, error in listener.heard if kind == "node_failed"
+    ]
+    assert failed == [("slow", RunCancelled)]
 
 
 def test_keyboard_interrupt_cancels(threads_cluster: str, tmp_path: Path) -> None:
@@ -478,9 +471,11 @@ def test_keyboard_interrupt_cancels(threads_cluster: str, tmp_path: Path) -> Non
         [node(held, ["a", "gate"], "b", name="slow"), node(double, "b", "c", name="never")]
     )
 
-    def listener(event: str, node: Any, *rest: Any) -> None:
+    def then(event: str, node: Any) -> None:
         if event == "node_started" and node.name == "slow":
             _thread.interrupt_main()  # ctrl+c while the node runs
+
+    listener = NodeEvents(then)
 
     try:
         with pytest.raises(RunCancelled, match=r"interrupted") as info:

@@ -25,6 +25,8 @@ from proj_tui.runner import (
     ThreadRunner,
 )
 
+from helpers import NodeEvents
+
 
 def diamond_of(func_pair, func_single) -> Pipeline:
     return Pipeline(
@@ -111,10 +113,11 @@ class TestThreadRunner:
     def test_cancel(self):
         cancel = threading.Event()
 
-        def stop(event, node, index, total, duration, error):
+        def then(event, node):
             if event == "node_finished":
                 cancel.set()
 
+        stop = NodeEvents(then)
         pipe = diamond_of(operator.add, operator.neg)
         with pytest.raises(RunCancelled) as info:
             ThreadRunner(max_workers=1).run(
@@ -141,21 +144,13 @@ class TestParallelRunner:
         catalog = DataCatalog(
             {"e": JSONDataset(filepath=str(tmp_path / "e.json"))}, raw_data={"a": 5}
         )
-        events: list[str] = []
+        listener = NodeEvents()
         result = ParallelRunner(max_workers=2).run(
-            pipe,
-            catalog,
-            hook_manager=manager_with(recorder),
-            listener=lambda event, node, *rest: events.append(f"{event}:{node.name}"),
+            pipe, catalog, hook_manager=manager_with(recorder), listener=listener
         )
         assert result == {}
         assert (tmp_path / "e.json").read_text().strip() == "10"
-        assert sorted(e for e in events if e.startswith("node_finished")) == [
-            "node_finished:join",
-            "node_finished:left",
-            "node_finished:right",
-            "node_finished:tail",
-        ]
+        assert sorted(listener.names("node_finished")) == ["join", "left", "right", "tail"]
         assert ("after_node_run", "tail") in recorder.calls
         assert ("after_dataset_saved", "d") in recorder.calls
 

@@ -15,6 +15,8 @@ from proj_tui.pipeline import Pipeline, node
 from proj_tui.runner import RunCancelled, RunnerError, SequentialRunner
 from proj_tui.runner.base import _Hooks
 
+from helpers import NodeEvents
+
 
 def double(x):
     return x * 2
@@ -249,12 +251,9 @@ class TestHooks:
 
 class TestListener:
     def test_events_carry_index_total_and_duration(self, chain):
-        events: list[tuple[Any, ...]] = []
-
-        def listener(event, node, index, total, duration, error):
-            events.append((event, node.name, index, total, duration is None, error))
-
+        listener = NodeEvents()
         SequentialRunner().run(chain, DataCatalog(raw_data={"a": 1}), listener=listener)
+        events = [(*e[:4], e[4] is None, e[5]) for e in listener.heard]
         assert events == [
             ("node_started", "n1", 0, 3, True, None),
             ("node_finished", "n1", 0, 3, False, None),
@@ -265,25 +264,25 @@ class TestListener:
         ]
 
     def test_failure_event(self):
-        events = []
+        listener = NodeEvents()
         pipe = Pipeline([node(boom, "a", "b", name="bad")])
         with pytest.raises(ValueError):
-            SequentialRunner().run(
-                pipe, DataCatalog(raw_data={"a": 1}), listener=lambda *args: events.append(args)
-            )
+            SequentialRunner().run(pipe, DataCatalog(raw_data={"a": 1}), listener=listener)
+        events = listener.heard
         assert [e[0] for e in events] == ["node_started", "node_failed"]
         assert isinstance(events[1][5], ValueError)
-        assert events[1][4] >= 0
+        assert events[1][4] is not None and events[1][4] >= 0
 
 
 class TestCancel:
     def test_cancel_between_nodes(self, chain):
         cancel = threading.Event()
 
-        def listener(event, node, index, total, duration, error):
+        def then(event, node):
             if event == "node_finished" and node.name == "n1":
                 cancel.set()
 
+        listener = NodeEvents(then)
         with pytest.raises(RunCancelled) as info:
             SequentialRunner().run(
                 chain, DataCatalog(raw_data={"a": 1}), cancel=cancel, listener=listener
@@ -345,7 +344,7 @@ def test_per_node_overhead_is_small():
         catalog = DataCatalog(raw_data={"d0": 1})
         profile = cProfile.Profile()
         profile.enable()
-        SequentialRunner().run(pipe, catalog, hook_manager=new_hook_manager(), listener=_noop)
+        SequentialRunner().run(pipe, catalog, hook_manager=new_hook_manager(), listener=_Quiet())
         profile.disable()
         return pstats.Stats(profile).total_calls / size
 
@@ -354,5 +353,16 @@ def test_per_node_overhead_is_small():
     assert big < small * 1.2, (small, big)  # flat: no step grows with the pipeline's size
 
 
-def _noop(*args: object) -> None:
-    return None
+class _Quiet:
+    """A listener that does nothing: the runner's own cost of having one."""
+
+    def node_started(self, node: object, index: int, total: int) -> None:
+        return None
+
+    def node_finished(self, node: object, index: int, total: int, duration: float) -> None:
+        return None
+
+    def node_failed(
+        self, node: object, index: int, total: int, duration: float, error: BaseException
+    ) -> None:
+        return None

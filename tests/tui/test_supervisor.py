@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from proj_tui.tui.supervisor import (
-    Event,
-    LogRecord,
-    ProcessExited,
-    RunState,
+from proj_tui.framework.events import (
+    LogMessage,
+    NodeFinished,
+    NodeStarted,
     SessionFinished,
     StartError,
+)
+from proj_tui.tui.supervisor import (
+    Event,
+    ProcessExited,
+    RunState,
     Supervisor,
     parse_event,
+    parse_lines,
 )
 
 FAKE_CLI = [sys.executable, str(Path(__file__).with_name("fake_cli.py"))]
@@ -47,7 +52,7 @@ def test_a_successful_run(tmp_path: Path) -> None:
     rc, events, state, _ = supervise(tmp_path, "succeed")
     assert rc == 0 and state.status == "succeeded" and state.completed == 4
     assert isinstance(events[-1], ProcessExited) and events[-1].finished
-    assert next(r.message for r in events if isinstance(r, LogRecord)) == "running ingest"
+    assert next(r.message for r in events if isinstance(r, LogMessage)) == "running ingest"
 
 
 def test_a_failed_run_keeps_the_error_and_resume_command(tmp_path: Path) -> None:
@@ -64,7 +69,7 @@ def test_a_process_that_dies_is_a_failed_session(tmp_path: Path, mode: str, how:
     assert rc != 0 and state.status == "failed" and how in (state.error or "")
     assert state.nodes["train"].status == "failed"
     if mode == "crash":
-        assert any(isinstance(e, LogRecord) and e.level == "STDERR" for e in events)
+        assert any(isinstance(e, LogMessage) and e.level == "STDERR" for e in events)
 
 
 def test_cancel_sends_sigint(tmp_path: Path) -> None:
@@ -87,7 +92,7 @@ def test_start_error(tmp_path: Path) -> None:
 def test_many_lines_arrive_in_few_batches(tmp_path: Path) -> None:
     rc, events, _, batches = supervise(tmp_path, "spam:50000")
     assert rc == 0
-    assert sum(isinstance(e, LogRecord) for e in events) == 50_000
+    assert sum(isinstance(e, LogMessage) for e in events) == 50_000
     assert len(batches) < 200  # batched, not one message per line
     assert isinstance(events[-2], SessionFinished)
 
@@ -95,7 +100,36 @@ def test_many_lines_arrive_in_few_batches(tmp_path: Path) -> None:
 def test_unknown_and_non_json_lines() -> None:
     assert parse_event(b'{"event": "future_thing", "ts": 1}') is None
     record = parse_event(b"print from a careless node")
-    assert isinstance(record, LogRecord) and record.level == "STDOUT"
+    assert isinstance(record, LogMessage) and record.level == "STDOUT"
+
+
+def _warning(event: Event | None) -> str:
+    assert isinstance(event, LogMessage) and event.level == "WARNING", event
+    return event.message
+
+
+def test_a_malformed_event_is_reported_in_the_log_not_fatal() -> None:
+    says = _warning(parse_event(b'{"event": "node_started", "ts": 1.0, "session_id": "s"}'))
+    assert says.startswith("Unreadable event from the run (The 'node_started' event has no 'node'")
+    assert '"event": "node_started"' in says
+    assert "must be a JSON object" in _warning(parse_event(b"[1, 2]"))
+
+
+def test_a_batch_keeps_going_past_bad_and_unknown_events() -> None:
+    good = NodeStarted("a", 0, 1, 1.0, "s")
+    lines = [
+        good.to_json().encode(),
+        b'{"event": "node_finished", "ts": 1.0, "session_id": "s", "node": "a"}',
+        b'{"event": "from_the_future", "ts": 1.0, "session_id": "s"}',
+        NodeFinished("a", 0, 1, 0.5, 2.0, "s").to_json().encode(),
+    ]
+    first, warning, last = parse_lines(lines)
+    assert first == good and last == NodeFinished("a", 0, 1, 0.5, 2.0, "s")
+    assert "has no 'index' field" in _warning(warning)
+    state = RunState()
+    for event in (first, warning, last):
+        state.apply(event)
+    assert state.nodes["a"].status == "succeeded"
 
 
 def test_eta_from_typical_durations() -> None:

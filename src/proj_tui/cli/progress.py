@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from proj_tui.framework.events import Event, NodeFailed, NodeFinished, NodeStarted, SessionStarted
+
 
 class RichProgress:
     """Session listener that drives a progress bar and prints logs through Rich."""
@@ -44,21 +46,18 @@ class RichProgress:
         self.progress.stop()
         logging.getLogger().removeHandler(self.handler)
 
-    def on_event(self, event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "session_started":
-            self._task = self.progress.add_task(
-                event["pipeline"], total=len(event["nodes"]), current=""
-            )
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, SessionStarted):
+            self._task = self.progress.add_task(event.pipeline, total=len(event.nodes), current="")
         elif self._task is None:
             return
-        elif kind == "node_started":
-            self._running.add(event["node"])
+        elif isinstance(event, NodeStarted):
+            self._running.add(event.node)
             self.progress.update(self._task, current=", ".join(sorted(self._running)))
-        elif kind in ("node_finished", "node_failed"):
-            self._running.discard(event["node"])
+        elif isinstance(event, (NodeFinished, NodeFailed)):
+            self._running.discard(event.node)
             self.progress.update(
                 self._task,
-                advance=1 if kind == "node_finished" else 0,
+                advance=1 if isinstance(event, NodeFinished) else 0,
                 current=", ".join(sorted(self._running)),
             )

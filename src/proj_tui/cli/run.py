@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import logging
-import math
 import os
 import shlex
 import signal
@@ -16,13 +14,13 @@ import sys
 import threading
 import time
 import traceback
-from json.encoder import encode_basestring as _json_str  # what JSONEncoder(ensure_ascii=False) uses
 from pathlib import Path
 from typing import IO, Any
 
 from proj_tui.cli.output import UsageError, error, is_terminal
 from proj_tui.cli.parser import parse_pairs, split_list
 from proj_tui.errors import ProjTuiError
+from proj_tui.framework.events import Event, LogMessage, StartError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -65,17 +63,14 @@ class EventWriter:
         self.gone: OSError | None = None
         """Set when the stream's reader went away (``| head``): the run goes on without it."""
 
-    # one encoder for the whole stream: json.dumps with options builds a new one on every call
-    _encode = json.JSONEncoder(default=str, ensure_ascii=False, check_circular=False).encode
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        is_log = event["event"] == "log"
-        line = _log_line(event) if is_log else None
-        if line is None:
-            line = self._encode(event)
+    def __call__(self, event: Event) -> None:
+        line = event.to_json()  # a log line has its own fast encoder (framework.events)
         with self._lock:
             self._buffer.append(line)
-            if not is_log or time.monotonic() - self._last_flush > self.FLUSH_INTERVAL:
+            if (
+                type(event) is not LogMessage
+                or time.monotonic() - self._last_flush > self.FLUSH_INTERVAL
+            ):
                 self._flush_locked()
 
     def flush(self) -> None:
@@ -94,32 +89,6 @@ class EventWriter:
                 self.gone = exc
                 _reader_gone("the event stream (stdout)", exc, self._stream)
         self._last_flush = time.monotonic()
-
-
-_LOG_FIELDS = ("event", "ts", "level", "logger", "message", "session_id")
-
-
-def _log_line(event: dict[str, Any]) -> str | None:
-    """A log event (as the recorder builds it) as JSON, or None if it is not quite that shape.
-
-    Log events are nearly the whole stream, and the generic encoder spends ~2.5 us on each; this
-    writes the same text in ~0.8 us, encoding each string with the function the encoder uses
-    (``ensure_ascii=False``). Anything unusual (an extra or missing field, a value of another
-    type, a non-finite ``ts``) returns None, for the generic encoder.
-    """
-    if len(event) != len(_LOG_FIELDS):
-        return None
-    ts = event.get("ts")
-    if type(ts) is not float or not math.isfinite(ts):
-        return None
-    try:
-        return (
-            f'{{"event": "log", "ts": {ts!r}, "level": {_json_str(event["level"])}, '
-            f'"logger": {_json_str(event["logger"])}, "message": {_json_str(event["message"])}, '
-            f'"session_id": {_json_str(event["session_id"])}}}'
-        )
-    except (KeyError, TypeError):  # a field missing, or not a string
-        return None
 
 
 def _reader_gone(what: str, exc: OSError, stream: IO[str]) -> None:
@@ -251,15 +220,7 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
     except ProjTuiError as exc:
         if writer is not None:
             location = str(exc.location) if exc.location else None
-            writer(
-                {
-                    "event": "error",
-                    "ts": time.time(),
-                    "session_id": None,
-                    "message": str(exc),
-                    "location": location,
-                }
-            )
+            writer(StartError(str(exc), location))
             writer.flush()
         error(str(exc))
         return EXIT_USAGE

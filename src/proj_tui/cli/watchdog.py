@@ -22,7 +22,6 @@ the run's process group on SIGKILL, where the next reader of the store reaps the
 from __future__ import annotations
 
 import contextlib
-import json
 import marshal
 import os
 import signal
@@ -32,6 +31,8 @@ import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
+
+from proj_tui.framework.events import ErrorDetail, SessionFinished
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import LogLine, NodeRun
@@ -206,18 +207,16 @@ def _report(run_pid: int, seen: _Witnessed, events: bool) -> None:
     with contextlib.suppress(OSError):
         os.write(2, f"Error: {error['message']}\n".encode("utf-8", "replace"))
     if events and session_id:
-        event = {
-            "event": "session_finished",
-            "ts": time.time(),
-            "session_id": session_id,
-            "status": "crashed",
-            "duration": None,
-            "error": error,
-            "resume": None,
-        }
+        event = SessionFinished(
+            session_id=session_id,
+            status="crashed",
+            duration=None,
+            error=ErrorDetail(**error),
+            resume=None,
+        )
         # a leading newline ends any line the dead process left half-written
         with contextlib.suppress(OSError):
-            os.write(1, b"\n" + json.dumps(event).encode() + b"\n")
+            os.write(1, b"\n" + event.to_json().encode("utf-8", "replace") + b"\n")
 
 
 def _mark_crashed(

@@ -3,9 +3,11 @@
 Writing every node event and log line to SQLite as it happens would put a transaction on the hot path of
 every node. Instead the recorder buffers in memory and a background thread flushes to the store every
 ``flush_interval`` seconds (and heartbeats), so readers follow a live session with a short delay and a
-5000-node run pays a few microseconds a node. Listeners (the CLI's ``--events json`` writer) get each
-event synchronously; one that buffers (has a ``flush`` method) is flushed by the same thread every
-``listener_flush_interval`` seconds, so a last log line before a long quiet spell still goes out promptly.
+5000-node run pays a few microseconds a node. The recorder is also the runner's listener and turns what
+the runner tells it into the session's events (``framework.events``). Listeners (the CLI's ``--events
+json`` writer) get each event synchronously; one that buffers (has a ``flush`` method) is flushed by the
+same thread every ``listener_flush_interval`` seconds, so a last log line before a long quiet spell
+still goes out promptly.
 
 A log line is the hot path (a node may log 100k lines a second), so ``log`` and ``RecordingHandler`` do
 only what each line needs: see ``benches/producer.py``.
@@ -30,10 +32,18 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from proj_tui.framework.events import (
+    ErrorSummary,
+    Event,
+    EventListener,
+    LogMessage,
+    NodeFailed,
+    NodeFinished,
+    NodeStarted,
+)
 from proj_tui.framework.store import LogLine, NodeRun
 from proj_tui.framework.store.sqlite_rows import _clean_text
 
@@ -41,8 +51,6 @@ if TYPE_CHECKING:
     from proj_tui.framework.redact import Redactor
     from proj_tui.framework.store import SessionStore
     from proj_tui.pipeline import Node
-
-Listener = Callable[[dict[str, Any]], None]
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +89,7 @@ class Recorder:
         self.store = store
         self.session_id = session_id
         self.redactor = redactor
-        self.listeners: list[Listener] = []
+        self.listeners: list[EventListener] = []
         self._flush_interval = flush_interval
         self._listener_flush_interval = listener_flush_interval
         self._heartbeat_interval = heartbeat_interval
@@ -171,12 +179,8 @@ class Recorder:
                 )
 
     # -- producers -------------------------------------------------------------------------
-    def emit(self, event: dict[str, Any]) -> None:
-        """Hand an event to every listener; ``ts`` and ``session_id`` are filled in."""
-        if not self.listeners:
-            return
-        event.setdefault("ts", time.time())
-        event["session_id"] = self.session_id
+    def emit(self, event: Event) -> None:
+        """Hand an event to every listener, in the order they subscribed."""
         for listener in self.listeners:
             listener(event)
 
@@ -190,60 +194,52 @@ class Recorder:
                 self._nodes[name] = run
                 self._dirty[name] = run
 
-    def node_event(
-        self,
-        event: str,
-        node: Node,
-        index: int,
-        total: int,
-        duration: float | None,
-        error: BaseException | None,
-    ) -> None:
-        """Runner listener: keep per-node status and timings, forward the event."""
+    # -- the runner's listener (runner.RunListener) --------------------------------------------
+    def node_started(self, node: Node, index: int, total: int) -> None:
+        """Book the node as running and announce it."""
         now = time.time()
         name = node.name
+        run = NodeRun(name=name, status="running", started_at=now, ended_at=None, error=None)
         with self._lock:
-            previous = self._nodes.get(name)
-            if event == "node_started":
-                run = NodeRun(
-                    name=name, status="running", started_at=now, ended_at=None, error=None
-                )
-            else:
-                started = previous.started_at if previous and previous.started_at else now
-                message = None
-                if error is not None:
-                    message = self.redactor.scrub(f"{type(error).__name__}: {error}")
-                status = "succeeded" if event == "node_finished" else "failed"
-                if isinstance(error, KeyboardInterrupt):  # stopped by a person, not broken
-                    status = "cancelled"
-                run = NodeRun(
-                    name=name,
-                    status=status,
-                    started_at=started,
-                    ended_at=now,
-                    error=message,
-                )
             self._nodes[name] = run
             self._dirty[name] = run
+        self._witness_node(run)
+        if self.listeners:
+            self.emit(NodeStarted(name, index, total, now, self.session_id))
+
+    def node_finished(self, node: Node, index: int, total: int, duration: float) -> None:
+        """Book the node as succeeded and announce it."""
+        now = self._settle(node.name, "succeeded", None)
+        if self.listeners:
+            self.emit(NodeFinished(node.name, index, total, duration, now, self.session_id))
+
+    def node_failed(
+        self, node: Node, index: int, total: int, duration: float, error: BaseException
+    ) -> None:
+        """Book the node as failed, or cancelled on a Ctrl+C (its error scrubbed), and announce it."""
+        kind = type(error).__name__
+        # a KeyboardInterrupt is a person stopping the node, not the node breaking
+        status = "cancelled" if isinstance(error, KeyboardInterrupt) else "failed"
+        now = self._settle(node.name, status, self.redactor.scrub(f"{kind}: {error}"))
+        if self.listeners:
+            summary = ErrorSummary(kind, self.redactor.scrub(str(error)))
+            self.emit(NodeFailed(node.name, index, total, duration, summary, now, self.session_id))
+
+    def _settle(self, name: str, status: str, error: str | None) -> float:
+        now = time.time()
+        with self._lock:
+            previous = self._nodes.get(name)
+            started = previous.started_at if previous and previous.started_at else now
+            run = NodeRun(name=name, status=status, started_at=started, ended_at=now, error=error)
+            self._nodes[name] = run
+            self._dirty[name] = run
+        self._witness_node(run)
+        return now
+
+    def _witness_node(self, run: NodeRun) -> None:
         if self.witness is not None:
             self._handoff()  # the node's lines first, so a crash record keeps them in order
             self.witness.node(run)
-        if self.listeners:
-            payload: dict[str, Any] = {
-                "event": event,
-                "ts": now,
-                "node": name,
-                "index": index,
-                "total": total,
-            }
-            if event != "node_started":
-                payload["duration"] = duration
-            if error is not None:
-                payload["error"] = {
-                    "type": type(error).__name__,
-                    "message": self.redactor.scrub(str(error)),
-                }
-            self.emit(payload)
 
     def settle_nodes(self, status: str) -> None:
         """Give nodes still pending a final status (``skipped`` or ``not_run``)."""
@@ -271,15 +267,7 @@ class Recorder:
         # deque.append is atomic and flush() only pops from the other end: no lock per line
         self._logs.append(LogLine(seq=0, ts=ts, level=level, logger=name, message=message))
         if self.listeners:
-            # built whole, as emit() would complete it: this runs once per log line
-            event = {
-                "event": "log",
-                "ts": ts,
-                "level": level,
-                "logger": name,
-                "message": message,
-                "session_id": self.session_id,
-            }
+            event = LogMessage(ts, level, name, message, self.session_id)  # positional: hot path
             for listener in self.listeners:
                 listener(event)
 

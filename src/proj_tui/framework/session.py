@@ -25,12 +25,13 @@ from proj_tui import __version__
 from proj_tui.config import ConfigLoader, format_params
 from proj_tui.errors import ProjTuiError, did_you_mean
 from proj_tui.framework.context import ProjectContext
+from proj_tui.framework.events import ErrorDetail, EventListener, SessionFinished, SessionStarted
 from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
 from proj_tui.framework.logging_conf import apply_logging_config
 from proj_tui.framework.project import Project
-from proj_tui.framework.recorder import CrashWitness, Listener, Recorder, RecordingHandler
+from proj_tui.framework.recorder import CrashWitness, Recorder, RecordingHandler
 from proj_tui.framework.redact import (
     Redactor,
     param_secrets,
@@ -220,8 +221,8 @@ class Session:
         """Let ``witness`` (e.g. the CLI's watchdog) finish the record if this process dies."""
         self._recorder.witness = witness
 
-    def subscribe(self, listener: Listener) -> None:
-        """Receive every event (see docs/events.md) as a dict, synchronously."""
+    def subscribe(self, listener: EventListener) -> None:
+        """Receive every event (``framework.events``, docs/events.md), synchronously, in order."""
         self._recorder.listeners.append(listener)
 
     def cancel(self) -> None:
@@ -327,18 +328,17 @@ class Session:
         )
         self._recorder.plan(node_order)
         self._recorder.emit(
-            {
-                "event": "session_started",
-                "v": 1,
-                "project_path": str(self.metadata.project_path),
-                "package_name": self.metadata.package_name,
-                "env": self.env,
-                "pipeline": name,
-                "runner": runner_name,
-                "runtime_params": redact_params(self.extra_params),
-                "nodes": node_order,
-                "pid": os.getpid(),
-            }
+            SessionStarted(
+                session_id=self.session_id,
+                project_path=str(self.metadata.project_path),
+                package_name=self.metadata.package_name,
+                env=self.env,
+                pipeline=name,
+                runner=runner_name,
+                runtime_params=redact_params(self.extra_params),
+                nodes=node_order,
+                pid=os.getpid(),
+            )
         )
         catalog = context.get_catalog(save_version=self.session_id, load_versions=load_versions)
         record_fingerprints(self.store, self.session_id, pipeline, context)
@@ -353,7 +353,7 @@ class Session:
                 session_id=self.session_id,
                 only_missing_outputs=only_missing_outputs,
                 cancel=self._cancel,
-                listener=self._recorder.node_event,
+                listener=self._recorder,
             )
         except BaseException as exc:
             self._status = "cancelled" if _is_cancel(exc) else "failed"
@@ -396,14 +396,15 @@ class Session:
             try:
                 self.store.finish_session(self.session_id, self._status, error=self._error)
             finally:  # the stream ends even when the store would not take the result
+                error = self._error
                 self._recorder.emit(
-                    {
-                        "event": "session_finished",
-                        "status": self._status,
-                        "duration": time.time() - self._started,
-                        "error": self._error,
-                        "resume": (self._last_run or {}).get("resume"),
-                    }
+                    SessionFinished(
+                        session_id=self.session_id,
+                        status=self._status,
+                        duration=time.time() - self._started,
+                        error=ErrorDetail(**error) if error is not None else None,
+                        resume=(self._last_run or {}).get("resume"),
+                    )
                 )
                 if not self.save_on_close:
                     self.store.close()

@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.errors import did_you_mean
-from proj_tui.runner.base import AbstractRunner, Listener, RunCancelled, RunnerError
+from proj_tui.runner.base import AbstractRunner, RunCancelled, RunListener, RunnerError
 from proj_tui.runner.resume import missing_outputs_plan, resume_start_nodes, resume_suggestion
 from proj_tui.runner.sequential import SequentialRunner
 
@@ -30,9 +30,9 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AbstractRunner",
-    "Listener",
     "ParallelRunner",
     "RunCancelled",
+    "RunListener",
     "RunnerError",
     "SequentialRunner",
     "ThreadRunner",

@@ -12,8 +12,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from proj_tui.errors import ProjTuiError, did_you_mean
 from proj_tui.io import DataCatalog, MemoryDataset
@@ -21,9 +20,25 @@ from proj_tui.pipeline import Node, Pipeline
 
 logger = logging.getLogger("proj_tui.runner")
 
-Listener = Callable[[str, Node, int, int, "float | None", "BaseException | None"], None]
-"""``listener(event, node, index, total, duration, error)``; ``index`` is the node's 0-based
-position in the run plan (topological order), ``total`` the number of nodes the run executes."""
+
+class RunListener(Protocol):
+    """Told about each node as the run goes; the session turns these into its events.
+
+    ``index`` is the node's 0-based position in the run plan (topological order), ``total`` the
+    number of nodes the run executes, ``duration`` seconds. A pool runner calls it from its
+    worker threads, so an implementation must be thread-safe; it runs on the per-node path, so
+    it must be quick.
+    """
+
+    def node_started(self, node: Node, index: int, total: int) -> None: ...
+
+    def node_finished(self, node: Node, index: int, total: int, duration: float) -> None: ...
+
+    def node_failed(
+        self, node: Node, index: int, total: int, duration: float, error: BaseException
+    ) -> None:
+        """The node raised ``error``, or was stopped part-way (then ``error`` says so)."""
+
 
 _HOOK_NAMES = (
     "before_node_run",
@@ -91,7 +106,7 @@ class _Run:
         catalog: DataCatalog,
         hook_manager: Any,
         session_id: str | None,
-        listener: Listener | None,
+        listener: RunListener | None,
         cancel: threading.Event | None,
     ) -> None:
         self.nodes = plan.nodes
@@ -184,7 +199,7 @@ class _Run:
         the start without loading anything in this process.
         """
         if self.listener is not None:
-            self.listener("node_started", self.nodes[i], i, self.total, None, None)
+            self.listener.node_started(self.nodes[i], i, self.total)
         if self.log_info:
             logger.info("Running node: %s", self.nodes[i].name)
 
@@ -208,7 +223,7 @@ class _Run:
         for ds in released:
             catalog.release(ds)
         if self.listener is not None:
-            self.listener("node_finished", node, i, self.total, duration, None)
+            self.listener.node_finished(node, i, self.total, duration)
         if self.log_debug:  # progress travels as listener events; keep INFO to one line a node
             logger.debug("Completed %d out of %d tasks", completed, self.total)
 
@@ -227,7 +242,7 @@ class _Run:
                 session_id=self.session_id,
             )
         if self.listener is not None:
-            self.listener("node_failed", node, i, self.total, time.perf_counter() - start, error)
+            self.listener.node_failed(node, i, self.total, time.perf_counter() - start, error)
 
     def execute(self, i: int) -> None:
         """Run node ``i`` entirely in the calling thread."""
@@ -260,11 +275,12 @@ class AbstractRunner(ABC):
         session_id: str | None = None,
         only_missing_outputs: bool = False,
         cancel: threading.Event | None = None,
-        listener: Listener | None = None,
+        listener: RunListener | None = None,
     ) -> dict[str, Any]:
         """Run ``pipeline``; return the free outputs that the catalog does not hold.
 
-        Raises ``RunnerError`` before anything runs when a free input is not in the catalog,
+        ``listener`` hears of each node's start and end (see :class:`RunListener`). Raises
+        ``RunnerError`` before anything runs when a free input is not in the catalog,
         ``RunCancelled`` when ``cancel`` is set, and otherwise a failing node's own exception
         (after ``on_node_error`` and a WARNING that says how to resume).
         """

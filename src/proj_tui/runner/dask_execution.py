@@ -242,7 +242,7 @@ class _Execution:
         run = self.run
         if run.listener is not None:
             duration = time.perf_counter() - self.started_at[i]
-            run.listener("node_failed", run.nodes[i], i, run.total, duration, error)
+            run.listener.node_failed(run.nodes[i], i, run.total, duration, error)
 
     def _cancelled(self, how: str) -> RunCancelled:
         # DaskRunner inherits the staticmethod; naming the base keeps this module free of it.

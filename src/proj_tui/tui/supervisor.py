@@ -22,113 +22,61 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# --- typed events (docs/events.md) -----------------------------------------------------------
+from proj_tui.framework.events import Event as StreamEvent
+from proj_tui.framework.events import (
+    EventFormatError,
+    LogMessage,
+    NodeFailed,
+    NodeFinished,
+    NodeStarted,
+    SessionFinished,
+    SessionStarted,
+    StartError,
+    event_from_dict,
+)
 
-
-@dataclass(slots=True)
-class SessionStarted:
-    session_id: str
-    env: str | None
-    pipeline: str | None
-    nodes: list[str]
-    pid: int | None
-    runtime_params: dict[str, Any]
-    ts: float
-
-
-@dataclass(slots=True)
-class NodeStarted:
-    node: str
-    index: int
-    total: int
-    ts: float
-
-
-@dataclass(slots=True)
-class NodeFinished:
-    node: str
-    index: int
-    total: int
-    duration: float
-    ts: float
-
-
-@dataclass(slots=True)
-class NodeFailed:
-    node: str
-    index: int
-    total: int
-    duration: float
-    error: str
-    ts: float
-
-
-@dataclass(slots=True)
-class LogRecord:
-    level: str
-    logger: str
-    message: str
-    ts: float
-
-
-@dataclass(slots=True)
-class SessionFinished:
-    status: str
-    duration: float | None
-    error: str | None
-    traceback: str | None
-    resume: str | None
-    ts: float
-
-
-@dataclass(slots=True)
-class StartError:
-    """The session could not start (bad config, unknown pipeline …)."""
-
-    message: str
-    location: str | None
-    ts: float
+# --- events (docs/events.md, framework.events) -----------------------------------------------
 
 
 @dataclass(slots=True)
 class ProcessExited:
-    """Always the last event: how the child process ended."""
+    """Always the last event: how the child process ended (the supervisor's own, not the stream's)."""
 
     returncode: int
     finished: bool  # whether a session_finished or error event was seen first
     ts: float
 
 
-Event = (
-    SessionStarted
-    | NodeStarted
-    | NodeFinished
-    | NodeFailed
-    | LogRecord
-    | SessionFinished
-    | StartError
-    | ProcessExited
-)
+Event = StreamEvent | ProcessExited
+"""What ``on_batch`` receives: the child's events, its other output as log lines, then the exit."""
 
 
-def _error_text(error: Any) -> str | None:
-    if not error:
-        return None
-    if isinstance(error, dict):
-        kind, message = error.get("type"), error.get("message", "")
-        return f"{kind}: {message}" if kind else str(message)
-    return str(error)
+def _unreadable(reason: str, text: str) -> LogMessage:
+    """A line that is not an event of the stream, reported in the run's log instead of lost."""
+    shown = text if len(text) <= 200 else text[:200] + "…"
+    return LogMessage(
+        time.time(), "WARNING", __name__, f"Unreadable event from the run ({reason}): {shown}", None
+    )
+
+
+def _typed(data: Any) -> Event | None:
+    """A decoded JSON value to its event; None for a kind from a newer writer."""
+    try:
+        return event_from_dict(data)
+    except EventFormatError as exc:
+        return _unreadable(str(exc), json.dumps(data, ensure_ascii=False, default=str))
 
 
 def parse_event(line: bytes | str) -> Event | None:
-    """One JSON line to a typed event; a non-JSON line becomes a log record (never lost)."""
+    """One line to its event: a non-JSON line becomes a log line (never lost), a malformed event
+    a warning in the log, and an event kind this version does not know is skipped (None)."""
     try:
         data = json.loads(line)
     except ValueError:
         text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
         text = text.rstrip("\r\n")
-        return LogRecord("STDOUT", "stdout", text, time.time()) if text else None
-    return event_from_dict(data)
+        return LogMessage(time.time(), "STDOUT", "stdout", text, None) if text else None
+    return _typed(data)
 
 
 def parse_lines(lines: list[bytes]) -> list[Event]:
@@ -144,57 +92,7 @@ def parse_lines(lines: list[bytes]) -> list[Event]:
         items = json.loads(b"[" + b",".join(lines) + b"]")
     except ValueError:
         return [e for e in map(parse_event, lines) if e is not None]
-    return [e for e in map(event_from_dict, items) if e is not None]
-
-
-def event_from_dict(data: Any) -> Event | None:
-    """A decoded event object to its typed event; unknown kinds are skipped (newer writers)."""
-    if not isinstance(data, dict):
-        return None
-    kind = data.get("event")
-    ts = float(data.get("ts") or time.time())
-    if kind == "log":
-        return LogRecord(
-            str(data.get("level", "INFO")),
-            str(data.get("logger", "")),
-            str(data.get("message", "")),
-            ts,
-        )
-    if kind in ("node_started", "node_finished", "node_failed"):
-        node, index, total = (
-            str(data.get("node")),
-            int(data.get("index", 0)),
-            int(data.get("total", 0)),
-        )
-        if kind == "node_started":
-            return NodeStarted(node, index, total, ts)
-        duration = float(data.get("duration") or 0.0)
-        if kind == "node_finished":
-            return NodeFinished(node, index, total, duration, ts)
-        return NodeFailed(node, index, total, duration, _error_text(data.get("error")) or "", ts)
-    if kind == "session_started":
-        return SessionStarted(
-            str(data.get("session_id", "")),
-            data.get("env"),
-            data.get("pipeline"),
-            [str(n) for n in data.get("nodes") or []],
-            data.get("pid"),
-            dict(data.get("runtime_params") or {}),
-            ts,
-        )
-    if kind == "session_finished":
-        error = data.get("error")
-        return SessionFinished(
-            str(data.get("status", "failed")),
-            data.get("duration"),
-            _error_text(error),
-            error.get("traceback") if isinstance(error, dict) else None,
-            data.get("resume"),
-            ts,
-        )
-    if kind == "error":
-        return StartError(str(data.get("message", "")), data.get("location"), ts)
-    return None
+    return [e for e in map(_typed, items) if e is not None]
 
 
 # --- the supervisor -------------------------------------------------------------------------
@@ -309,7 +207,7 @@ class Supervisor:
                     for line in lines:
                         text = line.decode("utf-8", "replace").rstrip("\r")
                         if text.strip():
-                            batch.append(LogRecord("STDERR", "stderr", text, now_ts))
+                            batch.append(LogMessage(now_ts, "STDERR", "stderr", text, None))
             now = time.monotonic()
             self._escalate(now)
             if batch and (now - last_flush >= self.flush_interval or len(batch) >= self.max_batch):
@@ -393,7 +291,8 @@ class RunState:
             return node
         if isinstance(event, NodeFailed):
             node = self.nodes.setdefault(event.node, NodeProgress(event.node))
-            node.status, node.duration, node.error = "failed", event.duration, event.error
+            node.status, node.duration = "failed", event.duration
+            node.error = event.error.describe()
             return node
         if isinstance(event, SessionStarted):
             self.session_id = event.session_id
@@ -404,7 +303,7 @@ class RunState:
         elif isinstance(event, SessionFinished):
             self.status = event.status
             self.duration = event.duration
-            self.error = event.error
+            self.error = event.error.describe() if event.error is not None else None
             self.resume = event.resume
             self._skip_pending()
         elif isinstance(event, StartError):

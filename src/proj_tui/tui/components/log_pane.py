@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from textual.widgets import Log
 
+from proj_tui.framework.events import LogMessage
 from proj_tui.framework.printable import printable
 from proj_tui.tui.state import app_state
-from proj_tui.tui.supervisor import LogRecord
 
 MAX_LINES = 20_000
 
 
-def format_record(record: LogRecord) -> list[str]:
+def format_record(record: LogMessage) -> list[str]:
     """A record's lines as shown: ``LEVEL logger: message``, continuation lines indented."""
     head = f"{record.level:<8} {record.logger}: " if record.logger else f"{record.level:<8} "
     message = record.message
@@ -36,7 +36,7 @@ class LogPane(Log):
         """The bound comes from the user's ``log_max_lines`` setting."""
         self.max_lines = app_state(self).settings.log_max_lines
 
-    def add_records(self, records: list[LogRecord]) -> None:
+    def add_records(self, records: list[LogMessage]) -> None:
         lines: list[str] = []
         for record in records:
             if "\n" in record.message:

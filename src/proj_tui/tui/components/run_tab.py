@@ -19,16 +19,15 @@ from textual.markup import escape
 from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
+from proj_tui.framework.events import LogMessage, SessionStarted
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.messages import ExpectedDurations, RunBatch
 from proj_tui.tui.state import app_state
 from proj_tui.tui.supervisor import (
     Event,
-    LogRecord,
     NodeProgress,
     ProcessExited,
     RunState,
-    SessionStarted,
     Supervisor,
     typical_durations,
 )
@@ -151,12 +150,12 @@ class RunTab(ReportsWorkerErrors, TabPane):
 
     def _apply_batch(self, message: RunBatch) -> None:
         state = self.state
-        logs: list[LogRecord] = []
+        logs: list[LogMessage] = []
         changed: dict[str, NodeProgress] = {}
         restructure = False
         ended = False
         for event in message.events:
-            if isinstance(event, LogRecord):
+            if isinstance(event, LogMessage):
                 logs.append(event)
                 continue
             node = state.apply(event)
