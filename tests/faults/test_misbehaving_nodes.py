@@ -170,4 +170,6 @@ def test_reader_keeps_up_while_node_floods(fault_project: Path, fault_report) ->
     result = run_cli("run", "--events", "json", "--pipeline", "spew", cwd=fault_project)
     parsed = [parse_event(line) for line in result.stdout.split(b"\n") if line.strip()]
     assert parsed and all(p is not None for p in parsed)
+    unreadable = [p for p in parsed if getattr(p, "logger", None) == "proj_tui.tui.supervisor"]
+    assert not unreadable  # every line was a well-formed event, none reported as unreadable
     fault_report("misbehaving nodes", "app's parse_event over the 3 MB flood", detail="no error")
