@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from proj_tui.errors import did_you_mean
 from proj_tui.pipeline.errors import PipelineError
-from proj_tui.pipeline.node import Node, TagsSpec, _check_name, _parse_tags
+from proj_tui.pipeline.node import Node, TagsSpec, _check_name, _parse_tags, strip_transcoding
 from proj_tui.pipeline.pipeline import Pipeline
 
 _PARAMS = "params:"
@@ -60,12 +60,20 @@ def pipeline(
     parameters: Mapping_ = None,
     tags: TagsSpec = None,
     namespace: str | None = None,
+    prefix_datasets_with_namespace: bool = True,
 ) -> Pipeline:
     """Copy ``pipe`` with names prefixed by ``namespace`` and mapped names swapped.
 
     ``inputs`` maps free inputs of ``pipe``, ``outputs`` maps datasets its nodes write and
     ``parameters`` maps ``params:`` inputs; a name that is not there is an error naming it.
+    ``prefix_datasets_with_namespace=False`` puts only the nodes in the namespace and leaves
+    every dataset and parameter name as it is (Kedro 1.x).
     """
+    if pipe is None:
+        raise PipelineError(
+            "pipeline() needs a Pipeline or a list of nodes, got None. Did the function that "
+            "builds the pipeline forget to return it?"
+        )
     base = pipe if isinstance(pipe, Pipeline) else Pipeline(pipe)
     in_map = _as_mapping(inputs, "inputs")
     out_map = _as_mapping(outputs, "outputs")
@@ -79,7 +87,7 @@ def pipeline(
 
     mapping = {**in_map, **out_map}
     extra_tags = _parse_tags(tags, where=" given to pipeline()")
-    prefix = f"{namespace}." if namespace else ""
+    prefix = f"{namespace}." if namespace and prefix_datasets_with_namespace else ""
     cache: dict[str, str] = {}
 
     def rename(name: str) -> str:
@@ -88,8 +96,14 @@ def pipeline(
             return new
         if name in mapping:
             new = mapping[name]
+        elif name == _ALL_PARAMS:
+            new = name  # the whole parameters dict has no namespace to take
         elif _is_param(name):
             new = _rename_param(name, param_map, prefix)
+        elif "@" in name:
+            # a transcoded name follows its dataset: B@pandas maps with B
+            base_name, _, suffix = name.partition("@")
+            new = f"{rename(base_name)}@{suffix}"
         else:
             new = prefix + name
         cache[name] = new
@@ -135,15 +149,16 @@ def _check_mappings(
     param_map: dict[str, str],
 ) -> None:
     problems: list[str] = []
-    free_inputs = base.inputs()
-    all_outputs = base.all_outputs()
-    known = base.datasets()
+    # a mapping names a dataset, not one of its transcoded forms
+    free_inputs = {strip_transcoding(ds) for ds in base.inputs()}
+    all_outputs = {strip_transcoding(ds) for ds in base.all_outputs()}
+    known = {strip_transcoding(ds) for ds in base.datasets()}
     for name in in_map:
         if _is_param(name):
             problems.append(f"'{name}' is a parameter; map it with parameters=, not inputs=")
-        elif name in free_inputs:
+        elif strip_transcoding(name) in free_inputs:
             continue
-        elif name in all_outputs:
+        elif strip_transcoding(name) in all_outputs:
             problems.append(
                 f"'{name}' is written by a node of this pipeline, so it is not a free input "
                 "and cannot be mapped in inputs= (map it in outputs=)"
@@ -156,8 +171,12 @@ def _check_mappings(
     for name in out_map:
         if _is_param(name):
             problems.append(f"'{name}' is a parameter; map it with parameters=, not outputs=")
-        elif name not in all_outputs:
-            reason = "is a free input, not an output" if name in known else "is not an output"
+        elif strip_transcoding(name) not in all_outputs:
+            reason = (
+                "is a free input, not an output"
+                if strip_transcoding(name) in known
+                else "is not an output"
+            )
             problems.append(
                 f"'{name}' in outputs= {reason} of this pipeline." + did_you_mean(name, all_outputs)
             )

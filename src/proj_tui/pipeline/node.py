@@ -7,12 +7,17 @@ a run needs per call (dataset names, the calling convention) is resolved once he
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import inspect
+import itertools
+import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn
 
-from proj_tui.pipeline.errors import PipelineError
+from proj_tui.pipeline.errors import NodeSignatureError, PipelineError
 
 # Letters, digits, "_", "-" and "." only: names travel through `--nodes a,b` on the command
 # line, so commas, quotes and spaces would make them impossible to select.
@@ -122,10 +127,97 @@ def _parse_datasets(
 
 def _func_name(func: Callable[..., Any]) -> str:
     name = getattr(func, "__name__", None)
-    if name is None:
-        inner = getattr(func, "func", None)  # functools.partial
-        name = getattr(inner, "__name__", None) if inner is not None else None
-    return name if isinstance(name, str) else type(func).__name__
+    if isinstance(name, str):
+        return name
+    if isinstance(func, functools.partial):
+        return "<partial>"  # Kedro's name; functools.update_wrapper gives it the real one
+    return type(func).__name__
+
+
+def strip_transcoding(name: str) -> str:
+    """``"B@pandas"`` -> ``"B"``: the dataset a transcoded name stands for.
+
+    Two names that differ only after ``@`` are one dataset read or written through different
+    types, so the graph links them. More than one ``@`` is a mistake.
+    """
+    if "@" not in name:
+        return name
+    base, _, rest = name.partition("@")
+    if "@" in rest:
+        raise PipelineError(
+            f"The dataset name {name!r} has more than one '@'; a transcoded name is "
+            "'<dataset>@<format>' with exactly one separator."
+        )
+    return base
+
+
+# Checked signatures: (func, kind, keys or count) -> argument order for dict inputs (None: as
+# given). Pipelines reuse a few functions many times, so each shape is inspected once.
+_bound: dict[Any, tuple[int, ...] | None] = {}
+
+
+def _check_signature(
+    func: Callable[..., Any], kind: int, keys: tuple[str, ...], names: tuple[str, ...]
+) -> tuple[int, ...] | None:
+    """Fail now, not at run time, when the inputs cannot be passed to ``func``.
+
+    Returns, for dict inputs, the order that binds them to the function's parameters (Kedro
+    lists a node's inputs in that order), or None when the given order is already it.
+    """
+    key: Any = (func, kind, keys if kind == _DICT else len(names))
+    try:
+        return _bound[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable callable: check it every time
+        key = None
+    order: tuple[int, ...] | None = None
+    try:
+        signature = inspect.signature(func, follow_wrapped=False)
+    except (TypeError, ValueError):  # builtins written in C have no signature to check
+        signature = None
+    if signature is not None:
+        try:
+            if kind == _DICT:
+                bound = signature.bind(**{k: k for k in keys})
+                wanted = [*bound.args, *bound.kwargs.values()]
+                if wanted != list(keys):
+                    order = tuple(keys.index(k) for k in wanted)
+            else:
+                signature.bind(*names)
+        except TypeError as exc:
+            spec: Any = dict(zip(keys, names, strict=True)) if kind == _DICT else None
+            if kind == _ONE:
+                spec = names[0]
+            elif kind in (_LIST, _NONE):
+                spec = list(names) if names else None
+            params = list(signature.parameters)
+            raise NodeSignatureError(
+                f"The inputs {spec!r} do not fit node function '{_func_name(func)}', which "
+                f"takes {params}: {exc}. Give the node one input per parameter (a dict maps "
+                "parameter names to datasets), or change the function."
+            ) from None
+    if key is not None and len(_bound) < 4096:
+        _bound[key] = order
+    return order
+
+
+def _default_name(func: Callable[..., Any], inputs: tuple[str, ...], outputs: tuple[str, ...]) -> str:
+    """Kedro 1.x's default: the function's name and a short hash of what it is wired to.
+
+    Stable across processes (no ``id()`` or ``hash()``), free of the ',' that splits
+    ``--nodes a,b``, and different for two uses of one function.
+    """
+    name = _func_name(func)
+    module = getattr(func, "__module__", None) or ""
+    key = f"{module}:{name}|{';'.join(inputs)}|{';'.join(outputs)}"
+    return f"{name}__{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def _unzip(first: Any, rest: Iterator[Any], getters: list[Callable[[Any], Any]]) -> list[Any]:
+    """One lazy stream per output from a generator of tuples or dicts."""
+    copies = itertools.tee(itertools.chain((first,), rest), len(getters))
+    return [map(get, copy) for get, copy in zip(getters, copies, strict=True)]
 
 
 class Node:
@@ -208,17 +300,36 @@ class Node:
                     f"Node function '{_func_name(func)}' lists the output(s) {dupes} more "
                     "than once."
                 )
+        if not in_names and not out_names:
+            _fail(
+                f"Node function '{_func_name(func)}' has neither inputs nor outputs, so running "
+                "it could not affect anything; give it at least one of them."
+            )
         if in_names and out_names:
-            if len(out_names) == 1:
-                clash = out_names[0] in in_names
+            if len(out_names) == 1 and "@" not in out_names[0]:
+                clash = out_names[0] in in_names or (
+                    any("@" in i for i in in_names)
+                    and out_names[0] in map(strip_transcoding, in_names)
+                )
             else:
-                clash = not set(in_names).isdisjoint(out_names)
+                clash = not {strip_transcoding(i) for i in in_names}.isdisjoint(
+                    map(strip_transcoding, out_names)
+                )
             if clash:
-                both = sorted(set(in_names).intersection(out_names))
+                both = sorted(
+                    {strip_transcoding(i) for i in in_names}.intersection(
+                        map(strip_transcoding, out_names)
+                    )
+                )
                 _fail(
                     f"Node function '{_func_name(func)}' reads and writes the same dataset(s) "
-                    f"{both}; a node cannot depend on itself. Write to a new name."
+                    f"{both} (transcoded names count as one); a node cannot depend on itself. "
+                    "Write to a new name."
                 )
+        order = _check_signature(func, in_kind, in_keys, in_names)
+        if order is not None:
+            in_keys = tuple(in_keys[k] for k in order)
+            in_names = tuple(in_names[k] for k in order)
         if confirms is None:
             confirm_names: tuple[str, ...] = ()
         elif isinstance(confirms, str):
@@ -261,13 +372,7 @@ class Node:
         self._out_keys = out_keys
         self._outputs = outputs
         self._explicit_name = explicit_name
-        if explicit_name is None:
-            # Kedro's default: readable, and ';' keeps it free of the ',' that splits --nodes.
-            ins = f"[{';'.join(inputs)}]" if inputs else "None"
-            outs = f"[{';'.join(outputs)}]" if outputs else "None"
-            short = f"{_func_name(func)}({ins}) -> {outs}"
-        else:
-            short = explicit_name
+        short = _default_name(func, inputs, outputs) if explicit_name is None else explicit_name
         self._short_name = short
         full = f"{namespace}.{short}" if namespace else short
         self._name = full
@@ -383,7 +488,15 @@ class Node:
         )
 
     def __str__(self) -> str:
-        return self._name
+        """Kedro's description: ``name: func([in;puts]) -> [out;puts]`` (no namespace)."""
+        ins = f"[{';'.join(self._inputs)}]" if self._inputs else "None"
+        outs = f"[{';'.join(self._outputs)}]" if self._outputs else "None"
+        prefix = f"{self._explicit_name}: " if self._explicit_name is not None else ""
+        return f"{prefix}{_func_name(self._func)}({ins}) -> {outs}"
+
+    def __call__(self, **inputs: Any) -> dict[str, Any]:
+        """``n(a=1)`` is ``n.run({"a": 1})``: dataset names as keywords."""
+        return self.run(inputs)
 
     @staticmethod
     def _spec(kind: int, keys: tuple[str, ...], names: tuple[str, ...]) -> InputsSpec:
@@ -413,6 +526,15 @@ class Node:
     @property
     def namespace(self) -> str | None:
         return self._namespace
+
+    @property
+    def namespace_prefixes(self) -> list[str]:
+        """Every level of the namespace, outermost first: ``a.b`` gives ``["a", "a.b"]``."""
+        ns = self._namespace
+        if not ns:
+            return []
+        parts = ns.split(".")
+        return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
     @property
     def tags(self) -> frozenset[str]:
@@ -510,7 +632,17 @@ class Node:
         if kind == _ONE:
             return {self._outputs[0]: result}
         if kind == _NONE:
+            if result is not None:
+                warnings.warn(
+                    f"Node '{self._name}' declares no outputs, but its function returned a "
+                    f"{type(result).__name__}, which is dropped. Give the node an output to "
+                    "keep the value, or make the function return None.",
+                    UserWarning,
+                    stacklevel=3,
+                )
             return {}
+        if inspect.isgenerator(result):
+            return self._streams_of(result)
         outputs = self._outputs
         if kind == _LIST:
             if not isinstance(result, (list, tuple)):
@@ -544,6 +676,22 @@ class Node:
                 f"{list(keys)}, but the keys are {'; '.join(details)}."
             )
         return {dataset: result[key] for key, dataset in zip(keys, outputs, strict=True)}
+
+    def _streams_of(self, generator: Iterator[Any]) -> dict[str, Any]:
+        """Split a generator of chunks into one lazy stream per output; the runner saves each
+        chunk as it comes. The first chunk is checked like a plain result would be."""
+        try:
+            first = next(generator)
+        except StopIteration:
+            return {name: iter(()) for name in self._outputs}
+        getters: list[Callable[[Any], Any]]
+        if self._out_kind == _LIST:
+            self._outputs_of(first)  # raises if the chunk does not fit
+            getters = [operator.itemgetter(k) for k in range(len(self._outputs))]
+        else:
+            self._outputs_of(first)
+            getters = [operator.itemgetter(key) for key in self._out_keys]
+        return dict(zip(self._outputs, _unzip(first, generator, getters), strict=True))
 
 
 def node(

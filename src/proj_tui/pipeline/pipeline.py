@@ -17,7 +17,7 @@ from proj_tui.pipeline.errors import (
     OutputNotUniqueError,
     PipelineError,
 )
-from proj_tui.pipeline.node import Node, TagsSpec, _parse_tags
+from proj_tui.pipeline.node import Node, TagsSpec, _parse_tags, strip_transcoding
 
 
 def _names(value: str | Iterable[str] | None) -> list[str]:
@@ -60,7 +60,9 @@ class Pipeline:
         "_parents",
         "_pos",
         "_producer",
+        "_transcoded",
         "_unique",
+        "_variants",
     )
 
     _unique: list[Node]
@@ -76,8 +78,20 @@ class Pipeline:
     _all_outputs: frozenset[str]
     _free_inputs: frozenset[str]
     _free_outputs: frozenset[str]
+    _transcoded: bool
+    _variants: dict[str, list[str]]
 
     def __init__(self, nodes: Iterable[Node | Pipeline], *, tags: TagsSpec = None) -> None:
+        if nodes is None:
+            raise PipelineError(
+                "A pipeline needs a list of nodes and pipelines, got None. Pass [] for an "
+                "empty pipeline (did a create_pipeline() function forget its return?)."
+            )
+        if isinstance(nodes, (str, Node)) or not isinstance(nodes, Iterable):
+            raise PipelineError(
+                f"A pipeline needs a list of nodes and pipelines, got {type(nodes).__name__} "
+                f"({nodes!r}); wrap it in a list: Pipeline([...])."
+            )
         flat: list[Node] = []
         for item in nodes:
             if isinstance(item, Node):
@@ -108,8 +122,9 @@ class Pipeline:
         # topological positions would cost another pass; ``_order`` maps between the two.
         unique: list[Node] = []
         pos: dict[str, int] = {}
-        producer: dict[str, int] = {}
+        producer: dict[str, int] = {}  # keyed by the name without its transcoding suffix
         clashes: list[str] = []
+        transcoded = False
         for n in flat:
             name = n._name
             seen = pos.get(name)
@@ -126,6 +141,9 @@ class Pipeline:
             pos[name] = i
             unique.append(n)
             for ds in n._outputs:
+                if "@" in ds:
+                    transcoded = True
+                    ds = strip_transcoding(ds)
                 if not trusted and ds in producer:
                     clashes.append(
                         f"'{ds}' is written by both '{unique[producer[ds]]._name}' and '{name}'"
@@ -153,6 +171,9 @@ class Pipeline:
                     consumers[ds] = [i]
                 elif cs[-1] != i:
                     cs.append(i)
+                if "@" in ds:
+                    transcoded = True
+                    ds = strip_transcoding(ds)
                 p = get_producer(ds)
                 if p is not None and p not in ps:
                     ps.append(p)
@@ -189,11 +210,29 @@ class Pipeline:
         self._consumers = consumers
         self._level_sizes = level_sizes
         all_inputs = frozenset(consumers)
-        all_outputs = frozenset(producer)
+        self._transcoded = transcoded
+        self._variants = {}
+        if not transcoded:
+            all_outputs = frozenset(producer)
+            self._free_inputs = all_inputs - all_outputs
+            self._free_outputs = all_outputs - all_inputs
+        else:
+            all_outputs = frozenset(ds for n in unique for ds in n._outputs)
+            variants: dict[str, list[str]] = {}
+            for ds in sorted(all_inputs | all_outputs):
+                variants.setdefault(strip_transcoding(ds), []).append(ds)
+            if not trusted:
+                _check_transcoding(variants)
+            self._variants = variants
+            consumed = {strip_transcoding(ds) for ds in all_inputs}
+            self._free_inputs = frozenset(
+                ds for ds in all_inputs if strip_transcoding(ds) not in producer
+            )
+            self._free_outputs = frozenset(
+                ds for ds in all_outputs if strip_transcoding(ds) not in consumed
+            )
         self._all_inputs = all_inputs
         self._all_outputs = all_outputs
-        self._free_inputs = all_inputs - all_outputs
-        self._free_outputs = all_outputs - all_inputs
 
     @staticmethod
     def _cycle_error(
@@ -218,7 +257,8 @@ class Pipeline:
         steps = []
         for k, i in enumerate(cycle):
             j = cycle[(k + 1) % len(cycle)]
-            via = next(ds for ds in nodes[j]._inputs if ds in nodes[i]._outputs)
+            made = {strip_transcoding(ds) for ds in nodes[i]._outputs}
+            via = next(ds for ds in nodes[j]._inputs if strip_transcoding(ds) in made)
             steps.append(f"'{nodes[i]._name}' -[{via}]-> ")
         chain = "".join(steps) + f"'{nodes[cycle[0]]._name}'"
         return CircularDependencyError(
@@ -319,12 +359,12 @@ class Pipeline:
 
     def producer_of(self, dataset: str) -> Node | None:
         """The node that writes ``dataset``, or None for a free input / unknown name."""
-        pos = self._producer.get(dataset)
+        pos = self._producer.get(strip_transcoding(dataset) if self._transcoded else dataset)
         return None if pos is None else self._unique[pos]
 
     def consumers_of(self, dataset: str) -> list[Node]:
-        """The nodes that read ``dataset``."""
-        return [self._unique[i] for i in self._consumers.get(dataset, ())]
+        """The nodes that read ``dataset`` (any transcoded form of it, for a plain name)."""
+        return [self._unique[i] for i in sorted(self._consumers_of([dataset], strict=False))]
 
     def namespaces(self) -> set[str]:
         """Every namespace and each of its parents (``a.b`` gives ``a`` and ``a.b``)."""
@@ -381,17 +421,34 @@ class Pipeline:
                 ns = ns.rpartition(".")[0]
         return picked
 
-    def _consumers_of(self, datasets: list[str]) -> set[int]:
-        missing = [ds for ds in datasets if ds not in self._consumers]
+    def _check_known(self, datasets: list[str]) -> None:
+        """Kedro's rule: a name the pipeline never mentions is an error; a known name that
+        just is not read (or written) selects nothing."""
+        known = self._all_inputs | self._all_outputs
+        missing = [ds for ds in datasets if ds not in known and ds not in self._variants]
         if missing:
-            raise _unknown("input dataset", missing, self._consumers)
-        return {i for ds in datasets for i in self._consumers[ds]}
+            raise _unknown("dataset", missing, sorted(known))
+
+    def _consumers_of(self, datasets: list[str], *, strict: bool = True) -> set[int]:
+        if strict:
+            self._check_known(datasets)
+        consumers = self._consumers
+        picked: set[int] = set()
+        for ds in datasets:
+            names = self._variants.get(ds, (ds,)) if "@" not in ds else (ds,)
+            for name in names:
+                picked.update(consumers.get(name, ()))
+        return picked
 
     def _producers_of(self, datasets: list[str]) -> set[int]:
-        missing = [ds for ds in datasets if ds not in self._producer]
-        if missing:
-            raise _unknown("output dataset", missing, self._producer)
-        return {self._producer[ds] for ds in datasets}
+        self._check_known(datasets)
+        picked: set[int] = set()
+        for ds in datasets:
+            i = self._producer.get(strip_transcoding(ds) if self._transcoded else ds)
+            # "B@spark" selects only a node that writes exactly that; "B" any form of B.
+            if i is not None and ("@" not in ds or ds in self._unique[i]._outputs):
+                picked.add(i)
+        return picked
 
     def _subset(self, picked: set[int]) -> Pipeline:
         if len(picked) == len(self._nodes):
@@ -512,3 +569,15 @@ class Pipeline:
             "inputs": sorted(self._free_inputs),
             "outputs": sorted(self._free_outputs),
         }
+
+
+def _check_transcoding(variants: dict[str, list[str]]) -> None:
+    """``B`` and ``B@pandas`` in one pipeline: the plain name would bypass the link Kedro makes
+    between the transcoded forms, so Kedro refuses it and so do we."""
+    mixed = sorted(base for base, names in variants.items() if len(names) > 1 and base in names)
+    if mixed:
+        raise PipelineError(
+            f"The dataset(s) {_quoted(mixed)} are used with a transcoding suffix ('@...') and "
+            "also without one. Use the suffixed names everywhere (e.g. "
+            f"'{mixed[0]}@pandas'), or a different name for the plain dataset."
+        )
