@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from proj_tui.errors import ProjTuiError, did_you_mean
@@ -51,8 +52,12 @@ _HOOK_NAMES = (
 )
 
 
-class RunnerError(ProjTuiError):
-    """A run cannot start or could not finish for a reason other than a node's own exception."""
+class RunnerError(ProjTuiError, ValueError):
+    """A run cannot start or could not finish for a reason other than a node's own exception.
+
+    A ``ValueError`` like the one Kedro raises for inputs the catalog lacks, so ported
+    ``except ValueError:`` clauses catch it.
+    """
 
 
 class RunCancelled(RunnerError):
@@ -132,6 +137,16 @@ class _Run:
                 if ds not in free_inputs:
                     counts[ds] = counts.get(ds, 0) + 1
         self.readers = counts
+        # Outputs nobody reads under that name but that are not free outputs: the written form
+        # of a transcoded dataset (B@pandas, read as B@spark). Kedro releases them once saved.
+        self.spent_outputs: dict[int, list[str]] = {}
+        if any("@" in ds for _, outputs in self.wiring for ds in outputs):
+            free_outputs = plan.outputs()
+            for i, (_, outputs) in enumerate(self.wiring):
+                spent = [ds for ds in outputs if ds not in counts and ds not in free_outputs]
+                if spent:
+                    self.spent_outputs[i] = spent
+        self.confirming = any(n.confirms for n in self.nodes)
 
     # -- the per-node protocol ---------------------------------------------------------------
     def load_inputs(self, i: int) -> dict[str, Any]:
@@ -184,12 +199,18 @@ class _Run:
                 session_id=self.session_id,
             )
         before, after = hooks.before_dataset_saved, hooks.after_dataset_saved
-        for ds, data in outputs.items():
+        items: Any = outputs.items()
+        if outputs and all(isinstance(data, Iterator) for data in outputs.values()):
+            items = _chunks(outputs)  # a generator node: save each chunk as it comes
+        for ds, data in items:
             if before is not None:
                 before(dataset_name=ds, data=data, node=node)
             catalog.save(ds, data)
             if after is not None:
                 after(dataset_name=ds, data=data, node=node)
+        if self.confirming:
+            for ds in node.confirms:
+                catalog.confirm(ds)
         self.finish(i, duration)
 
     def start(self, i: int) -> None:
@@ -220,6 +241,9 @@ class _Run:
             self.completed += 1
             completed = self.completed
             self.done.append(i)
+        spent = self.spent_outputs.get(i) if self.spent_outputs else None
+        if spent:
+            released += spent
         for ds in released:
             catalog.release(ds)
         if self.listener is not None:
@@ -277,7 +301,10 @@ class AbstractRunner(ABC):
         cancel: threading.Event | None = None,
         listener: RunListener | None = None,
     ) -> dict[str, Any]:
-        """Run ``pipeline``; return the free outputs that the catalog does not hold.
+        """Run ``pipeline``; return every free output, as a dataset (Kedro 1.x).
+
+        ``result["x"].load()`` gives the value; a free output the catalog does not declare is a
+        ``MemoryDataset`` made for the run, so it stays readable after the run.
 
         ``listener`` hears of each node's start and end (see :class:`RunListener`). Raises
         ``RunnerError`` before anything runs when a free input is not in the catalog,
@@ -302,7 +329,6 @@ class AbstractRunner(ABC):
         missing = [ds for ds in plan.datasets() if ds not in catalog]
         if missing:
             run_catalog.add_feed_dict({ds: MemoryDataset() for ds in missing})
-        returned = [ds for ds in plan.outputs() if ds not in catalog]
 
         run = _Run(plan, run_catalog, hook_manager, session_id, listener, cancel)
         try:
@@ -310,7 +336,7 @@ class AbstractRunner(ABC):
         except BaseException as exc:
             self._report_unrun(plan, catalog, run, exc)
             raise
-        return {ds: run_catalog.load(ds) for ds in returned}
+        return {ds: run_catalog[ds] for ds in sorted(plan.outputs())}
 
     @abstractmethod
     def _run(self, run: _Run) -> None:
@@ -369,3 +395,18 @@ def _check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
         + ". Add them to catalog.yml (or --params for params: inputs), or include the nodes "
         "that produce them in the run."
     )
+
+
+def _chunks(streams: dict[str, Iterator[Any]]) -> Iterator[tuple[str, Any]]:
+    """``(dataset, chunk)`` pairs taking one chunk from each output in turn, as Kedro saves a
+    generator node's outputs; ends with the shortest stream."""
+    keys = list(streams)
+    iterators = list(streams.values())
+    while True:
+        for key, iterator in zip(keys, iterators, strict=True):
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            yield key, chunk
+

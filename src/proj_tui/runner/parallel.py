@@ -18,6 +18,7 @@ import os
 import pickle
 import time
 from abc import abstractmethod
+from collections.abc import Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -187,6 +188,8 @@ class ParallelRunner(_PoolRunner):
         try:
             try:
                 outputs = pickle.loads(future.result())
+                if outputs and all(isinstance(data, _Chunks) for data in outputs.values()):
+                    outputs = {ds: iter(data.items) for ds, data in outputs.items()}
             except BrokenProcessPool as exc:
                 raise RunnerError(
                     f"The worker process running node '{run.nodes[i].name}' died unexpectedly "
@@ -197,6 +200,18 @@ class ParallelRunner(_PoolRunner):
         except BaseException as exc:
             run.fail(i, inputs, exc, start)
             raise
+
+
+class _Chunks:
+    """A generator output's chunks, collected in the worker process."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Chunks, (self.items,))
 
 
 def _pack(node: Node, inputs: dict[str, Any]) -> bytes:
@@ -243,6 +258,10 @@ def _call_node(name: str, payload: bytes) -> bytes:
             "module on sys.path (not defined in __main__ or inside another function)."
         ) from None
     outputs = node.run(inputs)
+    if outputs and all(isinstance(data, Iterator) for data in outputs.values()):
+        # a generator cannot cross the process boundary: send its chunks; the parent saves
+        # them one by one as the sequential runner would
+        outputs = {ds: _Chunks(list(data)) for ds, data in outputs.items()}
     try:
         return pickle.dumps(outputs, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
