@@ -60,5 +60,5 @@ def test_invalid_copy_mode() -> None:
 def test_describe_and_repr() -> None:
     ds = MemoryDataset(data=[1])
     assert ds.describe() == {"data": "<list>", "copy_mode": "assign"}
-    assert repr(ds) == "MemoryDataset(data='<list>', copy_mode='assign')"
+    assert repr(ds) == "MemoryDataset(data=<list>, copy_mode='assign')"
     assert MemoryDataset().describe()["data"] is None

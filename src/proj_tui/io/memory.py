@@ -25,9 +25,11 @@ class MemoryDataset(AbstractDataset):
     def __init__(
         self,
         data: Any = _EMPTY,
-        copy_mode: str = "assign",
+        copy_mode: str | None = "assign",
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        if copy_mode is None:  # Kedro's "infer" default; ours is "assign", see the docstring
+            copy_mode = "assign"
         if copy_mode not in _COPY_MODES:
             raise DatasetError(
                 f"Invalid copy_mode {copy_mode!r} for MemoryDataset. "
@@ -81,6 +83,11 @@ class MemoryDataset(AbstractDataset):
     def _describe(self) -> dict[str, Any]:
         data = None if self._data is _EMPTY else f"<{type(self._data).__name__}>"
         return {"data": data, "copy_mode": self._copy_mode}
+
+    def __repr__(self) -> str:
+        # Kedro's form, ``MemoryDataset(data=<DataFrame>)``: the type, never the value
+        data = "" if self._data is _EMPTY else f"data=<{type(self._data).__name__}>, "
+        return f"MemoryDataset({data}copy_mode={self._copy_mode!r})"
 
 
 def _copy(data: Any, copy_mode: str) -> Any:

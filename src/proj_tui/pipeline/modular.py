@@ -188,4 +188,7 @@ def _check_mappings(
             f"'{name}' in parameters= is not used by this pipeline.{did_you_mean(name, params)}"
         )
     if problems:
-        raise PipelineError("Cannot map datasets onto the pipeline: " + "; ".join(problems) + ".")
+        text = "; ".join(problems)
+        raise PipelineError(
+            "Cannot map datasets onto the pipeline: " + (text if text.endswith(("?", ".")) else text + ".")
+        )

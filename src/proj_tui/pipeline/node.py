@@ -457,16 +457,10 @@ class Node:
         )
 
     def _key(self) -> tuple[Any, ...]:
-        return (
-            self._name,
-            self._func,
-            self._in_kind,
-            self._in_keys,
-            self._inputs,
-            self._out_kind,
-            self._out_keys,
-            self._outputs,
-        )
+        outputs: Any = self._outputs
+        if self._out_kind == _DICT:  # {"a": x, "b": y} and {"b": y, "a": x} are one node
+            outputs = tuple(sorted(zip(self._out_keys, self._outputs, strict=True)))
+        return (self._name, self._func, self._in_kind, self._in_keys, self._inputs, self._out_kind, outputs)
 
     def __hash__(self) -> int:
         return self._hash
@@ -478,7 +472,9 @@ class Node:
             return NotImplemented
         return self._hash == other._hash and self._key() == other._key()
 
-    def __lt__(self, other: Node) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Node):
+            return NotImplemented
         return self._name < other._name
 
     def __repr__(self) -> str:
