@@ -1,6 +1,7 @@
 """``node()`` and ``Node``: one function call with named dataset inputs and outputs.
 
-A node is immutable and hashable so pipelines can dedupe and index nodes cheaply. Everything
+A node's name and wiring never change, and it hashes by name, so pipelines can dedupe and index
+nodes cheaply (only ``func`` may be swapped, as Kedro allows a hook to). Everything
 a run needs per call (dataset names, the calling convention) is resolved once here, so
 ``Node.run`` does no parsing and stays cheap on 5000-node pipelines.
 """
@@ -221,10 +222,10 @@ def _unzip(first: Any, rest: Iterator[Any], getters: list[Callable[[Any], Any]])
 
 
 class Node:
-    """A function call wired to datasets by name; immutable, hashable, equal by content.
+    """A function call wired to datasets by name; hashable by name, equal by content.
 
-    Every public attribute is a read-only property (``inputs``/``outputs`` return fresh
-    lists); changed copies come from ``tag()`` or the modular ``pipeline()``.
+    Every public attribute but ``func`` is a read-only property (``inputs``/``outputs`` return
+    fresh lists); changed copies come from ``tag()`` or the modular ``pipeline()``.
 
     Build nodes with :func:`node`. Two nodes are equal when they call the same function with
     the same wiring under the same name, so summing a pipeline with itself dedupes them.
@@ -490,6 +491,10 @@ class Node:
         prefix = f"{self._explicit_name}: " if self._explicit_name is not None else ""
         return f"{prefix}{_func_name(self._func)}({ins}) -> {outs}"
 
+    def _legacy_name(self) -> str:
+        """The default name this node had before Kedro 1.x naming: ``ns.f([a]) -> [b]``."""
+        return f"{self._namespace}.{self}" if self._namespace else str(self)
+
     def __call__(self, **inputs: Any) -> dict[str, Any]:
         """``n(a=1)`` is ``n.run({"a": 1})``: dataset names as keywords."""
         return self.run(inputs)
@@ -508,6 +513,14 @@ class Node:
     @property
     def func(self) -> Callable[..., Any]:
         return self._func
+
+    @func.setter
+    def func(self, func: Callable[..., Any]) -> None:
+        """Swap the function, as Kedro allows (a hook wrapping it); name and wiring stay."""
+        if not callable(func):
+            _fail(f"A node needs a callable function, got {type(func).__name__}: {func!r}.")
+        _check_signature(func, self._in_kind, self._in_keys, self._inputs)
+        self._func = func
 
     @property
     def name(self) -> str:

@@ -397,9 +397,17 @@ class Pipeline:
     def _select_names(self, names: list[str]) -> set[int]:
         pos = self._pos
         missing = [name for name in names if name not in pos]
-        if missing:
-            raise _unknown("node named", missing, pos)
-        return {pos[name] for name in names}
+        if not missing:
+            return {pos[name] for name in names}
+        # Sessions stored before Kedro 1.x names name unnamed nodes "f([a]) -> [b]": accept
+        # those, so `sessions resume` and a --from-nodes copied from an old log still work.
+        legacy = {
+            n._legacy_name(): i for i, n in enumerate(self._unique) if n._explicit_name is None
+        }
+        still = [name for name in missing if name not in legacy]
+        if still:
+            raise _unknown("node named", still, pos)
+        return {pos[name] if name in pos else legacy[name] for name in names}
 
     def _select_tags(self, tags: list[str]) -> set[int]:
         wanted = frozenset(tags)
