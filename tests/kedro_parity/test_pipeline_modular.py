@@ -340,3 +340,44 @@ class TestModularPipeline:
         """Kedro 1.x: a namespaced default name is '<namespace>.<function>__<hash>'"""
         p = pipeline([node(identity, "A", "B")], namespace="ns")
         assert p.nodes[0].name.startswith("ns.identity__")
+
+
+class TestPipelineConstructorArguments:
+    """Kedro 1.x moved the modular-pipeline arguments onto ``Pipeline`` itself
+    (tests/pipeline/test_pipeline.py::TestPipelineNamespacing and test_modular_pipeline.py)."""
+
+    def test_namespace(self):
+        p = Pipeline([node(identity, "A", "B", name="n")], namespace="ns")
+        assert p.nodes[0].name == "ns.n"
+        assert p.nodes[0].inputs == ["ns.A"]
+
+    def test_inputs_outputs_parameters(self):
+        p = Pipeline(
+            [node(biconcat, ["A", "params:x"], "B", name="n")],
+            namespace="ns",
+            inputs={"A": "raw"},
+            outputs={"B": "out"},
+            parameters={"x": "shared.x"},
+        )
+        assert p.nodes[0].inputs == ["raw", "params:shared.x"]
+        assert p.nodes[0].outputs == ["out"]
+
+    def test_prefix_datasets_with_namespace_false(self):
+        p = Pipeline(
+            [node(identity, "A", "B", name="n")], namespace="ns", prefix_datasets_with_namespace=False
+        )
+        assert (p.nodes[0].name, p.nodes[0].inputs, p.nodes[0].outputs) == ("ns.n", ["A"], ["B"])
+
+    def test_same_as_pipeline_function(self):
+        nodes = [node(identity, "A", "B", name="n"), node(identity, "B", "C", name="m")]
+        assert Pipeline(nodes, namespace="ns", tags=["t"]) == pipeline(nodes, namespace="ns", tags=["t"])
+
+    def test_bad_mapping_is_an_error(self):
+        with pytest.raises(ValueError, match=r"'Z' in inputs= is not an input"):
+            Pipeline([node(identity, "A", "B", name="n")], inputs={"Z": "Y"})
+
+    def test_nested_namespaces(self):
+        inner = Pipeline([node(identity, "A", "B", name="n")], namespace="inner")
+        outer = Pipeline([inner], namespace="outer")
+        assert outer.nodes[0].name == "outer.inner.n"
+        assert outer.nodes[0].inputs == ["outer.inner.A"]

@@ -132,7 +132,8 @@ class TestRun:
         assert node(add, ["a", "b"], "c").run({"a": 1, "b": 2}) == {"c": 3}
         assert node(add, {"b": "x", "a": "y"}, "c").run({"x": "1", "y": "2"}) == {"c": "21"}
         assert node(constant, None, "c").run({}) == {"c": 42}
-        assert node(identity, "a", None).run({"a": 1}) == {}
+        with pytest.warns(UserWarning, match=r"declares no outputs"):
+            assert node(identity, "a", None).run({"a": 1}) == {}
 
     def test_list_and_dict_outputs(self):
         assert node(split, "a", ["x", "y"]).run({"a": 2}) == {"x": 2, "y": 4}

@@ -203,7 +203,9 @@ def _check_signature(
     return order
 
 
-def _default_name(func: Callable[..., Any], inputs: tuple[str, ...], outputs: tuple[str, ...]) -> str:
+def _default_name(
+    func: Callable[..., Any], inputs: tuple[str, ...], outputs: tuple[str, ...]
+) -> str:
     """Kedro 1.x's default: the function's name and a short hash of what it is wired to.
 
     Stable across processes (no ``id()`` or ``hash()``), free of the ',' that splits
@@ -461,7 +463,15 @@ class Node:
         outputs: Any = self._outputs
         if self._out_kind == _DICT:  # {"a": x, "b": y} and {"b": y, "a": x} are one node
             outputs = tuple(sorted(zip(self._out_keys, self._outputs, strict=True)))
-        return (self._name, self._func, self._in_kind, self._in_keys, self._inputs, self._out_kind, outputs)
+        return (
+            self._name,
+            self._func,
+            self._in_kind,
+            self._in_keys,
+            self._inputs,
+            self._out_kind,
+            outputs,
+        )
 
     def __hash__(self) -> int:
         return self._hash

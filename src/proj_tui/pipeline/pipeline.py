@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from proj_tui.errors import did_you_mean
+from proj_tui.pipeline._namespacing import Mapping_, renamed_nodes, wants_renaming
 from proj_tui.pipeline.errors import (
     CircularDependencyError,
     OutputNotUniqueError,
@@ -81,7 +82,20 @@ class Pipeline:
     _transcoded: bool
     _variants: dict[str, list[str]]
 
-    def __init__(self, nodes: Iterable[Node | Pipeline], *, tags: TagsSpec = None) -> None:
+    def __init__(
+        self,
+        nodes: Iterable[Node | Pipeline],
+        *,
+        inputs: Mapping_ = None,
+        outputs: Mapping_ = None,
+        parameters: Mapping_ = None,
+        tags: TagsSpec = None,
+        namespace: str | None = None,
+        prefix_datasets_with_namespace: bool = True,
+    ) -> None:
+        """Kedro 1.x's constructor: the modular-pipeline arguments (``namespace``, ``inputs``,
+        ``outputs``, ``parameters``, ``prefix_datasets_with_namespace``) work here as in
+        :func:`proj_tui.pipeline.pipeline`."""
         if nodes is None:
             raise PipelineError(
                 "A pipeline needs a list of nodes and pipelines, got None. Pass [] for an "
@@ -103,6 +117,20 @@ class Pipeline:
                     f"A pipeline is built from nodes and pipelines, not {type(item).__name__} "
                     f"({item!r}). Wrap functions with node(func, inputs, outputs)."
                 )
+        if wants_renaming(inputs, outputs, parameters, namespace):
+            base = Pipeline._from_subset([]) if not flat else Pipeline(flat)
+            renamed = renamed_nodes(
+                base,
+                inputs=inputs,
+                outputs=outputs,
+                parameters=parameters,
+                tags=tags,
+                namespace=namespace,
+                prefix_datasets_with_namespace=prefix_datasets_with_namespace,
+            )
+            if renamed is not None:
+                self._build(renamed, trusted=False)
+                return
         if tags is not None:
             extra = _parse_tags(tags, where=" of a pipeline")
             if extra:
@@ -432,10 +460,10 @@ class Pipeline:
     def _check_known(self, datasets: list[str]) -> None:
         """Kedro's rule: a name the pipeline never mentions is an error; a known name that
         just is not read (or written) selects nothing."""
-        known = self._all_inputs | self._all_outputs
-        missing = [ds for ds in datasets if ds not in known and ds not in self._variants]
+        ins, outs, variants = self._all_inputs, self._all_outputs, self._variants
+        missing = [ds for ds in datasets if ds not in ins and ds not in outs and ds not in variants]
         if missing:
-            raise _unknown("dataset", missing, sorted(known))
+            raise _unknown("dataset", missing, sorted(ins | outs))
 
     def _consumers_of(self, datasets: list[str], *, strict: bool = True) -> set[int]:
         if strict:
