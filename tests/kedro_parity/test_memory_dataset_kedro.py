@@ -123,7 +123,10 @@ class TestMemoryDataset:
         with pytest.raises(DatasetError, match=r"Saving None to MemoryDataset is not allowed"):
             MemoryDataset().save(None)
 
-    @pytest.mark.parametrize(("data", "expected"), [(Table([]), "MemoryDataset(data=<Table>"), ([1], "MemoryDataset(data=<list>")])
+    @pytest.mark.parametrize(
+        ("data", "expected"),
+        [(Table([]), "MemoryDataset(data=<Table>"), ([1], "MemoryDataset(data=<list>")],
+    )
     def test_str_representation(self, data, expected):
         """...::test_str_representation"""
         assert expected in str(MemoryDataset(data=data))

@@ -160,7 +160,13 @@ class TestValidNode:
 
     @pytest.mark.parametrize(
         ("confirms", "expected"),
-        [(None, []), ([], []), ("foo", ["foo"]), (["foo"], ["foo"]), (["foo", "bar"], ["foo", "bar"])],
+        [
+            (None, []),
+            ([], []),
+            ("foo", ["foo"]),
+            (["foo"], ["foo"]),
+            (["foo", "bar"], ["foo", "bar"]),
+        ],
     )
     def test_confirms(self, confirms, expected):
         """test_node.py::TestValidNode::test_confirms"""
@@ -187,7 +193,9 @@ class TestNodeComparisons:
     def test_node_invalid_less_than(self):
         """test_node.py::TestNodeComparisons::test_node_invalid_less_than"""
         n = node(identity, "input1", "output1", name="a_node")
-        with pytest.raises(TypeError, match=r"'<' not supported between instances of 'Node' and 'str'"):
+        with pytest.raises(
+            TypeError, match=r"'<' not supported between instances of 'Node' and 'str'"
+        ):
             n < "hello"  # type: ignore[operator]  # noqa: B015
 
     def test_different_input_list_order_not_equal(self):

@@ -76,7 +76,12 @@ class TestValidPipeline:
     def test_node_dependencies(self, branched):
         """test_pipeline.py::TestValidPipeline::test_node_dependencies"""
         deps = {n.name: {p.name for p in ps} for n, ps in branched.node_dependencies.items()}
-        assert deps == {"node1": set(), "node2": {"node1"}, "node3": {"node1"}, "node4": {"node2", "node3"}}
+        assert deps == {
+            "node1": set(),
+            "node2": {"node1"},
+            "node3": {"node1"},
+            "node4": {"node2", "node3"},
+        }
 
     def test_pipeline_none_is_a_clear_error(self):
         """test_pipeline.py::TestInvalidPipeline::test_none_case"""
@@ -120,7 +125,7 @@ class TestInvalidPipeline:
         first = Pipeline([node(biconcat, ["input1", "input2"], "output1", name="a")])
         second = Pipeline([node(biconcat, ["input2", "input1"], "output1", name="a")])
         with pytest.raises(ValueError):
-            first + second  # noqa: B018
+            first + second
 
     def test_not_a_list_of_nodes(self):
         """test_pipeline.py::TestInvalidPipeline::test_bad_node"""
@@ -259,7 +264,9 @@ class TestModularPipeline:
 
     def test_parameters_dict_runs_after_namespacing(self):
         """The issue's case: pipeline(p, namespace="ds") with a 'parameters' input runs."""
-        p = pipeline([node(lambda params: params["lr"], "parameters", "lr", name="n")], namespace="ds")
+        p = pipeline(
+            [node(lambda params: params["lr"], "parameters", "lr", name="n")], namespace="ds"
+        )
         assert p.nodes[0].run({"parameters": {"lr": 0.1}}) == {"ds.lr": 0.1}
 
     def test_prefix_datasets_with_namespace_false(self):
@@ -311,12 +318,16 @@ class TestModularPipeline:
     def test_non_existent_parameters_mapped(self):
         """test_modular_pipeline.py::test_non_existent_parameters_mapped"""
         with pytest.raises(ValueError, match=r"'params:z' in parameters= is not used"):
-            pipeline([node(identity, "params:x", "B", name="n")], parameters={"params:z": "params:y"})
+            pipeline(
+                [node(identity, "params:x", "B", name="n")], parameters={"params:z": "params:y"}
+            )
 
     def test_connect_existing_pipelines(self):
         """test_modular_pipeline.py::test_connect_existing_pipelines"""
         cook = pipeline([node(identity, "grilled", "food", name="eat")], inputs={"grilled": "meat"})
-        prep = pipeline([node(identity, "raw", "grilled", name="grill")], outputs={"grilled": "meat"})
+        prep = pipeline(
+            [node(identity, "raw", "grilled", name="grill")], outputs={"grilled": "meat"}
+        )
         assert names(cook + prep) == {"eat", "grill"}
         assert (cook + prep).inputs() == {"raw"}
 
@@ -364,13 +375,17 @@ class TestPipelineConstructorArguments:
 
     def test_prefix_datasets_with_namespace_false(self):
         p = Pipeline(
-            [node(identity, "A", "B", name="n")], namespace="ns", prefix_datasets_with_namespace=False
+            [node(identity, "A", "B", name="n")],
+            namespace="ns",
+            prefix_datasets_with_namespace=False,
         )
         assert (p.nodes[0].name, p.nodes[0].inputs, p.nodes[0].outputs) == ("ns.n", ["A"], ["B"])
 
     def test_same_as_pipeline_function(self):
         nodes = [node(identity, "A", "B", name="n"), node(identity, "B", "C", name="m")]
-        assert Pipeline(nodes, namespace="ns", tags=["t"]) == pipeline(nodes, namespace="ns", tags=["t"])
+        assert Pipeline(nodes, namespace="ns", tags=["t"]) == pipeline(
+            nodes, namespace="ns", tags=["t"]
+        )
 
     def test_bad_mapping_is_an_error(self):
         with pytest.raises(ValueError, match=r"'Z' in inputs= is not an input"):

@@ -274,7 +274,9 @@ class TestComplexPipelineWithTranscoding:
 
     def test_dependencies_link_transcoded_forms(self, complex_pipeline):
         """test_pipeline.py::test_node_dependencies (on the transcoded graph)"""
-        deps = {n.name: {p.name for p in ps} for n, ps in complex_pipeline.node_dependencies.items()}
+        deps = {
+            n.name: {p.name for p in ps} for n, ps in complex_pipeline.node_dependencies.items()
+        }
         assert deps["node7"] == {"node8"}  # B@node7 is written as B@node8
         assert deps["node10"] == {"node8"}
         assert deps["node1"] == {"node2", "node3", "node4"}

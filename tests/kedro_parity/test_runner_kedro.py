@@ -84,7 +84,9 @@ def fan_out_fan_in() -> Pipeline:
 
 @pytest.fixture
 def branchless() -> Pipeline:
-    return Pipeline([node(identity, "ds1", "ds2", name="n1"), node(identity, "ds2", "ds3", name="n2")])
+    return Pipeline(
+        [node(identity, "ds1", "ds2", name="n1"), node(identity, "ds2", "ds3", name="n2")]
+    )
 
 
 class LoggingDataset(AbstractDataset):
@@ -138,13 +140,19 @@ class RecordingDataset(AbstractDataset):
 class TestValidRunner:
     def test_run_with_plugin_manager(self, runner, fan_out_fan_in):
         """test_sequential_runner.py::TestValidSequentialRunner::test_run_with_plugin_manager"""
-        result = runner.run(fan_out_fan_in, DataCatalog(raw_data={"A": 42}), hook_manager=new_hook_manager())
+        result = runner.run(
+            fan_out_fan_in, DataCatalog(raw_data={"A": 42}), hook_manager=new_hook_manager()
+        )
         assert "Z" in result
         assert result["Z"].load() == (42, 42, 42)
 
     def test_run_without_plugin_manager(self, runner, fan_out_fan_in):
         """test_sequential_runner.py::TestValidSequentialRunner::test_run_without_plugin_manager"""
-        assert runner.run(fan_out_fan_in, DataCatalog(raw_data={"A": 42}))["Z"].load() == (42, 42, 42)
+        assert runner.run(fan_out_fan_in, DataCatalog(raw_data={"A": 42}))["Z"].load() == (
+            42,
+            42,
+            42,
+        )
 
     def test_no_input_seq(self, runner):
         """test_sequential_runner.py::TestSeqentialRunnerBranchlessPipeline::test_no_input_seq"""
@@ -171,7 +179,9 @@ class TestValidRunner:
     def test_result_saved_and_returned_as_dataset(self, runner, tmp_path: Path):
         """...::test_result_saved_not_returned (Kedro 1.x returns the dataset itself)"""
         p = Pipeline([node(identity, "ds", "dsX", name="n")])
-        catalog = DataCatalog({"dsX": JSONDataset(filepath=str(tmp_path / "x.json"))}, raw_data={"ds": 0})
+        catalog = DataCatalog(
+            {"dsX": JSONDataset(filepath=str(tmp_path / "x.json"))}, raw_data={"ds": 0}
+        )
         output = runner.run(p, catalog)
         assert output == {"dsX": catalog["dsX"]}
         assert json.loads((tmp_path / "x.json").read_text()) == 0
@@ -198,7 +208,9 @@ class TestRelease:
     def test_dont_release_inputs_and_outputs(self):
         """...::test_dont_release_inputs_and_outputs"""
         log: list[tuple[str, str]] = []
-        p = pipeline([node(identity, "in", "middle", name="a"), node(identity, "middle", "out", name="b")])
+        p = pipeline(
+            [node(identity, "in", "middle", name="a"), node(identity, "middle", "out", name="b")]
+        )
         catalog = DataCatalog(
             {
                 "in": LoggingDataset(log, "in", "stuff"),
@@ -219,9 +231,16 @@ class TestRelease:
                 node(sink, "second", None, name="c"),
             ]
         )
-        catalog = DataCatalog({"first": LoggingDataset(log, "first"), "second": LoggingDataset(log, "second")})
+        catalog = DataCatalog(
+            {"first": LoggingDataset(log, "first"), "second": LoggingDataset(log, "second")}
+        )
         SequentialRunner().run(p, catalog)
-        assert log == [("load", "first"), ("release", "first"), ("load", "second"), ("release", "second")]
+        assert log == [
+            ("load", "first"),
+            ("release", "first"),
+            ("load", "second"),
+            ("release", "second"),
+        ]
 
     def test_count_multiple_loads(self):
         """...::test_count_multiple_loads"""
@@ -239,8 +258,12 @@ class TestRelease:
     def test_release_transcoded(self):
         """...::test_release_transcoded"""
         log: list[tuple[str, str]] = []
-        p = pipeline([node(source, None, "ds@save", name="a"), node(sink, "ds@load", None, name="b")])
-        catalog = DataCatalog({"ds@save": LoggingDataset(log, "save"), "ds@load": LoggingDataset(log, "load")})
+        p = pipeline(
+            [node(source, None, "ds@save", name="a"), node(sink, "ds@load", None, name="b")]
+        )
+        catalog = DataCatalog(
+            {"ds@save": LoggingDataset(log, "save"), "ds@load": LoggingDataset(log, "load")}
+        )
         SequentialRunner().run(p, catalog)
         assert log == [("release", "save"), ("load", "load"), ("release", "load")]
 
@@ -248,7 +271,12 @@ class TestRelease:
         "pipe",
         [
             Pipeline([node(identity, "ds1", "ds2", name="a", confirms="ds1")]),
-            Pipeline([node(identity, "ds1", "ds2", name="a"), node(sink, "ds2", None, name="b", confirms="ds1")]),
+            Pipeline(
+                [
+                    node(identity, "ds1", "ds2", name="a"),
+                    node(sink, "ds2", None, name="b", confirms="ds1"),
+                ]
+            ),
         ],
         ids=["own_input", "upstream_dataset"],
     )
@@ -271,7 +299,10 @@ class TestGeneratorNodes:
     def test_generator_node_one(self, runner):
         """...::test_generator_node_one"""
         result = RecordingDataset()
-        runner.run(Pipeline([node(generate_one, None, "result", name="g")]), DataCatalog({"result": result}))
+        runner.run(
+            Pipeline([node(generate_one, None, "result", name="g")]),
+            DataCatalog({"result": result}),
+        )
         assert result.saved == list(range(10))
 
     @pytest.mark.parametrize(
@@ -286,13 +317,18 @@ class TestGeneratorNodes:
     def test_generator_node_many_outputs(self, runner, func, outputs):
         """...::test_generator_node_tuple / _list / _dict"""
         left, right = RecordingDataset(), RecordingDataset()
-        runner.run(Pipeline([node(func, None, outputs, name="g")]), DataCatalog({"left": left, "right": right}))
+        runner.run(
+            Pipeline([node(func, None, outputs, name="g")]),
+            DataCatalog({"left": left, "right": right}),
+        )
         assert left.saved == list(range(10))
         assert right.saved == [i * i for i in range(10)]
 
     def test_memory_output_keeps_the_last_chunk(self):
         """A MemoryDataset holds one value: after the stream it is the last chunk (as Kedro)."""
-        result = SequentialRunner().run(Pipeline([node(generate_one, None, "r", name="g")]), DataCatalog())
+        result = SequentialRunner().run(
+            Pipeline([node(generate_one, None, "r", name="g")]), DataCatalog()
+        )
         assert result["r"].load() == 9
 
 
@@ -316,5 +352,7 @@ class TestRunResult:
         """Kedro 1.x: "we do not load datasets data" — a persisted output is not read back."""
         log: list[tuple[str, str]] = []
         p = Pipeline([node(identity, "a", "out", name="n")])
-        SequentialRunner().run(p, DataCatalog({"out": LoggingDataset(log, "out")}, raw_data={"a": 1}))
+        SequentialRunner().run(
+            p, DataCatalog({"out": LoggingDataset(log, "out")}, raw_data={"a": 1})
+        )
         assert ("load", "out") not in log

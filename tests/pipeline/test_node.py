@@ -164,7 +164,9 @@ class TestRun:
             node(identity, "a", {"k": "v"}, name="d2").run({"a": 1})
 
     def test_signature_mismatch_is_found_when_the_node_is_made(self):
-        with pytest.raises(PipelineError, match=r"The inputs \['a'\] do not fit node function 'add'"):
+        with pytest.raises(
+            PipelineError, match=r"The inputs \['a'\] do not fit node function 'add'"
+        ):
             node(add, ["a"], "c", name="short")
 
     def test_type_error_inside_function_is_kept(self):

@@ -50,10 +50,10 @@ log = logging.getLogger("dask_test_nodes")
 
 # -- node functions --------------------------------------------------------------------------
 
+
 def loaded(result: dict[str, Any]) -> dict[str, Any]:
     """A run returns datasets (Kedro 1.x); compare the values they hold."""
     return {name: dataset.load() for name, dataset in result.items()}
-
 
 
 def double(x: int) -> int:

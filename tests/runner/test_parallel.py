@@ -33,7 +33,6 @@ def loaded(result: dict[str, Any]) -> dict[str, Any]:
     return {name: dataset.load() for name, dataset in result.items()}
 
 
-
 def diamond_of(func_pair, func_single) -> Pipeline:
     return Pipeline(
         [

@@ -23,7 +23,6 @@ def loaded(result: dict[str, Any]) -> dict[str, Any]:
     return {name: dataset.load() for name, dataset in result.items()}
 
 
-
 def double(x):
     return x * 2
 
