@@ -461,6 +461,21 @@ class TestNodeRun:
         with pytest.raises(ValueError, match=r"without its input\(s\) \['b'\]"):
             node(biconcat, ["a", "b"], "c").run({"a": 1})
 
+    @pytest.mark.parametrize(
+        ("func", "inputs", "given"),
+        [
+            (constant_output, None, {"unexpected": 1}),
+            (identity, "a", {"a": 1, "b": 2}),
+            (biconcat, ["a", "b"], {"a": 1, "b": 2, "c": 3}),
+            (biconcat, {"input1": "a", "input2": "b"}, {"a": 1, "b": 2, "c": 3}),
+        ],
+        ids=["no_inputs", "one_input", "list_inputs", "dict_inputs"],
+    )
+    def test_extra_inputs_are_refused(self, func, inputs, given):
+        """test_node_run.py::TestNodeRunInvalidInput::test_unresolved / test_no_inputs_node_error"""
+        with pytest.raises(ValueError, match=r"does not read"):
+            node(func, inputs, "out").run(given)
+
     def test_value_returned_with_no_outputs_warns(self):
         """Kedro 1.x warns when a node without outputs returns a value."""
         with pytest.warns(UserWarning, match=r"declares no outputs, but its function returned"):

@@ -356,3 +356,44 @@ class TestRunResult:
             p, DataCatalog({"out": LoggingDataset(log, "out")}, raw_data={"a": 1})
         )
         assert ("load", "out") not in log
+
+
+class PidDataset(AbstractDataset):
+    """Loads the id of the process that loads it."""
+
+    def _load(self) -> Any:
+        import os
+
+        return os.getpid()
+
+    def _save(self, data: Any) -> None:
+        raise AssertionError("never saved")
+
+    def _describe(self) -> dict[str, Any]:
+        return {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on purpose: ParallelRunner loads and saves in the parent and runs only the function "
+    "in a worker, so in-memory datasets and hooks work without a shared-memory catalog "
+    "(docs/architecture.md)",
+)
+def test_parallel_runner_loads_inputs_in_the_worker():
+    """test_parallel_runner.py::TestParallelRunner::test_memory_dataset_input (where I/O runs)"""
+    import os
+
+    p = Pipeline([node(identity, "pid", "out", name="n")])
+    result = ParallelRunner(max_workers=1).run(p, DataCatalog({"pid": PidDataset()}))
+    assert result["out"].load() != os.getpid()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on purpose: no is_async flag; loading one node's inputs in threads costs a thread "
+    "pool per node and rarely helps. Use ThreadRunner for I/O-bound pipelines "
+    "(docs/architecture.md)",
+)
+def test_is_async_flag():
+    """test_sequential_runner.py::TestSeqentialRunnerBranchlessPipeline[is_async=True]"""
+    SequentialRunner(is_async=True)  # type: ignore[call-arg]

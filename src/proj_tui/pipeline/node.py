@@ -618,6 +618,12 @@ class Node:
             given = set(inputs or ())
             missing = [name for name in self._inputs if name not in given]
             _fail(f"Node '{self._name}' was run without its input(s) {missing}.")
+        if inputs and len(inputs) != len(self._inputs) and len(inputs) != len(set(self._inputs)):
+            extra = sorted(set(inputs).difference(self._inputs))
+            _fail(
+                f"Node '{self._name}' was given input(s) {extra} it does not read; it reads "
+                f"{list(self._inputs)} (Kedro refuses extra inputs too)."
+            )
         try:
             if kind == _DICT:
                 result = self._func(**dict(zip(self._in_keys, args, strict=True)))
