@@ -514,3 +514,32 @@ def test_session_cancel_is_recorded(threads_cluster: str, tmp_path: Path) -> Non
     assert statuses["compare_models"] == "not_run"
     assert statuses["ingest_trips"] != "succeeded"  # its 3 s pause was not waited for
     assert "running" not in statuses.values()  # nodes cut short are settled, not left running
+
+
+def _count_up() -> Iterator[int]:
+    yield from range(5)
+
+
+class _Confirmable(MemoryDataset):
+    def __init__(self, data: Any = None) -> None:
+        super().__init__(data)
+        self.confirmed = 0
+
+    def confirm(self) -> None:
+        self.confirmed += 1
+
+
+def test_generator_node_streams_to_its_dataset(threads_cluster: str) -> None:
+    """Kedro's test_run_generator_node on the dask runner: the memory output ends with the
+    last chunk, as with the other runners."""
+    pipe = Pipeline([node(_count_up, None, "n", name="gen"), node(int, "n", "last", name="keep")])
+    result = DaskRunner(address=threads_cluster).run(pipe, DataCatalog())
+    assert loaded(result) == {"last": 4}
+
+
+def test_confirms_are_called_in_the_client(threads_cluster: str) -> None:
+    """Kedro's test_confirms on the dask runner."""
+    held = _Confirmable(3)
+    pipe = Pipeline([node(int, "a", "b", name="n", confirms="a")])
+    DaskRunner(address=threads_cluster).run(pipe, DataCatalog({"a": held}))
+    assert held.confirmed == 1

@@ -208,10 +208,14 @@ class _Run:
             catalog.save(ds, data)
             if after is not None:
                 after(dataset_name=ds, data=data, node=node)
-        if self.confirming:
-            for ds in node.confirms:
-                catalog.confirm(ds)
+        self.confirm(i)
         self.finish(i, duration)
+
+    def confirm(self, i: int) -> None:
+        """``catalog.confirm()`` each dataset node ``i`` lists in ``confirms=`` (after its save)."""
+        if self.confirming:
+            for ds in self.nodes[i].confirms:
+                self.catalog.confirm(ds)
 
     def start(self, i: int) -> None:
         """Announce that node ``i`` starts: the listener's ``node_started`` and the INFO line.
@@ -409,4 +413,3 @@ def _chunks(streams: dict[str, Iterator[Any]]) -> Iterator[tuple[str, Any]]:
             except StopIteration:
                 return
             yield key, chunk
-

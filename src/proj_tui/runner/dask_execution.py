@@ -167,6 +167,7 @@ class _Execution:
             duration = self.durations.get(i, time.perf_counter() - self.started_at[i])
             try:
                 self._fire_finish(i)
+                self.run.confirm(i)
             except Exception as exc:
                 self._fail(i, exc)
                 return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,11 +118,22 @@ def _node_task(spec: _Spec, context: _Context, *args: Any) -> dict[str, Any]:
         if _stopped(context):
             raise _NotRun(f"Node '{spec.name}' ran but was not saved: the run was stopped.")
         returned: dict[str, Any] = {}
-        for ds, dataset in spec.outputs:
-            if dataset is None:
-                returned[ds] = outputs[ds]
-            else:
-                dataset.save(outputs[ds])
+        if outputs and all(isinstance(data, Iterator) for data in outputs.values()):
+            # a generator node: save each chunk; an in-memory output keeps the last, as it would
+            streams = {ds: list(data) for ds, data in outputs.items()}
+            for ds, dataset in spec.outputs:
+                if dataset is None:
+                    if streams[ds]:
+                        returned[ds] = streams[ds][-1]
+                else:
+                    for chunk in streams[ds]:
+                        dataset.save(chunk)
+        else:
+            for ds, dataset in spec.outputs:
+                if dataset is None:
+                    returned[ds] = outputs[ds]
+                else:
+                    dataset.save(outputs[ds])
     finally:
         if forward:
             _local.target = None
