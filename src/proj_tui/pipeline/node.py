@@ -9,7 +9,6 @@ a run needs per call (dataset names, the calling convention) is resolved once he
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 import itertools
 import operator
@@ -211,6 +210,8 @@ def _default_name(
     Stable across processes (no ``id()`` or ``hash()``), free of the ',' that splits
     ``--nodes a,b``, and different for two uses of one function.
     """
+    import hashlib  # deferred: ~10 ms of OpenSSL start-up a run with only named nodes never pays
+
     name = _func_name(func)
     module = getattr(func, "__module__", None) or ""
     key = f"{module}:{name}|{';'.join(inputs)}|{';'.join(outputs)}"
