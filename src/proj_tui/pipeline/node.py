@@ -310,11 +310,11 @@ class Node:
                 "it could not affect anything; give it at least one of them."
             )
         if in_names and out_names:
-            if len(out_names) == 1 and "@" not in out_names[0]:
-                clash = out_names[0] in in_names or (
-                    any("@" in i for i in in_names)
-                    and out_names[0] in map(strip_transcoding, in_names)
-                )
+            if len(in_names) == 1 and len(out_names) == 1:  # the common shape: no sets
+                one_in, one_out = in_names[0], out_names[0]
+                if "@" in one_in or "@" in one_out:
+                    one_in, one_out = strip_transcoding(one_in), strip_transcoding(one_out)
+                clash = one_in == one_out
             else:
                 clash = not {strip_transcoding(i) for i in in_names}.isdisjoint(
                     map(strip_transcoding, out_names)
@@ -330,7 +330,10 @@ class Node:
                     f"{both} (transcoded names count as one); a node cannot depend on itself. "
                     "Write to a new name."
                 )
-        order = _check_signature(func, in_kind, in_keys, in_names)
+        try:  # the cache hit inline: nodes of one function are made by the thousand
+            order = _bound[(func, in_kind, in_keys if in_kind == _DICT else len(in_names))]
+        except (KeyError, TypeError):
+            order = _check_signature(func, in_kind, in_keys, in_names)
         if order is not None:
             in_keys = tuple(in_keys[k] for k in order)
             in_names = tuple(in_names[k] for k in order)

@@ -146,7 +146,8 @@ class _Run:
                 spent = [ds for ds in outputs if ds not in counts and ds not in free_outputs]
                 if spent:
                     self.spent_outputs[i] = spent
-        self.confirming = any(n.confirms for n in self.nodes)
+        # _confirms, not .confirms: the property builds a list per node, on every run
+        self.confirming = any(n._confirms for n in self.nodes)
 
     # -- the per-node protocol ---------------------------------------------------------------
     def load_inputs(self, i: int) -> dict[str, Any]:
@@ -200,15 +201,20 @@ class _Run:
             )
         before, after = hooks.before_dataset_saved, hooks.after_dataset_saved
         items: Any = outputs.items()
-        if outputs and all(isinstance(data, Iterator) for data in outputs.values()):
-            items = _chunks(outputs)  # a generator node: save each chunk as it comes
+        for data in outputs.values():  # a loop, not all(): this runs once per node
+            if not isinstance(data, Iterator):
+                break
+        else:
+            if outputs:
+                items = _chunks(outputs)  # a generator node: save each chunk as it comes
         for ds, data in items:
             if before is not None:
                 before(dataset_name=ds, data=data, node=node)
             catalog.save(ds, data)
             if after is not None:
                 after(dataset_name=ds, data=data, node=node)
-        self.confirm(i)
+        if self.confirming:
+            self.confirm(i)
         self.finish(i, duration)
 
     def confirm(self, i: int) -> None:
