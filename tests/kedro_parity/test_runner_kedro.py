@@ -289,7 +289,7 @@ class TestRelease:
     def test_confirms_a_dataset_without_confirm(self):
         """test_data_catalog.py::test_confirm_errors (via a node's confirms=)"""
         p = Pipeline([node(identity, "ds1", "ds2", name="a", confirms="ds1")])
-        with pytest.raises(DatasetError, match=r"no confirm\(\) method"):
+        with pytest.raises(DatasetError, match=r"does not have 'confirm' method"):
             SequentialRunner().run(p, DataCatalog(raw_data={"ds1": 1}))
 
 

@@ -313,22 +313,6 @@ class DataCatalog:
             _add_name(exc, name)
             raise
 
-    def confirm(self, name: str) -> None:
-        """Call the dataset's ``confirm()`` (a node's ``confirms=`` names it after the node ran)."""
-        dataset = self[name]
-        confirm = getattr(dataset, "confirm", None)
-        if not callable(confirm):
-            raise DatasetError(
-                f"Dataset '{name}' ({type(dataset).__name__}) has no confirm() method, but a "
-                "node lists it in confirms=. Remove it from confirms= or use a dataset type "
-                "that can be confirmed."
-            )
-        try:
-            confirm()
-        except DatasetError as exc:
-            _add_name(exc, name)
-            raise
-
     def is_persisted(self, name: str) -> bool:
         """Whether the data outlives the process; an unknown name would be in-memory, so False."""
         dataset = self.get(name)

@@ -239,6 +239,7 @@ class Node:
         "_explicit_name",
         "_func",
         "_hash",
+        "_in_count",
         "_in_keys",
         "_in_kind",
         "_inputs",
@@ -265,6 +266,7 @@ class Node:
     _tags: frozenset[str]
     _confirms: tuple[str, ...]
     _hash: int
+    _in_count: int
 
     def __init__(
         self,
@@ -387,6 +389,8 @@ class Node:
         self._tags = tags
         self._confirms = confirms
         self._hash = hash(full)
+        # distinct inputs: run() refuses a dict with more (Kedro does), with one len() a call
+        self._in_count = len(inputs) if len(inputs) < 2 else len(set(inputs))
 
     @classmethod
     def _build(
@@ -622,7 +626,7 @@ class Node:
             given = set(inputs or ())
             missing = [name for name in self._inputs if name not in given]
             _fail(f"Node '{self._name}' was run without its input(s) {missing}.")
-        if inputs and len(inputs) != len(self._inputs) and len(inputs) != len(set(self._inputs)):
+        if inputs and len(inputs) != self._in_count:
             extra = sorted(set(inputs).difference(self._inputs))
             _fail(
                 f"Node '{self._name}' was given input(s) {extra} it does not read; it reads "
