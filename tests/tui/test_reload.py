@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Input, Static
 
@@ -22,7 +23,6 @@ from proj_tui.tui.screens.config_view import ConfigViewScreen
 from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
-from proj_tui.tui.textual_compat import notifications
 from tui.pilot_helpers import settle
 
 from helpers import cli
@@ -66,12 +66,25 @@ def edit(path: Path, old: str, new: str, *, atomic: bool = False) -> None:
         path.write_text(text)
 
 
+class RecordingApp(ProjTuiApp):
+    """The app, keeping every toast's text: a toast expires after a few seconds, and a loaded
+    machine can take longer than that between the reload and the assertion."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.said: list[str] = []
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        self.said.append(str(message))
+        super().notify(message, **kwargs)
+
+
 def toasts(app: ProjTuiApp) -> str:
-    return "\n".join(n.message for n in notifications(app))
+    return "\n".join(app.said if isinstance(app, RecordingApp) else [])
 
 
 async def test_changed_value_and_added_key_show_in_the_form(taxi: Path) -> None:
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("2")
@@ -106,7 +119,7 @@ async def test_changed_value_and_added_key_show_in_the_form(taxi: Path) -> None:
 
 
 async def test_overrides_kept_across_a_reload_and_vanished_keys_marked(taxi: Path) -> None:
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("2")
@@ -136,7 +149,7 @@ async def test_overrides_kept_across_a_reload_and_vanished_keys_marked(taxi: Pat
 
 
 async def test_broken_yaml_shows_a_banner_then_clears_when_fixed(taxi: Path) -> None:
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("2")
@@ -176,7 +189,7 @@ def tree_names(app: ProjTuiApp) -> list[str]:
 
 
 async def test_pipeline_edits_follow_in_the_tree_and_errors_keep_the_last_good(taxi: Path) -> None:
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     pipeline_py = taxi / "src/taxi_fares/pipelines/data_processing/pipeline.py"
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
@@ -219,7 +232,7 @@ async def test_stale_marker_after_editing_a_parameter_and_run_stale(
 ) -> None:
     done = cli("run", "--project", str(taxi), "--env", "local", cwd=taxi)
     assert done.returncode == 0, done.stderr
-    app = ProjTuiApp(taxi, cli=fake_cli)
+    app = RecordingApp(taxi, cli=fake_cli)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await until(lambda: app.state.stale is not None and app.state.stale.baseline, pilot)
@@ -253,7 +266,7 @@ async def test_stale_marker_after_editing_a_parameter_and_run_stale(
 
 
 async def test_blame_from_the_focused_field_and_compare_envs(taxi: Path) -> None:
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("2")
