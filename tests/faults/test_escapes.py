@@ -31,11 +31,14 @@ async def test_escape_sequences_are_neutralised_everywhere(
     from proj_tui.framework.events import LogMessage
     from proj_tui.framework.store import SQLiteSessionStore
     from proj_tui.tui.components.log_pane import LogPane
+    from proj_tui.tui.state import AppState
 
     with SQLiteSessionStore(fault_project / ".proj-tui" / "sessions.db") as store:
         [message] = [line.message for line in store.logs(sid) if "PWNED" in line.message]
 
     class _Pane(App[None]):
+        state = AppState(project_path=fault_project)  # the pane reads its settings from it
+
         def compose(self) -> ComposeResult:
             yield LogPane(id="log-1")
 
