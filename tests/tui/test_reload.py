@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from textual.widgets import Input, Static
 
@@ -24,6 +23,7 @@ from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
 from tui.pilot_helpers import settle
+from tui.recording import RecordingApp
 
 from helpers import cli
 
@@ -64,19 +64,6 @@ def edit(path: Path, old: str, new: str, *, atomic: bool = False) -> None:
         os.replace(tmp, path)
     else:
         path.write_text(text)
-
-
-class RecordingApp(ProjTuiApp):
-    """The app, keeping every toast's text: a toast expires after a few seconds, and a loaded
-    machine can take longer than that between the reload and the assertion."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.said: list[str] = []
-
-    def notify(self, message: str, **kwargs: Any) -> None:
-        self.said.append(str(message))
-        super().notify(message, **kwargs)
 
 
 def toasts(app: ProjTuiApp) -> str:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from proj_tui.tui.app import ProjTuiApp
-from proj_tui.tui.textual_compat import notifications
 from proj_tui.tui.themes import (
     DEFAULT_THEME,
     PACKAGED_DIR,
@@ -19,6 +17,7 @@ from proj_tui.tui.themes import (
 )
 from proj_tui.tui.user_config import load_user_config
 from tui.pilot_helpers import settle
+from tui.recording import RecordingApp
 
 SIZE = (120, 40)
 GOOD = 'name: mine\ndark: true\nprimary: "#123456"\nvariables:\n  status-failed: "#ff0000"\n'
@@ -81,12 +80,12 @@ async def test_default_theme_user_themes_and_reported_problems(taxi: Path, tmp_p
     folder = user_themes(tmp_path)
     (folder / "mine.yaml").write_text(GOOD)
     (folder / "broken.yaml").write_text('name: broken\ndark: true\nprimary: "#zzz"\n')
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == DEFAULT_THEME
         assert "mine" in app.available_themes and "broken" not in app.available_themes
-        messages = [str(n.message) for n in notifications(app)]
+        messages = list(app.said)
         assert any("broken.yaml" in m and "'primary' is not a colour" in m for m in messages)
         # Our variables come from the theme file...
         assert app.theme_variables["status-succeeded"] == "#6cc38f"
@@ -98,7 +97,7 @@ async def test_default_theme_user_themes_and_reported_problems(taxi: Path, tmp_p
 
 async def test_ctrl_t_cycles_and_the_choice_is_remembered(taxi: Path, tmp_path: Path) -> None:
     config = tmp_path / "xdg-config" / "proj-tui" / "config.toml"
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert not config.exists()  # applying the default writes nothing
@@ -106,7 +105,7 @@ async def test_ctrl_t_cycles_and_the_choice_is_remembered(taxi: Path, tmp_path: 
         await pilot.pause()
         assert app.theme == "high-contrast"  # ours in name order, after harbor-night
         assert load_user_config(config).theme == "high-contrast"
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == "high-contrast"
@@ -118,11 +117,11 @@ async def test_palette_theme_command_and_unknown_remembered_theme(
     config = tmp_path / "xdg-config" / "proj-tui" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text('theme = "harbour-night"  # typo\n[keymap]\n"app.help" = "f1"\n')
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == DEFAULT_THEME
-        messages = [str(n.message) for n in notifications(app)]
+        messages = list(app.said)
         assert any("'harbour-night' is not available" in m for m in messages)
         await pilot.press("ctrl+p")
         await pilot.pause()
