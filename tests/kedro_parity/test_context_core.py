@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,21 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "proj", params=PARAMS)[0]
 
 
+_open: list[Session] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sessions() -> Iterator[None]:
+    """Close the sessions a test opened: an open one keeps its log handler on the root logger."""
+    yield
+    while _open:
+        _open.pop().close()
+
+
 def context(project: Path, **kwargs):
-    return Session.create(project_path=project, save_on_close=False, **kwargs).load_context()
+    session = Session.create(project_path=project, save_on_close=False, **kwargs)
+    _open.append(session)
+    return session.load_context()
 
 
 def test_attributes(project: Path) -> None:
