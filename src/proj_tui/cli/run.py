@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from proj_tui.cli.output import UsageError, error, is_terminal
 from proj_tui.cli.parser import parse_pairs, split_list
@@ -112,7 +112,13 @@ def _reader_gone(what: str, exc: OSError, stream: IO[str]) -> None:
             )
 
 
-class _PlainHandler(logging.StreamHandler):
+if TYPE_CHECKING:
+    _TextStreamHandler = logging.StreamHandler[IO[str]]
+else:  # StreamHandler takes a type argument at run time only from Python 3.11
+    _TextStreamHandler = logging.StreamHandler
+
+
+class _PlainHandler(_TextStreamHandler):
     """Log lines on a pipe or file: flushed at most every 50 ms, not once per record.
 
     A flush per record is a system call per log line, which dominated a 5000-node run. A closed

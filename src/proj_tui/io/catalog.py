@@ -474,7 +474,8 @@ def _resolve_type(name: str, type_value: Any) -> type[AbstractDataset] | str:
                 "pyarrow), or use a type that needs nothing extra such as csv.CSVDataset."
             )
         module = importlib.import_module("proj_tui.io.pandas_datasets")
-        return getattr(module, class_name)
+        optional: type[AbstractDataset] = getattr(module, class_name)
+        return optional
     elif "." not in type_value or type_value.split(".")[0] in _ALIAS_PREFIXES:
         raise DatasetError(
             f"Dataset '{name}' has unknown type '{type_value}'."

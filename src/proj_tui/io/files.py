@@ -318,7 +318,8 @@ class TextDataset(FileDataset):
     def _read(self, path: PurePath) -> str:
         encoding, _ = self._text_args(self.load_args)
         with self._open(path, "r", encoding=encoding, newline="") as handle:
-            return handle.read()
+            text: str = handle.read()
+        return text
 
     def _check_data(self, data: Any) -> None:
         if not isinstance(data, str):

@@ -35,7 +35,7 @@ class _Dataflow:
         self.context = context
         self.token = token
         total = run.total
-        self.futures: list[Future | None] = [None] * total
+        self.futures: list[Future[Any] | None] = [None] * total
         self.producer: dict[str, int] = {}
         for i, (_, outputs) in enumerate(run.wiring):
             for ds in outputs:
@@ -48,7 +48,7 @@ class _Dataflow:
         for parents in self.parents:
             for p in parents:
                 self.children_left[p] += 1
-        self.scattered: dict[str, Future] = {}
+        self.scattered: dict[str, Future[Any]] = {}
         self.keep: set[int] = set()  # nodes whose in-memory outputs are returned at the end
         self.persisted: set[str] = set()
         self.terminal: set[str] = set()
@@ -153,9 +153,9 @@ class _Dataflow:
             if not self.children_left[p] and p not in self.keep:
                 self.futures[p] = None
 
-    def refs(self, names: list[str]) -> dict[str, Future]:
+    def refs(self, names: list[str]) -> dict[str, Future[Any]]:
         """Futures of in-memory data for hooks; persisted data never came to this process."""
-        refs: dict[str, Future] = {}
+        refs: dict[str, Future[Any]] = {}
         for ds in names:
             if ds in self.scattered:
                 refs[ds] = self.scattered[ds]

@@ -157,7 +157,7 @@ class _Execution:
         except Exception as exc:
             self._fail(i, exc)
 
-    def _settled(self, i: int, future: Future) -> None:
+    def _settled(self, i: int, future: Future[Any]) -> None:
         status = future.status
         if status == "finished":
             if self.state[i] == 0:

@@ -9,7 +9,7 @@ for persisted ones, which were read and written on the worker.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from proj_tui.runner.base import RunnerError, _Hooks, _Run
 
@@ -32,7 +32,7 @@ def _takes_data(hooks: _Hooks) -> bool:
     )
 
 
-def _hooks_at_start(run: _Run, i: int, refs: Mapping[str, Future]) -> None:
+def _hooks_at_start(run: _Run, i: int, refs: Mapping[str, Future[Any]]) -> None:
     """Node ``i`` started on its worker: its dataset-loaded hooks, then ``before_node_run``."""
     hooks = run.hooks
     node = run.nodes[i]
@@ -60,7 +60,7 @@ def _hooks_at_start(run: _Run, i: int, refs: Mapping[str, Future]) -> None:
 
 
 def _hooks_at_finish(
-    run: _Run, i: int, refs_in: Mapping[str, Future], refs_out: Mapping[str, Future]
+    run: _Run, i: int, refs_in: Mapping[str, Future[Any]], refs_out: Mapping[str, Future[Any]]
 ) -> None:
     """Node ``i`` finished on its worker: ``after_node_run``, then its dataset-saved hooks."""
     hooks = run.hooks

@@ -25,11 +25,9 @@ from proj_tui.framework.store.records import (
     SessionRecord,
     SessionSummary,
 )
-from proj_tui.framework.store.sqlite import (
-    HEARTBEAT_STALE_SECONDS,
-    SQLiteSessionStore,
-    default_store_path,
-)
+from proj_tui.framework.store.sqlite import SQLiteSessionStore
+from proj_tui.framework.store.sqlite_file import default_store_path
+from proj_tui.framework.store.sqlite_reap import HEARTBEAT_STALE_SECONDS
 
 __all__ = [
     "HEARTBEAT_STALE_SECONDS",
