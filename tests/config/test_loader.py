@@ -98,6 +98,14 @@ def test_explicit_unknown_env_lists_known_envs(conf: Path, write: WriteConf) -> 
     assert str(conf / "prd") in err.message
 
 
+def test_the_default_env_may_be_absent_even_when_named(conf: Path, write: WriteConf) -> None:
+    """A rerun passes its recorded '--env local'; with no local folder that is still base."""
+    write("base/parameters.yml", "a: 1\n")
+    assert ConfigLoader(conf, env="local")["parameters"] == {"a": 1}
+    with pytest.raises(UnknownEnvError):  # any other missing env is still an error
+        ConfigLoader(conf, env="staging")["parameters"]
+
+
 def test_unknown_env_from_env_var_says_so(
     conf: Path, write: WriteConf, monkeypatch: pytest.MonkeyPatch
 ) -> None:

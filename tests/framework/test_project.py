@@ -158,8 +158,8 @@ def test_session_create_with_conf_source_reads_and_records_it(tmp_path: Path) ->
 
 
 def test_run_conf_source_flag_and_rerun(tmp_path: Path) -> None:
+    """No local folder: the rerun names its recorded env ('--env local'), which may be absent."""
     root = _tiny(tmp_path / "p", "tiny_cli_conf")
-    (root / "other-conf" / "local").mkdir()  # a rerun asks for its recorded env by name
     done = cli("run", "--conf-source", "other-conf", cwd=root)
     assert done.returncode == 0, done.stderr
     assert json.loads((root / "data" / "out.json").read_text()) == {"value": 7}

@@ -279,7 +279,9 @@ class ConfigLoader(MutableMapping[str, dict[str, Any]]):
             run_dir = self.conf_source / self.env
             if run_dir.is_dir():
                 dirs.append((self.env, run_dir))
-            elif self._env_requested_by is not None:
+            elif self._env_requested_by is not None and self.env != self.default_run_env:
+                # the default env may be absent whoever names it: a rerun passes the
+                # recorded '--env local' for a first run that had no local folder
                 known = [e for e in self.envs() if e != self.base_env]  # base is always layered
                 raise UnknownEnvError(
                     f"The environment '{self.env}' ({self._env_requested_by}) has no folder "
