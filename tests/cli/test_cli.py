@@ -103,6 +103,21 @@ def test_unknown_env_and_pipeline(demo: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_run_pipelines_runs_the_union_and_rerun_repeats_it(demo: Path) -> None:
+    result = cli("run", "--pipelines", "data_processing,reporting", "--tags", "etl", cwd=demo)
+    assert result.returncode == 0, result.stderr
+    store = SQLiteSessionStore.for_project(demo)
+    first = store.get_session(store.list_sessions(limit=1)[0].session_id)
+    assert first.extra["pipeline_names"] == ["data_processing", "reporting"]
+    assert first.cli["flags"]["pipelines"] == "data_processing,reporting"
+    dry = cli("sessions", "rerun", first.session_id, "--dry-run", cwd=demo)
+    assert dry.returncode == 0, dry.stderr
+    assert "--pipelines data_processing,reporting --tags etl" in dry.stdout
+    bad = cli("run", "--pipelines", "data_processing,reportin", cwd=demo)
+    assert bad.returncode == 2
+    assert "Did you mean 'reporting'" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_error_event_when_session_cannot_start(demo: Path) -> None:
     (demo / "conf" / "base" / "parameters.yml").write_text("a: [1, 2\n")
     result = cli("run", "--events", "json", cwd=demo)

@@ -101,6 +101,25 @@ def test_unknown_pipeline_did_you_mean(demo: Path) -> None:
         session.run(pipeline_name="data_sciense")
 
 
+def test_pipeline_names_run_the_union_and_are_recorded(demo: Path) -> None:
+    with Session.create(project_path=demo) as session:
+        session.run(pipeline_names=["reporting", "data_processing"], tags=["etl"])
+    record = session.store.get_session(session.session_id)
+    assert record.pipeline == "data_processing,reporting"
+    assert record.extra["pipeline_names"] == ["data_processing", "reporting"]
+    assert record.filters == {"tags": ["etl"]}
+    ran = {n.name for n in session.store.nodes(session.session_id) if n.status == "succeeded"}
+    assert ran == {"ingest_trips", "clean_trips", "build_features"}
+
+
+def test_an_unknown_name_among_pipeline_names_did_you_mean(demo: Path) -> None:
+    with (
+        Session.create(project_path=demo) as session,
+        pytest.raises(SessionError, match="Pipeline 'reportin' is not registered"),
+    ):
+        session.run(pipeline_names=["data_processing", "reportin"])
+
+
 def test_runtime_params_win_and_keep_siblings(demo: Path) -> None:
     params = {"model_a": {"model_options": {"lr": 0.2}}, "cleaning.max_fare": 99}
     from proj_tui.config import nest_dotted

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Log
 
+from proj_tui.framework.selection import RunSelection
 from proj_tui.framework.store import LogLine, NodeRun, SQLiteSessionStore, parse_query
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.history_actions import NoteModal
@@ -453,6 +455,49 @@ async def test_rerun_as_is_and_edited(taxi: Path) -> None:
         edited = store.get_session(store.list_sessions(limit=1)[0].session_id)
         assert edited.session_id not in (original, newest.session_id)
         assert edited.parent_id == original and edited.env == "prod"
+
+
+async def test_rerun_keeps_from_inputs_and_to_outputs(taxi: Path) -> None:
+    """A rerun, as-is or edited, runs the same slice: from-inputs and to-outputs included."""
+    ran = cli(
+        "run", "--pipeline", "data_processing", "--from-inputs", "trips_raw",
+        "--to-outputs", "trips_typed", cwd=taxi,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    store = SQLiteSessionStore.for_project(taxi)
+    original = store.get_session(store.list_sessions(limit=1)[0].session_id)
+    sliced = {"from_inputs": ["trips_raw"], "to_outputs": ["trips_typed"]}
+    assert original.filters == sliced
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("r")
+        await until(
+            pilot, lambda: bool(app.screen.query(RunTab)) and not app.screen.query_one(RunTab).live
+        )
+        tab = app.screen.query_one(RunTab)
+        assert tab.state.status == "succeeded"
+        assert tab.spec.selection == replace(RunSelection.from_record(original), runner=None)
+        assert tab.state.planned == ["ingest_trips"]  # the plan shown is the slice that ran
+        newest = store.get_session(store.list_sessions(limit=1)[0].session_id)
+        assert newest.parent_id == original.session_id and newest.filters == sliced
+        assert [n.name for n in store.nodes(newest.session_id)] == ["ingest_trips"]
+
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionsScreen)
+        await until(pilot, lambda: screen.total == 2)
+        await pilot.press("down")  # back on the original
+        await until(pilot, lambda: screen.current_id() == original.session_id)
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.current_mode == "setup"
+        assert app.state.filters.from_inputs == {"trips_raw"}
+        assert app.state.filters.to_outputs == {"trips_typed"}
+        command = app.state.spec().command()
+        assert "--from-inputs trips_raw" in command and "--to-outputs trips_typed" in command
+        assert [n.name for n in app.state.planned()] == ["ingest_trips"]
 
 
 async def test_resume_says_which_nodes_then_runs(taxi: Path) -> None:

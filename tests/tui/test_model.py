@@ -66,6 +66,24 @@ def test_from_and_to_nodes_follow_the_data() -> None:
     assert names(plan(CHAIN, both)) == ["clean", "b.train"]
 
 
+def test_from_inputs_and_to_outputs_follow_the_data_like_pipeline_filter() -> None:
+    from proj_tui.pipeline import Pipeline, node
+
+    assert names(plan(CHAIN, RunFilters(from_inputs=frozenset({"clean"})))) == [
+        "a.train",
+        "b.train",
+        "report",
+    ]
+    assert names(plan(CHAIN, RunFilters(to_outputs=frozenset({"typed"})))) == ["ingest"]
+    both = RunFilters(from_inputs=frozenset({"typed"}), to_outputs=frozenset({"a.model"}))
+    assert names(plan(CHAIN, both)) == ["clean", "a.train"]
+    # the same answers as the engine's own filter on the same graph
+    real = Pipeline([node(lambda *a: a[0], n.inputs, n.outputs, name=n.name) for n in CHAIN])
+    for filters in (both, RunFilters(from_inputs=frozenset({"clean"}))):
+        kwargs = filters.pipeline_filter_kwargs()
+        assert names(plan(CHAIN, filters)) == [n.name for n in real.filter(**kwargs).nodes]
+
+
 def test_unknown_names_use_the_same_namespace_rule_as_the_plan() -> None:
     nested = [*CHAIN, _node("eu.a.score", ["a.model"], ["eu.score"], ns="eu.a")]
     filters = RunFilters(

@@ -104,7 +104,8 @@ def test_command_and_child_argv(tmp_path: Path) -> None:
         env_vars={"API_TOKEN": "s3cret", "REGION": "eu"},
     )
     command = spec.command()
-    assert command.startswith(f"proj-tui run --project {tmp_path} --pipeline etl --env prod")
+    assert command.startswith(f"proj-tui run --project {tmp_path} --env prod --params a.b=2")
+    assert "--pipeline etl" in command
     assert "--params a.b=2" in command and "--tags t1,t2" in command and "--nodes n" in command
     assert "API_TOKEN=<redacted>" in command and "s3cret" not in command
     assert "--env-var REGION=eu" in command

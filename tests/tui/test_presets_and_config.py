@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from proj_tui.framework.selection import RunSelection
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.model import RunFilters
 from proj_tui.tui.presets import Preset, PresetError, list_presets, load_preset, save_preset
@@ -18,19 +19,28 @@ SIZE = (120, 40)
 
 
 def test_preset_round_trip_without_secret_values(tmp_path: Path) -> None:
+    selection = RunSelection(
+        tags=frozenset({"etl"}),
+        from_inputs=frozenset({"raw_trips"}),
+        to_outputs=frozenset({"report"}),
+        load_versions={"trips": "v1"},
+        only_missing_outputs=True,
+        runner="thread",
+    )
     preset = Preset(
         "fast",
         env="prod",
-        pipeline="__default__",
         params={"a.b": 1},
-        tags=["etl"],
+        selection=selection,
         env_vars={"API_TOKEN": "s3cret", "REGION": "eu"},
     )
     path = save_preset(tmp_path, preset)
     assert path == tmp_path / ".proj-tui" / "presets" / "fast.yml"
     assert "s3cret" not in path.read_text()
+    assert "pipeline_names:\n- __default__\n" in path.read_text()
     loaded = load_preset(tmp_path, "fast")
-    assert (loaded.env, loaded.params, loaded.tags) == ("prod", {"a.b": 1}, ["etl"])
+    assert (loaded.env, loaded.params, loaded.selection) == ("prod", {"a.b": 1}, selection)
+    assert loaded.pipeline == "__default__"
     assert loaded.env_vars == {"API_TOKEN": "", "REGION": "eu"}
     assert list_presets(tmp_path) == ["fast"]
 
@@ -112,7 +122,10 @@ async def test_old_preset_file_loads_and_stale_names_are_warned(taxi: Path) -> N
         "tags: [reporting]\nnodes: [zone_report, old_step]\nenv_vars: {REGION: eu}\n",
     )
     loaded = load_preset(taxi, "legacy")
-    assert (loaded.namespaces, loaded.from_nodes, loaded.to_nodes) == ([], [], [])
+    assert loaded.pipeline == "__default__"
+    assert loaded.selection == RunSelection(
+        tags=frozenset({"reporting"}), node_names=frozenset({"zone_report", "old_step"})
+    )
     write_preset(taxi, "moved", "namespaces: [model_a, model_c]\nfrom_nodes: [model_z.split]\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
@@ -173,7 +186,7 @@ def test_unknown_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
         load_preset(tmp_path, "typo")
     message = str(caught.value)
     assert message.startswith(f"{path}: unknown key 'from-nodes'. Did you mean 'from_nodes'")
-    assert "A preset has: env, pipeline, params, tags" in message
+    assert "A preset has: env, params, pipeline_names, tags, node_names, from_nodes" in message
 
 
 async def test_preset_of_a_pipeline_gone_keeps_the_current_one_and_says_so(taxi: Path) -> None:

@@ -41,10 +41,10 @@ def _add_conf_source(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    from proj_tui.framework.selection import add_arguments
+
+    add_arguments(parser)  # --pipeline(s), the node filters, --runner, --load-versions, ...
     add = parser.add_argument
-    add(
-        "--pipeline", "-p", metavar="NAME", help="registered pipeline to run (default: __default__)"
-    )
     add(
         "--env",
         "-e",
@@ -53,26 +53,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     add("--params", metavar="K=V,...", help="runtime parameters, e.g. 'model.lr=0.1,epochs=3'")
     _add_conf_source(parser)
-    add("--tags", "-t", metavar="T1,T2", help="only nodes with any of these tags")
-    add("--nodes", "-n", metavar="N1,N2", help="only these nodes")
-    add("--from-nodes", metavar="N1,N2", help="these nodes and everything downstream")
-    add("--to-nodes", metavar="N1,N2", help="these nodes and everything upstream")
-    add("--from-inputs", metavar="D1,D2", help="nodes downstream of these datasets")
-    add("--to-outputs", metavar="D1,D2", help="nodes upstream of these datasets")
-    add("--namespaces", metavar="NS1,NS2", help="only nodes in these namespaces")
-    add(
-        "--runner",
-        "-r",
-        metavar="NAME",
-        help="sequential, thread, process, dask or a dotted class path",
-    )
     add("--runner-params", metavar="K=V,...", help="runner options, e.g. 'max_workers=4'")
-    add("--load-versions", metavar="DS:VERSION,...", help="pin versioned datasets to versions")
-    add(
-        "--only-missing-outputs",
-        action="store_true",
-        help="skip nodes whose persisted outputs already exist",
-    )
     add(
         "--events",
         choices=["json"],

@@ -28,12 +28,12 @@ class RepairError(ProjTuiError):
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from proj_tui.cli.run import _project_path
+    from proj_tui.cli.common import project_path
     from proj_tui.framework.store import default_store_path
 
     path = Path(args.store) if getattr(args, "store", None) else None
     if path is None:
-        path = default_store_path(_project_path(args.project))
+        path = default_store_path(project_path(args.project))
     report = repair_store(path)
     sys.stderr.write(
         f"Backed up {path} to {report['backup']}.\n"

@@ -14,35 +14,17 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from proj_tui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, project_path
 from proj_tui.cli.output import UsageError, error, is_terminal
-from proj_tui.cli.parser import parse_pairs, split_list
+from proj_tui.cli.parser import parse_pairs
 from proj_tui.errors import ProjTuiError
 from proj_tui.framework.events import Event, LogMessage, StartError
+from proj_tui.framework.selection import RunSelection, given_flags
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
-
-_FLAG_KEYS = (
-    "pipeline",
-    "env",
-    "params",
-    "tags",
-    "nodes",
-    "from_nodes",
-    "to_nodes",
-    "from_inputs",
-    "to_outputs",
-    "namespaces",
-    "runner",
-    "runner_params",
-    "load_versions",
-    "only_missing_outputs",
-    "events",
-    "parent",
-    "conf_source",
-)
+# recorded beside the selection's own options (see given_flags)
+_FLAG_KEYS = ("env", "params", "runner_params", "events", "parent", "conf_source")
 
 
 class EventWriter:
@@ -278,7 +260,7 @@ def _is_setup_error(exc: ProjTuiError) -> bool:
     from proj_tui.framework.session import SessionError
 
     return isinstance(exc, SessionError) or type(exc).__module__.startswith(
-        ("proj_tui.config", "proj_tui.pipeline")
+        ("proj_tui.config", "proj_tui.pipeline", "proj_tui.framework.selection")
     )
 
 
@@ -290,32 +272,26 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
     params = parse_params(args.params) if args.params else {}
     env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
     os.environ.update(env_vars)
+    selection = RunSelection.from_args(args)
     runner: Any = None
-    if args.runner or args.runner_params:
+    if selection.runner or args.runner_params:
         from proj_tui.runner import runner_from_name
 
         runner_kwargs = parse_params(args.runner_params) if args.runner_params else {}
-        if "." in (args.runner or ""):  # a dotted path may live in the project's src/
+        if "." in (selection.runner or ""):  # a dotted path may live in the project's src/
             from proj_tui.framework.startup import bootstrap_project
 
-            bootstrap_project(_project_path(args.project))
-        runner = runner_from_name(args.runner or "sequential", **runner_kwargs)
-    load_versions: dict[str, str] | None = None
-    if args.load_versions:
-        load_versions = {}
-        for item in split_list(args.load_versions) or []:
-            name, sep, version = item.partition(":")
-            if not sep or not name or not version:
-                raise UsageError(f"--load-versions item '{item}' must look like DATASET:VERSION.")
-            load_versions[name] = version
+            bootstrap_project(project_path(args.project))
+        runner = runner_from_name(selection.runner or "sequential", **runner_kwargs)
     argv = _redact_argv(list(sys.argv))
     command = shlex.join(["proj-tui", *argv[1:]]) if argv else "proj-tui run"
     flags = {key: getattr(args, key) for key in _FLAG_KEYS if getattr(args, key, None)}
     if "params" in flags:
         flags["params"] = _redact_params_text(flags["params"])
+    flags.update(given_flags(args))
     if env_vars:
         flags["env_var"] = sorted(env_vars)
-    project = _project_path(args.project)
+    project = project_path(args.project)
     session_kwargs: dict[str, Any] = {
         "project_path": project,
         "conf_source": getattr(args, "conf_source", None),
@@ -325,20 +301,8 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
         "env_vars": env_vars,
         "parent_id": args.parent,
     }
-    run_kwargs: dict[str, Any] = {
-        "pipeline_name": args.pipeline,
-        "tags": split_list(args.tags),
-        "node_names": split_list(args.nodes),
-        "from_nodes": split_list(args.from_nodes),
-        "to_nodes": split_list(args.to_nodes),
-        "from_inputs": split_list(args.from_inputs),
-        "to_outputs": split_list(args.to_outputs),
-        "namespaces": split_list(args.namespaces),
-        "load_versions": load_versions,
-        "only_missing_outputs": args.only_missing_outputs,
-    }
-    if runner is not None:
-        run_kwargs["runner"] = runner
+    run_kwargs: dict[str, Any] = dict(selection.run_kwargs())
+    run_kwargs["runner"] = runner
     return session_kwargs, run_kwargs
 
 
@@ -415,13 +379,6 @@ def _redact_params_text(text: str) -> str:
         return text if redacted == parsed else format_params(redacted)
     except ParamsError:
         return REDACTED
-
-
-def _project_path(given: str | None) -> Path:
-    """``--project PATH``, else the nearest project at or above the cwd (``Project``'s rule)."""
-    from proj_tui.framework.project import find_path
-
-    return find_path(given)
 
 
 def _install_signal_handlers() -> None:

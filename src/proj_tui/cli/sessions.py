@@ -9,12 +9,13 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
+from proj_tui.cli.common import project_path
 from proj_tui.cli.output import is_terminal, table
 from proj_tui.cli.output import print_json as _print_json
-from proj_tui.cli.run import _project_path
 from proj_tui.errors import ProjTuiError
 
 if TYPE_CHECKING:
+    from proj_tui.framework.selection import RunSelection
     from proj_tui.framework.store import SessionRecord, SessionStore, SQLiteSessionStore
 
 
@@ -22,7 +23,7 @@ def _store(project: str | None) -> SQLiteSessionStore:
     """The project's store, read-only; says so when nothing was recorded yet."""
     from proj_tui.framework.project import Project
 
-    return Project.read(_project_path(project)).open_store(readonly=True)
+    return Project.read(project_path(project)).open_store(readonly=True)
 
 
 def _resolve(store: SessionStore, session_id: str) -> SessionRecord:
@@ -267,20 +268,19 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from proj_tui.framework.replay import resume_nodes, run_argv
+    from proj_tui.framework.replay import resume_nodes, resume_selection, run_argv
 
     store = _store(args.project)
     record = _resolve(store, args.session_id)
     from_nodes = resume_nodes(record, store.nodes(record.session_id))
-    filters = {**(record.filters or {}), "from_nodes": from_nodes}
-    filters.pop("node_names", None)
-    argv = run_argv(record, filters=filters)
+    selection = resume_selection(record, from_nodes)
+    argv = run_argv(record, selection=selection)
     if args.dry_run and getattr(args, "json", False):
         print_json(
             {
                 "session_id": record.session_id,
                 "from_nodes": from_nodes,
-                "nodes": _planned_nodes(record, filters),
+                "nodes": _planned_nodes(record, selection),
                 "argv": argv,
             }
         )
@@ -289,19 +289,18 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return _launch(argv, args)
 
 
-def _planned_nodes(record: SessionRecord, filters: dict[str, Any]) -> list[str]:
-    """The nodes a run with ``filters`` executes, in run order (what a resume will run)."""
+def _planned_nodes(record: SessionRecord, selection: RunSelection) -> list[str]:
+    """The nodes a run of ``selection`` executes, in run order (what a resume will run)."""
     from proj_tui.framework.startup import load_pipelines
 
     assert record.package_name is not None  # resume_nodes checked it and loaded the project
-    pipeline = load_pipelines(record.package_name)[record.pipeline or "__default__"]
-    return [node.name for node in pipeline.filter(**filters).nodes]
+    return [node.name for node in selection.select(load_pipelines(record.package_name)).nodes]
 
 
 def _writable_store(project: str | None) -> SQLiteSessionStore:
     from proj_tui.framework.project import Project
 
-    handle = Project.read(_project_path(project))
+    handle = Project.read(project_path(project))
     if not handle.has_store():
         raise handle.no_store_error()
     return handle.open_store()

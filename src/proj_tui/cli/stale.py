@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from proj_tui.cli.common import project_path
 from proj_tui.cli.output import print_json
-from proj_tui.cli.run import _project_path
 
 EXIT_UP_TO_DATE, EXIT_STALE = 0, 1
 
@@ -21,7 +21,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
 
     params = parse_params(args.params) if args.params else {}
     report = stale_nodes(
-        _project_path(args.project),
+        project_path(args.project),
         args.pipeline,
         args.env,
         params,

@@ -16,24 +16,16 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from proj_tui.cli.common import EXIT_CANCELLED, project_path
 from proj_tui.cli.output import UsageError
-from proj_tui.cli.run import EXIT_CANCELLED, _project_path
+from proj_tui.framework.selection import FIELDS, RunSelection
 
-# run flags that choose nodes: --watch decides that itself from what is stale
-_FILTER_FLAGS = {
-    "tags": "--tags",
-    "nodes": "--nodes",
-    "from_nodes": "--from-nodes",
-    "to_nodes": "--to-nodes",
-    "from_inputs": "--from-inputs",
-    "to_outputs": "--to-outputs",
-    "namespaces": "--namespaces",
-    "events": "--events",
-    "parent": "--parent",
-}
+# run flags --watch decides itself (the node filters: from what is stale) or cannot stream
+_OWN_FLAGS = {"events": "--events", "parent": "--parent"}
 _CHILD_GRACE_S = 30.0
 
 
@@ -43,14 +35,10 @@ def _say(message: str) -> None:
 
 
 def _common_args(args: argparse.Namespace, project: Path) -> list[str]:
-    """The flags every child gets: project, pipeline, env, params, runner and the like."""
-    argv = ["--project", str(project)]
-    for key, flag in (
-        ("pipeline", "--pipeline"),
-        ("env", "--env"),
-        ("params", "--params"),
-        ("conf_source", "--conf-source"),
-    ):
+    """The flags every child (a run or a staleness check) gets: project, pipeline, env, params."""
+    pipelines = RunSelection(pipeline_names=RunSelection.from_args(args).pipeline_names)
+    argv = ["--project", str(project), *pipelines.to_argv()]
+    for key, flag in (("env", "--env"), ("params", "--params"), ("conf_source", "--conf-source")):
         value = getattr(args, key, None)
         if value:
             argv += [flag, value]
@@ -58,17 +46,11 @@ def _common_args(args: argparse.Namespace, project: Path) -> list[str]:
 
 
 def _run_only_args(args: argparse.Namespace) -> list[str]:
-    argv: list[str] = []
-    for key, flag in (
-        ("runner", "--runner"),
-        ("runner_params", "--runner-params"),
-        ("load_versions", "--load-versions"),
-    ):
-        value = getattr(args, key, None)
-        if value:
-            argv += [flag, value]
-    if getattr(args, "only_missing_outputs", False):
-        argv.append("--only-missing-outputs")
+    """The flags only a run child gets: runner, load versions, only-missing-outputs, env vars."""
+    selection = replace(RunSelection.from_args(args), pipeline_names=frozenset())
+    argv = selection.to_argv()  # no node filters: _check refused them
+    if getattr(args, "runner_params", None):
+        argv += ["--runner-params", args.runner_params]
     for item in getattr(args, "env_var", None) or []:
         argv += ["--env-var", item]
     return argv
@@ -122,7 +104,15 @@ class _Children:
 
 
 def _check(args: argparse.Namespace) -> None:
-    given = [flag for key, flag in _FILTER_FLAGS.items() if getattr(args, key, None)]
+    selection = RunSelection.from_args(args)
+    filters = selection.filters()
+    given = [spec.flag for spec in FIELDS if spec.name in filters]
+    given += [flag for key, flag in _OWN_FLAGS.items() if getattr(args, key, None)]
+    if len(selection.pipeline_names) > 1:
+        raise UsageError(
+            "--watch follows one pipeline: pass --pipeline NAME (or register the union of "
+            f"{', '.join(selection.pipelines)} as a pipeline of its own)."
+        )
     if given:
         raise UsageError(
             f"--watch picks the nodes to rerun from what changed, so it cannot be combined with "
@@ -172,7 +162,7 @@ def watch_loop(args: argparse.Namespace) -> int:
     from proj_tui.framework.watch import iter_changes, project_watch_paths
 
     _check(args)
-    project = _project_path(args.project)
+    project = project_path(args.project)
     paths, conf = project_watch_paths(project, getattr(args, "conf_source", None))
     common = _common_args(args, project)
     run_extra = _run_only_args(args)

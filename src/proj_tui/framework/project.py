@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from proj_tui.errors import did_you_mean
 from proj_tui.framework.native import NativeKind
+from proj_tui.framework.selection import DEFAULT_PIPELINE
 from proj_tui.framework.startup import (
     ProjectError,
     ProjectMetadata,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 ProjectKindName = Literal["native", "kedro"]
 
-DEFAULT_PIPELINE = "__default__"
 
 
 class UnknownPipelineError(ProjectError):

@@ -6,23 +6,15 @@ same way. Arguments are lists, never shell strings: nothing a user typed is ever
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.config import deep_merge, format_params
 from proj_tui.errors import ProjTuiError
+from proj_tui.framework.selection import RunSelection, UnknownPipelineError
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import NodeRun, SessionRecord
-
-_FILTER_FLAGS = {
-    "tags": "--tags",
-    "node_names": "--nodes",
-    "from_nodes": "--from-nodes",
-    "to_nodes": "--to-nodes",
-    "from_inputs": "--from-inputs",
-    "to_outputs": "--to-outputs",
-    "node_namespaces": "--namespaces",
-}
 
 
 class ReplayError(ProjTuiError):
@@ -34,35 +26,44 @@ def run_argv(
     *,
     params: dict[str, Any] | None = None,
     env: str | None = None,
-    filters: dict[str, Any] | None = None,
+    selection: RunSelection | None = None,
 ) -> list[str]:
-    """Arguments after ``proj-tui`` that rerun ``record``; ``params`` are merged over its own."""
+    """Arguments after ``proj-tui`` that rerun ``record``; ``params`` are merged over its own.
+
+    ``selection`` replaces what the record ran (a resume passes :func:`resume_selection`). A
+    sequential runner is left to the project's default, as a plain ``proj-tui run`` would.
+    """
     merged = deep_merge(record.runtime_params or {}, params or {})
+    chosen = replay_selection(record) if selection is None else selection
     argv = ["run"]
     if record.project_path:
         argv += ["--project", record.project_path]
-    if record.pipeline and record.pipeline != "__default__":
-        argv += ["--pipeline", record.pipeline]
     argv += ["--env", env or record.env or "local"]
     conf_source = (record.extra or {}).get("conf_source")
     if conf_source:
         argv += ["--conf-source", str(conf_source)]
     if merged:
         argv += ["--params", format_params(merged)]
-    chosen = dict(record.filters or {}) if filters is None else filters
-    for key, flag in _FILTER_FLAGS.items():
-        value = chosen.get(key)
-        if value:
-            argv += [flag, ",".join(value)]
-    if record.runner and record.runner not in ("SequentialRunner", "sequential"):
-        argv += ["--runner", _runner_flag(record.runner)]
-    extra = record.extra or {}
-    if extra.get("load_versions"):
-        argv += ["--load-versions", ",".join(f"{k}:{v}" for k, v in extra["load_versions"].items())]
-    if extra.get("only_missing_outputs"):
-        argv.append("--only-missing-outputs")
+    argv += chosen.to_argv()
     argv += ["--parent", record.session_id]
     return argv
+
+
+def replay_selection(record: SessionRecord) -> RunSelection:
+    """What a rerun of ``record`` executes: everything it ran, the default runner left implicit."""
+    selection = RunSelection.from_record(record)
+    if selection.runner == "sequential":
+        selection = replace(selection, runner=None)
+    return selection
+
+
+def resume_selection(record: SessionRecord, from_nodes: list[str]) -> RunSelection:
+    """What a resume of ``record`` executes: its own selection, starting at ``from_nodes``.
+
+    The node names it was limited to are dropped: the resume needs the nodes below them too.
+    """
+    selection = replay_selection(record)
+    return replace(selection, from_nodes=frozenset(from_nodes), node_names=frozenset())
 
 
 def resume_nodes(record: SessionRecord, nodes: list[NodeRun]) -> list[str]:
@@ -82,11 +83,10 @@ def resume_nodes(record: SessionRecord, nodes: list[NodeRun]) -> list[str]:
     from proj_tui.runner import resume_start_nodes
 
     project = Project.load(record.project_path, conf_source=(record.extra or {}).get("conf_source"))
-    pipelines = project.pipelines()
-    name = record.pipeline or "__default__"
-    if name not in pipelines:
-        raise ReplayError(f"Pipeline '{name}' of session {record.session_id} no longer exists.")
-    pipeline = pipelines[name].filter(**(record.filters or {}))
+    try:
+        pipeline = RunSelection.from_record(record).select(project.pipelines())
+    except UnknownPipelineError as exc:
+        raise ReplayError(f"Session {record.session_id} cannot be resumed: {exc}") from None
     loader = project.config_loader(record.env, record.runtime_params)
     catalog = DataCatalog.from_config(
         loader["catalog"], loader["credentials"], project_path=project.path
@@ -100,12 +100,3 @@ def resume_nodes(record: SessionRecord, nodes: list[NodeRun]) -> list[str]:
     if not from_nodes:
         raise ReplayError(f"Could not find where to resume session {record.session_id}.")
     return from_nodes
-
-
-def _runner_flag(runner: str) -> str:
-    return {
-        "SequentialRunner": "sequential",
-        "ThreadRunner": "thread",
-        "ParallelRunner": "process",
-        "DaskRunner": "dask",
-    }.get(runner, runner)

@@ -252,11 +252,11 @@ class RunSelection:
         """The selection of parsed ``proj-tui run`` options (see :func:`add_arguments`)."""
         values: dict[str, Any] = {}
         for spec in FIELDS:
-            raw = getattr(args, spec.name, None)
+            raw = getattr(args, _dest(spec.flag), None)
             if spec.kind == "names":
                 names = set(_split(raw))
                 if spec.one_flags:
-                    one = getattr(args, _one_dest(spec), None)
+                    one = getattr(args, _dest(spec.one_flags[0]), None)
                     names |= {one} if one else set()
                 values[spec.name] = names
             elif spec.kind == "versions":
@@ -281,7 +281,9 @@ class RunSelection:
         out: dict[str, Any] = {}
         for spec in FIELDS:
             value = getattr(self, spec.name)
-            if spec.kind == "names":
+            if spec.kind == "names" and spec.label is None:  # the pipelines, default spelled out
+                out[spec.name] = self.pipelines
+            elif spec.kind == "names":
                 out[spec.name] = sorted(value) or None
             elif spec.kind == "versions":
                 out[spec.name] = dict(value) or None
@@ -366,7 +368,9 @@ class RunSelection:
         out: dict[str, Any] = {}
         for spec in FIELDS:
             value = getattr(self, spec.name)
-            if spec.kind == "names":
+            if spec.kind == "names" and spec.label is None:  # the pipelines, default spelled out
+                out[spec.name] = self.pipelines
+            elif spec.kind == "names":
                 out[spec.name] = sorted(value)
             elif spec.kind == "versions":
                 out[spec.name] = dict(value)
@@ -402,8 +406,9 @@ class RunSelection:
         return cls(**values)
 
 
-def _one_dest(spec: SelectionField) -> str:
-    return spec.one_flags[0].lstrip("-").replace("-", "_")
+def _dest(flag: str) -> str:
+    """Where argparse keeps an option: named after the flag (``--from-nodes`` -> ``from_nodes``)."""
+    return flag.lstrip("-").replace("-", "_")
 
 
 FIELDS: tuple[SelectionField, ...] = tuple(
@@ -440,15 +445,29 @@ def add_arguments(parser: argparse.ArgumentParser | Any) -> None:
         if spec.one_flags:
             parser.add_argument(
                 *spec.one_flags,
-                dest=_one_dest(spec),
+                dest=_dest(spec.one_flags[0]),
                 metavar="NAME",
                 help=f"registered pipeline to run (default: {DEFAULT_PIPELINE})",
             )
         flags = [spec.flag, *([spec.short] if spec.short else [])]
         if spec.kind == "switch":
-            parser.add_argument(*flags, dest=spec.name, action="store_true", help=spec.help)
+            parser.add_argument(*flags, dest=_dest(spec.flag), action="store_true", help=spec.help)
         else:
-            parser.add_argument(*flags, dest=spec.name, metavar=spec.metavar, help=spec.help)
+            parser.add_argument(*flags, dest=_dest(spec.flag), metavar=spec.metavar, help=spec.help)
+
+
+def given_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The selection options given on a command line, keyed by option name (``nodes``, ``pipeline``).
+
+    What a session records as its CLI flags: the options as the person typed them.
+    """
+    out: dict[str, Any] = {}
+    for spec in FIELDS:
+        for flag in (spec.flag, *spec.one_flags[:1]):
+            value = getattr(args, _dest(flag), None)
+            if value:
+                out[_dest(flag)] = value
+    return out
 
 
 def runner_name(runner: AbstractRunner | str) -> str:

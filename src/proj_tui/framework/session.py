@@ -16,14 +16,14 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from proj_tui import __version__
-from proj_tui.config import ConfigLoader, format_params
-from proj_tui.errors import ProjTuiError, did_you_mean
+from proj_tui.config import ConfigLoader
+from proj_tui.errors import ProjTuiError
 from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.events import ErrorDetail, EventListener, SessionFinished, SessionStarted
 from proj_tui.framework.fingerprints import record_fingerprints
@@ -39,19 +39,26 @@ from proj_tui.framework.redact import (
     redact_params,
     secret_env_values,
 )
+from proj_tui.framework.selection import (
+    RunSelection,
+    UnknownPipelineError,
+    resume_command,
+    runner_name,
+)
 from proj_tui.framework.settings import Settings
 from proj_tui.framework.startup import ProjectMetadata, load_pipelines
 from proj_tui.runner import AbstractRunner, RunCancelled, resume_start_nodes, runner_from_name
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     import pluggy
 
+    from proj_tui.framework.selection import RunKwargs
     from proj_tui.framework.store import SessionStore
     from proj_tui.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_PIPELINE = "__default__"
 
 
 class SessionError(ProjTuiError):
@@ -253,22 +260,13 @@ class Session:
             self._context = context
         return self._context
 
-    def run(
-        self,
-        pipeline_name: str | None = None,
-        tags: Iterable[str] | None = None,
-        runner: AbstractRunner | str | None = None,
-        node_names: Iterable[str] | None = None,
-        from_nodes: Iterable[str] | None = None,
-        to_nodes: Iterable[str] | None = None,
-        from_inputs: Iterable[str] | None = None,
-        to_outputs: Iterable[str] | None = None,
-        load_versions: dict[str, str] | None = None,
-        namespaces: Iterable[str] | None = None,
-        only_missing_outputs: bool = False,
-    ) -> dict[str, Any]:
-        """Run a pipeline (filters combine by intersection) and record how it went.
+    def run(self, pipeline_name: str | None = None, **kwargs: Unpack[RunKwargs]) -> dict[str, Any]:
+        """Run the selected pipelines (their union; filters intersect) and record how it went.
 
+        The keywords are Kedro 1.x's (see :class:`~proj_tui.framework.selection.RunKwargs`):
+        ``pipeline_names``, ``tags``, ``node_names``, ``from_nodes``, ``to_nodes``,
+        ``from_inputs``, ``to_outputs``, ``namespaces``, ``load_versions``,
+        ``only_missing_outputs`` and ``runner`` (a name or an ``AbstractRunner``).
         One successful run per session; a failed or cancelled run may be retried.
         """
         if self._closed:
@@ -278,53 +276,34 @@ class Session:
                 "This session already completed a successful run. Create a new session "
                 "(Session.create(...)) for another run."
             )
-        name = pipeline_name or DEFAULT_PIPELINE
-        pipelines = load_pipelines(self.metadata.package_name)
-        if name not in pipelines:
-            known = sorted(pipelines)
-            raise SessionError(
-                f"Pipeline '{name}' is not registered.{did_you_mean(name, known)} "
-                f"Registered pipelines: {', '.join(known) or 'none'}."
-            )
-        filters = {
-            "tags": sorted(tags) if tags else None,
-            "node_names": list(node_names) if node_names else None,
-            "from_nodes": list(from_nodes) if from_nodes else None,
-            "to_nodes": list(to_nodes) if to_nodes else None,
-            "from_inputs": list(from_inputs) if from_inputs else None,
-            "to_outputs": list(to_outputs) if to_outputs else None,
-            "node_namespaces": list(namespaces) if namespaces else None,
-        }
-        pipeline = pipelines[name].filter(**filters)
+        runner = kwargs.get("runner")
+        selection = RunSelection.from_run_kwargs(pipeline_name, **kwargs)
+        name = selection.pipeline
+        try:
+            pipeline = selection.select(load_pipelines(self.metadata.package_name))
+        except UnknownPipelineError as exc:
+            raise SessionError(str(exc)) from None
         if not pipeline.nodes:
             raise SessionError(
                 f"Pipeline '{name}' has no nodes left after the filters "
-                f"{_describe_filters(filters)}; loosen them."
+                f"{selection.describe()}; loosen them."
             )
         context = self.load_context()
         runner_obj = _make_runner(runner or self.settings.DEFAULT_RUNNER)
-        runner_name = getattr(runner_obj, "name", type(runner_obj).__name__)
-        run_params = {
+        load_versions = dict(selection.load_versions) or None
+        recorded = replace(selection, runner=runner_name(runner_obj))
+        run_params = {  # what hooks get: Kedro's keys, plus the pipeline as one name
             "session_id": self.session_id,
             "project_path": str(self.metadata.project_path),
             "env": self.env,
             "pipeline_name": name,
             "runtime_params": self.extra_params,
-            "runner": runner_name,
-            "load_versions": load_versions,
-            "only_missing_outputs": only_missing_outputs,
-            **{k: v for k, v in filters.items()},
+            **recorded.run_kwargs(),
         }
         self._last_run = run_params
         node_order = [node.name for node in pipeline.nodes]
         self.store.update_session(
-            self.session_id,
-            pipeline=name,
-            filters={k: v for k, v in filters.items() if v},
-            runner=runner_name,
-            params=redact_params(context.params),
-            load_versions=load_versions,
-            only_missing_outputs=only_missing_outputs,
+            self.session_id, **recorded.to_store(), params=redact_params(context.params)
         )
         self._recorder.plan(node_order)
         self._recorder.emit(
@@ -334,7 +313,7 @@ class Session:
                 package_name=self.metadata.package_name,
                 env=self.env,
                 pipeline=name,
-                runner=runner_name,
+                runner=runner_name(runner_obj),
                 runtime_params=redact_params(self.extra_params),
                 nodes=node_order,
                 pid=os.getpid(),
@@ -351,7 +330,7 @@ class Session:
                 catalog,
                 hook_manager=self._hook_manager,
                 session_id=self.session_id,
-                only_missing_outputs=only_missing_outputs,
+                only_missing_outputs=selection.only_missing_outputs,
                 cancel=self._cancel,
                 listener=self._recorder,
             )
@@ -359,7 +338,7 @@ class Session:
             self._status = "cancelled" if _is_cancel(exc) else "failed"
             self._record_error(exc)
             self._recorder.settle_nodes("not_run")
-            self._suggest_resume(pipeline, catalog, name, filters)
+            self._suggest_resume(pipeline, catalog, selection)
             hook.on_pipeline_error(
                 error=exc, run_params=run_params, pipeline=pipeline, catalog=catalog
             )
@@ -445,9 +424,7 @@ class Session:
         }
         self.store.update_session(self.session_id, error=self._error)
 
-    def _suggest_resume(
-        self, pipeline: Pipeline, catalog: Any, name: str, filters: dict[str, Any]
-    ) -> None:
+    def _suggest_resume(self, pipeline: Pipeline, catalog: Any, selection: RunSelection) -> None:
         done = {run.name for run in self._recorder.node_runs() if run.status == "succeeded"}
         if not done:  # nothing ran: the same command is the resume command
             return
@@ -458,11 +435,11 @@ class Session:
             return
         command = None
         if from_nodes:
+            resume = replace(selection, from_nodes=frozenset(from_nodes))
             command = resume_command(
-                pipeline=name,
+                resume,
                 env=self.env,
                 params=redact_params(self.extra_params),
-                filters={**filters, "from_nodes": from_nodes},
                 parent=self.session_id,
             )
         if self._last_run is not None:
@@ -470,39 +447,6 @@ class Session:
         self.store.update_session(self.session_id, resume=command)
         if command:
             logger.warning("To resume from the nearest persisted inputs, run:\n  %s", command)
-
-
-def resume_command(
-    *,
-    pipeline: str,
-    env: str,
-    params: dict[str, Any],
-    filters: dict[str, Any],
-    parent: str | None = None,
-) -> str:
-    """A ``proj-tui run`` command line, quoted for a POSIX shell, never interpolated."""
-    argv = ["proj-tui", "run"]
-    if pipeline != DEFAULT_PIPELINE:
-        argv += ["--pipeline", pipeline]
-    argv += ["--env", env]
-    if params:
-        argv += ["--params", format_params(params)]
-    flag_names = {
-        "tags": "--tags",
-        "node_names": "--nodes",
-        "from_nodes": "--from-nodes",
-        "to_nodes": "--to-nodes",
-        "from_inputs": "--from-inputs",
-        "to_outputs": "--to-outputs",
-        "node_namespaces": "--namespaces",
-    }
-    for key, flag in flag_names.items():
-        value = filters.get(key)
-        if value:
-            argv += [flag, ",".join(value)]
-    if parent:
-        argv += ["--parent", parent]
-    return shlex.join(argv)
 
 
 def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
@@ -532,8 +476,3 @@ def _user() -> str | None:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
         return os.environ.get("USER")
-
-
-def _describe_filters(filters: dict[str, Any]) -> str:
-    given = {k: v for k, v in filters.items() if v}
-    return ", ".join(f"{k}={v}" for k, v in given.items()) or "(none)"

@@ -23,6 +23,7 @@ from proj_tui.framework.fingerprints import (
     is_param,
     run_fingerprints,
 )
+from proj_tui.framework.selection import DEFAULT_PIPELINE, RunSelection, resume_command
 from proj_tui.runner.resume import start_nodes, with_memory_producers
 
 if TYPE_CHECKING:
@@ -114,13 +115,11 @@ class StalenessReport(NamedTuple):
         """The ``proj-tui run`` command that reruns exactly ``to_run``; None when nothing is stale."""
         if not self.to_run:
             return None
-        from proj_tui.framework.session import resume_command
-
+        selection = RunSelection.from_store({"pipeline": self.pipeline, "filters": self.filters})
         return resume_command(
-            pipeline=self.pipeline,
+            selection,
             env=self.env,
             params=self.runtime_params,
-            filters=dict(self.filters),
             parent=self.baseline_session if parent else None,
         )
 
@@ -188,7 +187,7 @@ def stale_nodes(
     Imports the project's code (fresh, unless ``reimport=False``): run it in a child process
     (``proj-tui pipelines stale --json``) from anything that must not load user code.
     """
-    from proj_tui.framework.project import DEFAULT_PIPELINE, Project, UnknownPipelineError
+    from proj_tui.framework.project import Project, UnknownPipelineError
 
     project = Project.load(project_path, conf_source=conf_source)
     name = pipeline_name or DEFAULT_PIPELINE

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PIPELINE = "__default__"
+from proj_tui.framework.selection import DEFAULT_PIPELINE, RunSelection
+
+__all__ = ["DEFAULT_PIPELINE", "RunFilters", "RunSelection"]
+
+RunFilters = RunSelection
+"""The app's run filters are a :class:`RunSelection` (its pipeline kept apart, in ``AppState``)."""
 
 
 def default_cli() -> list[str]:
@@ -151,53 +156,12 @@ def describe_pipelines(
     return ProjectDescription.from_json(data)
 
 
-@dataclass(frozen=True)
-class RunFilters:
-    """The filters a run applies; they combine by intersection like ``Session.run``."""
-
-    tags: frozenset[str] = frozenset()
-    node_names: frozenset[str] = frozenset()
-    namespaces: frozenset[str] = frozenset()
-    from_nodes: frozenset[str] = frozenset()
-    to_nodes: frozenset[str] = frozenset()
-
-    def is_empty(self) -> bool:
-        return not (
-            self.tags or self.node_names or self.namespaces or self.from_nodes or self.to_nodes
-        )
-
-    def toggle(self, what: str, value: str) -> RunFilters:
-        """A copy with ``value`` added to, or removed from, the filter ``what``."""
-        current: frozenset[str] = getattr(self, what)
-        updated = current - {value} if value in current else current | {value}
-        return _replace(self, **{what: updated})
-
-    def describe(self) -> str:
-        parts = [
-            f"{label} {', '.join(sorted(values))}"
-            for label, values in (
-                ("tags", self.tags),
-                ("nodes", self.node_names),
-                ("namespaces", self.namespaces),
-                ("from", self.from_nodes),
-                ("to", self.to_nodes),
-            )
-            if values
-        ]
-        return "; ".join(parts) if parts else "no filters (whole pipeline)"
-
-
-def _replace(filters: RunFilters, **changes: frozenset[str]) -> RunFilters:
-    from dataclasses import replace
-
-    return replace(filters, **changes)
-
-
 def plan(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[NodeInfo]:
     """The nodes a run with ``filters`` would execute, in run order.
 
     Mirrors ``Pipeline.filter``: each given filter selects a set of nodes and the run takes their
-    intersection. ``from``/``to`` follow data dependencies through dataset names.
+    intersection. ``from``/``to`` follow data dependencies through dataset names; from-inputs
+    starts at the nodes reading those datasets, to-outputs ends at the nodes writing them.
     """
     selected = set(range(len(nodes)))
     if filters.tags:
@@ -214,6 +178,12 @@ def plan(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[NodeInfo]:
         selected &= _closure(nodes, filters.from_nodes, downstream=True)
     if filters.to_nodes:
         selected &= _closure(nodes, filters.to_nodes, downstream=False)
+    if filters.from_inputs:
+        readers = {n.name for n in nodes if filters.from_inputs & set(n.inputs)}
+        selected &= _closure(nodes, readers, downstream=True)
+    if filters.to_outputs:
+        writers = {n.name for n in nodes if filters.to_outputs & set(n.outputs)}
+        selected &= _closure(nodes, writers, downstream=False)
     return [n for i, n in enumerate(nodes) if i in selected]
 
 

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from proj_tui.tui.model import RunFilters
+from proj_tui.framework.selection import (
+    FIELD_NAMES,
+    PRESET_KEYS,
+    RunSelection,
+    SelectionError,
+    as_name,
+    checked_name,
+    wrong_value,
+)
 from proj_tui.tui.run_spec import is_secret_name
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -22,24 +30,24 @@ class PresetError(ValueError):
     """A preset could not be saved or read; the message names the file."""
 
 
-_LISTS = ("tags", "nodes", "namespaces", "from_nodes", "to_nodes")
-_KEYS = ("env", "pipeline", "params", *_LISTS, "env_vars")
+_KEYS = ("env", "params", *FIELD_NAMES, "env_vars")  # what a preset is written with
+_READ_KEYS = ("env", "params", *PRESET_KEYS, "env_vars")  # also the older spellings
 
 
 @dataclass
 class Preset:
-    """A saved run setup; it holds every ``RunFilters`` field so loading it runs what was saved."""
+    """A saved run setup: env, parameter overrides, env vars and the whole run selection.
+
+    ``pipeline_given`` is False for a file that names no pipeline: loading it keeps the one
+    Run setup shows.
+    """
 
     name: str
     env: str | None = None
-    pipeline: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    nodes: list[str] = field(default_factory=list)
-    namespaces: list[str] = field(default_factory=list)
-    from_nodes: list[str] = field(default_factory=list)
-    to_nodes: list[str] = field(default_factory=list)
+    selection: RunSelection = field(default_factory=RunSelection)
     env_vars: dict[str, str] = field(default_factory=dict)
+    pipeline_given: bool = True
 
     @classmethod
     def of_setup(
@@ -49,37 +57,36 @@ class Preset:
         env: str | None,
         pipeline: str | None,
         params: Mapping[str, Any],
-        filters: RunFilters,
+        filters: RunSelection,
         env_vars: Mapping[str, str],
     ) -> Preset:
         """The preset of a Run setup: ``run_filters`` gives ``filters`` back."""
+        selection = replace(filters, pipeline_names=frozenset({pipeline} if pipeline else ()))
         return cls(
             name=name,
             env=env,
-            pipeline=pipeline,
             params=dict(params),
-            tags=sorted(filters.tags),
-            nodes=sorted(filters.node_names),
-            namespaces=sorted(filters.namespaces),
-            from_nodes=sorted(filters.from_nodes),
-            to_nodes=sorted(filters.to_nodes),
+            selection=selection,
             env_vars=dict(env_vars),
+            pipeline_given=pipeline is not None,
         )
 
-    def run_filters(self) -> RunFilters:
-        return RunFilters(
-            tags=frozenset(self.tags),
-            node_names=frozenset(self.nodes),
-            namespaces=frozenset(self.namespaces),
-            from_nodes=frozenset(self.from_nodes),
-            to_nodes=frozenset(self.to_nodes),
-        )
+    @property
+    def pipeline(self) -> str | None:
+        """The pipeline Run setup switches to, or None to keep its own."""
+        return self.selection.pipeline if self.pipeline_given else None
+
+    def run_filters(self) -> RunSelection:
+        """The selection without its pipeline: what Run setup keeps as its filters."""
+        return replace(self.selection, pipeline_names=frozenset())
 
     def to_yaml_data(self) -> dict[str, Any]:
         env_vars = {k: ("" if is_secret_name(k) else v) for k, v in self.env_vars.items()}
-        data: dict[str, Any] = {"env": self.env, "pipeline": self.pipeline, "params": self.params}
+        data: dict[str, Any] = {"env": self.env, "params": self.params}
         # sorted so that saving the same setup twice writes the same file (clean diffs when shared)
-        data.update({key: sorted(getattr(self, key)) for key in _LISTS})
+        data.update(self.selection.to_preset())
+        if not self.pipeline_given:
+            data["pipeline_names"] = []
         data["env_vars"] = env_vars
         return data
 
@@ -135,7 +142,7 @@ def load_preset(project_path: Path, name: str) -> Preset:
     if not isinstance(data, Mapping):
         raise PresetError(f"{path}: a preset must be a YAML mapping.")
     for key in data:
-        if key not in _KEYS:  # a typo would otherwise drop that part of the setup unnoticed
+        if key not in _READ_KEYS:  # a typo would otherwise drop that part of the setup unnoticed
             from proj_tui.errors import did_you_mean
 
             known = ", ".join(_KEYS)
@@ -145,67 +152,23 @@ def load_preset(project_path: Path, name: str) -> Preset:
     params = {} if data.get("params") is None else data["params"]
     if not isinstance(params, Mapping):
         raise _wrong(path, "params", "a mapping of dotted keys to values", params)
-    lists = {key: _names(path, key, data.get(key)) for key in _LISTS}
+    try:
+        selection = RunSelection.from_preset(data, str(path))
+        env = checked_name(str(path), "env", data.get("env"))
+    except SelectionError as exc:
+        raise PresetError(str(exc)) from None
     return Preset(
         name=name,
-        env=_name(path, "env", data.get("env")),
-        pipeline=_name(path, "pipeline", data.get("pipeline")),
+        env=env,
         params=dict(params),
+        selection=selection,
         env_vars=_env_vars(path, data.get("env_vars")),
-        **lists,
+        pipeline_given=bool(data.get("pipeline_names") or data.get("pipeline")),
     )
 
 
 def _wrong(path: Path, key: str, expected: str, value: Any) -> PresetError:
-    """The one wording for a bad value, so every message names the file, the key and the fix."""
-    shown = repr(value)
-    shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    hint = " (quote words YAML reads as booleans, e.g. 'yes')" if _has_bool(value) else ""
-    return PresetError(f"{path}: {key!r} must be {expected}, not {shown}{hint}.")
-
-
-def _has_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, list):
-        return any(isinstance(v, bool) for v in value)
-    if isinstance(value, Mapping):
-        return any(isinstance(v, bool) for v in (*value.keys(), *value.values()))
-    return False
-
-
-def _scalar(value: Any) -> str | None:
-    """``value`` as a name, or None when it is not one.
-
-    YAML reads ``2024`` as an int, so numbers count as names; a bool is refused rather than guessed
-    at, because ``yes``/``on`` would come back as ``True``, not the word that was written.
-    """
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _name(path: Path, key: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    text = _scalar(value)
-    if text is None:
-        raise _wrong(path, key, "a string", value)
-    return text
-
-
-def _names(path: Path, key: str, value: Any) -> list[str]:
-    """A list of names; a lone string is refused, not iterated (``etl`` would become e, t, l)."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _wrong(path, key, "a list of strings", value)
-    names = [_scalar(v) for v in value]
-    if None in names:
-        raise _wrong(path, key, "a list of strings", value)
-    return [n for n in names if n is not None]
+    return PresetError(wrong_value(str(path), key, expected, value))
 
 
 def _env_vars(path: Path, value: Any) -> dict[str, str]:
@@ -216,8 +179,8 @@ def _env_vars(path: Path, value: Any) -> dict[str, str]:
         raise _wrong(path, "env_vars", expected, value)
     out: dict[str, str] = {}
     for key, raw in value.items():
-        name = _scalar(key)
-        text = "" if raw is None else _scalar(raw)  # secrets are saved with an empty value
+        name = as_name(key)
+        text = "" if raw is None else as_name(raw)  # secrets are saved with an empty value
         if name is None or text is None:
             raise _wrong(path, "env_vars", expected, value)
         out[name] = text

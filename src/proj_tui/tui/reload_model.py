@@ -152,11 +152,7 @@ class StaleInfo:
                 reasons[str(entry["name"])] = "new"
             else:
                 reasons[str(entry["name"])] = ", ".join(entry.get("changed") or ()) or "changed"
-        raw = data.get("filters") or {}
-        filters = RunFilters(
-            from_nodes=frozenset(raw.get("from_nodes") or ()),
-            node_names=frozenset(raw.get("node_names") or ()),
-        )
+        filters = RunFilters.from_store({"filters": data.get("filters") or {}})
         return cls(
             pipeline=str(data.get("pipeline") or DEFAULT_PIPELINE),
             env=str(data.get("env") or env or "") or None,

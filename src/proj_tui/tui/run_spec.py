@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from proj_tui.framework.redact import redact_params, redact_value
-from proj_tui.tui.model import DEFAULT_PIPELINE, RunFilters
+from proj_tui.framework.selection import DEFAULT_PIPELINE, RunSelection
 
 REDACTED = "<redacted>"
 
@@ -55,16 +55,29 @@ def format_params(overrides: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything a run launched from the app is given."""
+    """Everything a run launched from the app is given.
+
+    ``filters`` is the rest of the selection (node filters, load versions, runner); the app keeps
+    the pipeline apart because Run setup picks it on its own.
+    """
 
     project_path: Path
     pipeline: str = DEFAULT_PIPELINE
     env: str | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
-    filters: RunFilters = field(default_factory=RunFilters)
+    filters: RunSelection = field(default_factory=RunSelection)
     env_vars: Mapping[str, str] = field(default_factory=dict)
-    runner: str | None = None
     parent: str | None = None  # the session this one was edited from (recorded, not replayed)
+
+    @property
+    def selection(self) -> RunSelection:
+        """What the run executes: ``filters`` on ``pipeline``, unless ``filters`` names pipelines.
+
+        A rerun from History passes the stored selection whole (it may name several pipelines).
+        """
+        if self.filters.pipeline_names:
+            return self.filters
+        return replace(self.filters, pipeline_names=frozenset({self.pipeline}))
 
     def run_args(self, *, redact: bool = False, env_names_only: bool = False) -> list[str]:
         """The arguments after ``run`` (without ``--events json``).
@@ -73,25 +86,12 @@ class RunSpec:
         values in its environment (an argv is readable by every local user in ``ps``).
         """
         args = ["--project", str(self.project_path)]
-        if self.pipeline and self.pipeline != DEFAULT_PIPELINE:
-            args += ["--pipeline", self.pipeline]
         if self.env:
             args += ["--env", self.env]
         if self.overrides:
             shown = redact_params(self.overrides) if redact else self.overrides
             args += ["--params", format_params(shown)]
-        f = self.filters
-        for flag, values in (
-            ("--tags", f.tags),
-            ("--nodes", f.node_names),
-            ("--namespaces", f.namespaces),
-            ("--from-nodes", f.from_nodes),
-            ("--to-nodes", f.to_nodes),
-        ):
-            if values:
-                args += [flag, ",".join(sorted(values))]
-        if self.runner:
-            args += ["--runner", self.runner]
+        args += self.selection.to_argv()
         if self.parent:
             args += ["--parent", self.parent]
         for key, value in sorted(self.env_vars.items()):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -23,25 +23,19 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label
 
+from proj_tui.framework.replay import replay_selection, resume_selection
 from proj_tui.tui.components.history_messages import HistoryChanged, ResumePlanned
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.messages import RunRequested, SetupPrefill
-from proj_tui.tui.model import DEFAULT_PIPELINE, RunFilters
 from proj_tui.tui.state import RunSetup, app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from proj_tui.framework.selection import RunSelection
     from proj_tui.framework.store import SessionRecord
     from proj_tui.tui.components.history_store import HistoryStore
 
 RESUMABLE = ("failed", "cancelled", "crashed")
-_RUN_FILTER_KEYS = {
-    "tags": "tags",
-    "node_names": "node_names",
-    "node_namespaces": "namespaces",
-    "from_nodes": "from_nodes",
-    "to_nodes": "to_nodes",
-}
 
 
 class NoteModal(ModalScreen[str | None]):
@@ -64,30 +58,17 @@ class NoteModal(ModalScreen[str | None]):
         self.dismiss(event.value.strip())
 
 
-def run_filters(filters: dict[str, Any] | None) -> RunFilters:
-    """A stored session's filters as the app's run filters (the ones Run setup can edit)."""
-    given = filters or {}
-    return RunFilters(
-        **{ours: frozenset(given.get(theirs) or ()) for theirs, ours in _RUN_FILTER_KEYS.items()}
-    )
-
-
-def resume_filters(record: SessionRecord, from_nodes: list[str]) -> dict[str, Any]:
-    """The filters a resume runs with: the session's own, starting at ``from_nodes``."""
-    filters = {**(record.filters or {}), "from_nodes": list(from_nodes)}
-    filters.pop("node_names", None)
-    return filters
-
-
-def record_setup(record: SessionRecord, filters: dict[str, Any] | None = None) -> RunSetup:
-    """A past session as a run setup (with ``filters`` instead of its own, for a resume): the
-    one conversion behind rerun, rerun edited and resume. Its env vars are not taken (the store
-    holds them redacted); the session becomes the parent of what runs from it."""
+def record_setup(record: SessionRecord, selection: RunSelection | None = None) -> RunSetup:
+    """A past session as a run setup (with ``selection`` instead of its own, for a resume): the
+    one conversion behind rerun, rerun edited and resume. The selection is kept whole, so a
+    rerun runs exactly what the session ran. Its env vars are not taken (the store holds them
+    redacted); the session becomes the parent of what runs from it."""
     from proj_tui.config import flatten
 
+    chosen = replay_selection(record) if selection is None else selection
     return RunSetup(
-        pipeline=record.pipeline or DEFAULT_PIPELINE,
-        filters=run_filters(record.filters if filters is None else filters),
+        pipeline=chosen.pipeline,
+        filters=chosen,
         env=record.env,
         overrides=flatten(record.runtime_params or {}),
         parent=record.session_id,
@@ -108,29 +89,30 @@ class HistoryActions(ReportsWorkerErrors, Screen[None]):
     # --- rerun / resume ----------------------------------------------------------------------
 
     def launch_session(
-        self, record: SessionRecord, *, filters: dict[str, Any] | None = None,
+        self, record: SessionRecord, *, selection: RunSelection | None = None,
         planned: list[str] | None = None,
     ) -> None:  # fmt: skip
-        """Start ``record`` again (with ``filters`` if given) as a new tab on the Runs screen."""
+        """Start ``record`` again (with ``selection`` if given) as a new tab on the Runs screen."""
         from proj_tui.framework.replay import run_argv
 
         state = app_state(self)
         here = replace(record, project_path=str(state.project_path))
-        chosen = dict(record.filters or {}) if filters is None else filters
-        argv = [*state.cli, *run_argv(here, filters=chosen), "--events", "json"]
+        chosen = replay_selection(record) if selection is None else selection
+        argv = [*state.cli, *run_argv(here, selection=chosen), "--events", "json"]
         spec = record_setup(record, chosen).spec(state.project_path)
         note = f"Rerunning {record.session_id} (parent recorded)"
         self.post_message(RunRequested(spec, argv, planned, note=note))
 
     def rerun_edited(self, record: SessionRecord) -> None:
-        """Prefill Run setup with the session's pipeline, env, overrides and filters."""
-        lost = [k for k in ("from_inputs", "to_outputs") if (record.filters or {}).get(k)]
-        extra = f" (Run setup has no {', '.join(lost)} filter: dropped)" if lost else ""
+        """Prefill Run setup with the session's pipeline, env, overrides and whole selection."""
+        setup = record_setup(record)
+        # Run setup picks the pipeline on its own: the rest of the selection becomes its filters
+        setup = replace(setup, filters=replace(setup.filters, pipeline_names=frozenset()))
         note = (
             f"Run setup filled from {record.session_id}: edit, then ctrl+r "
-            f"(the new session records it as its parent){extra}"
+            "(the new session records it as its parent)"
         )
-        self.post_message(SetupPrefill(record_setup(record), note=note, warn=bool(lost)))
+        self.post_message(SetupPrefill(setup, note=note))
 
     def start_resume(self, record: SessionRecord) -> None:
         """Ask the CLI where a resume starts; a :class:`ResumePlanned` answer opens the confirm."""
@@ -187,8 +169,8 @@ class HistoryActions(ReportsWorkerErrors, Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                filters = resume_filters(record, message.from_nodes)
-                self.launch_session(record, filters=filters, planned=message.nodes)
+                selection = resume_selection(record, message.from_nodes)
+                self.launch_session(record, selection=selection, planned=message.nodes)
 
         self.app.push_screen(ConfirmModal("Resume session", question, yes="Resume"), answer)
 
