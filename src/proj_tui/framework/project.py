@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 ProjectKindName = Literal["native", "kedro"]
 
 
-
 class UnknownPipelineError(ProjectError):
     """A pipeline name the project does not register."""
 

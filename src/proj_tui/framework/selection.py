@@ -21,6 +21,7 @@ from proj_tui.errors import ProjTuiError, did_you_mean
 if TYPE_CHECKING:
     import argparse
 
+    from proj_tui.framework.store import SessionRecord
     from proj_tui.pipeline import Pipeline
     from proj_tui.runner import AbstractRunner
 
@@ -352,7 +353,7 @@ class RunSelection:
         return cls(**values)
 
     @classmethod
-    def from_record(cls, record: Any) -> RunSelection:
+    def from_record(cls, record: SessionRecord) -> RunSelection:
         """The selection of a :class:`~proj_tui.framework.store.SessionRecord`."""
         data = {
             **(record.extra or {}),
@@ -439,8 +440,8 @@ class RunKwargs(TypedDict, total=False):
     runner: AbstractRunner | str | None
 
 
-def add_arguments(parser: argparse.ArgumentParser | Any) -> None:
-    """Add the selection's ``proj-tui run`` options to ``parser`` (or an argument group)."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the selection's ``proj-tui run`` options to ``parser``."""
     for spec in FIELDS:
         if spec.one_flags:
             parser.add_argument(
