@@ -25,9 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from proj_tui.errors import did_you_mean
 from proj_tui.framework.native import NativeKind
-from proj_tui.framework.selection import DEFAULT_PIPELINE
+from proj_tui.framework.selection import DEFAULT_PIPELINE, UnknownPipelineError
 from proj_tui.framework.startup import (
     ProjectError,
     ProjectMetadata,
@@ -42,10 +41,6 @@ if TYPE_CHECKING:
     from proj_tui.pipeline import Pipeline
 
 ProjectKindName = Literal["native", "kedro"]
-
-
-class UnknownPipelineError(ProjectError):
-    """A pipeline name the project does not register."""
 
 
 class ProjectKind(Protocol):
@@ -261,11 +256,7 @@ class Project:
         wanted = name or DEFAULT_PIPELINE
         pipelines = self.pipelines(reimport=reimport)
         if wanted not in pipelines:
-            known = sorted(pipelines)
-            raise UnknownPipelineError(
-                f"Pipeline '{wanted}' is not registered.{did_you_mean(wanted, known)} "
-                f"Registered pipelines: {', '.join(known) or 'none'}."
-            )
+            raise UnknownPipelineError.naming(wanted, pipelines)
         return pipelines[wanted]
 
     def _make_importable(self) -> None:

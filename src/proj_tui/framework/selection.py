@@ -45,6 +45,15 @@ class SelectionError(ProjTuiError):
 class UnknownPipelineError(SelectionError):
     """A selected pipeline is not registered; the message suggests the closest names."""
 
+    @classmethod
+    def naming(cls, name: str, known: Iterable[str]) -> UnknownPipelineError:
+        """The error for ``name``, listing the registered pipelines and the closest ones."""
+        names = sorted(known)
+        return cls(
+            f"Pipeline '{name}' is not registered.{did_you_mean(name, names)} "
+            f"Registered pipelines: {', '.join(names) or 'none'}."
+        )
+
 
 @dataclass(frozen=True)
 class SelectionField:
@@ -207,14 +216,10 @@ class RunSelection:
     # -- applying -------------------------------------------------------------------------------
     def select(self, pipelines: Mapping[str, Pipeline]) -> Pipeline:
         """The union of the selected registered pipelines, filtered; unknown names are refused."""
-        known = sorted(pipelines)
         chosen = []
         for name in self.pipelines:
             if name not in pipelines:
-                raise UnknownPipelineError(
-                    f"Pipeline '{name}' is not registered.{did_you_mean(name, known)} "
-                    f"Registered pipelines: {', '.join(known) or 'none'}."
-                )
+                raise UnknownPipelineError.naming(name, pipelines)
             chosen.append(pipelines[name])
         whole = chosen[0] if len(chosen) == 1 else _union(chosen)
         return whole.filter(**self.pipeline_filter_kwargs())

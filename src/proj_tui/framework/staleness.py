@@ -187,7 +187,8 @@ def stale_nodes(
     Imports the project's code (fresh, unless ``reimport=False``): run it in a child process
     (``proj-tui pipelines stale --json``) from anything that must not load user code.
     """
-    from proj_tui.framework.project import Project, UnknownPipelineError
+    from proj_tui.framework.project import Project
+    from proj_tui.framework.selection import UnknownPipelineError
 
     project = Project.load(project_path, conf_source=conf_source)
     name = pipeline_name or DEFAULT_PIPELINE
