@@ -72,6 +72,9 @@ class CrashWitness(Protocol):
     def stored(self, count: int) -> None:
         """The oldest ``count`` lines handed over and not yet confirmed are now in the store."""
 
+    def flush(self) -> None:
+        """Pass on what was handed over since the last call (called every flush tick)."""
+
 
 class Recorder:
     """Buffers node runs and log lines of one session and flushes them to its store."""
@@ -164,10 +167,14 @@ class Recorder:
                 if time.monotonic() < next_flush:  # events promptly, the store a little later
                     if self.witness is not None:
                         self._handoff()
+                        self.witness.flush()
                     self._flush_listeners()
                     continue
                 next_flush = time.monotonic() + self._flush_interval
-                if not self.flush():
+                flushed = self.flush()
+                if self.witness is not None:
+                    self.witness.flush()
+                if not flushed:
                     continue  # no heartbeat: the write it needs failed just now
                 now = time.time()
                 if now - self._last_heartbeat >= self._heartbeat_interval:
