@@ -9,9 +9,15 @@ from proj_tui.tui.model import (
     ProjectDescription,
     RunFilters,
     describe_pipelines,
-    plan,
-    unknown_names,
 )
+
+
+def plan(nodes: list[NodeInfo], selection: RunFilters) -> list[NodeInfo]:
+    return selection.plan(nodes)
+
+
+def unknown_names(nodes: list[NodeInfo], selection: RunFilters) -> list[tuple[str, list[str]]]:
+    return selection.unknown_names(nodes)
 
 
 def _node(name: str, ins: list[str], outs: list[str], tags: list[str] = (), ns: str | None = None):  # type: ignore[assignment]

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, TypeVar
 
 from proj_tui.errors import ProjTuiError, did_you_mean
 
@@ -212,6 +212,55 @@ class RunSelection:
     def only_filters(self) -> RunSelection:
         """The node filters alone: pipelines, load versions and runner back to their defaults."""
         return RunSelection(**self.filters())  # type: ignore[arg-type]
+
+    # -- previewing -----------------------------------------------------------------------------
+    def plan(self, nodes: Sequence[_N]) -> list[_N]:
+        """The described ``nodes`` (in run order) a run with this selection would execute.
+
+        Mirrors ``Pipeline.filter`` for the app, which knows nodes only as the CLI describes them:
+        each given filter selects a set of nodes and the run takes their intersection. ``from``/
+        ``to`` follow data dependencies through dataset names; from-inputs starts at the nodes
+        reading those datasets, to-outputs ends at the nodes writing them.
+        """
+        selected = set(range(len(nodes)))
+        if self.tags:
+            selected &= {i for i, n in enumerate(nodes) if self.tags & set(n.tags)}
+        if self.node_names:
+            selected &= {i for i, n in enumerate(nodes) if n.name in self.node_names}
+        if self.namespaces:
+            selected &= {
+                i
+                for i, n in enumerate(nodes)
+                if any(in_namespace(n.namespace, ns) for ns in self.namespaces)
+            }
+        if self.from_nodes:
+            selected &= _closure(nodes, self.from_nodes, downstream=True)
+        if self.to_nodes:
+            selected &= _closure(nodes, self.to_nodes, downstream=False)
+        if self.from_inputs:
+            readers = {n.name for n in nodes if self.from_inputs & set(n.inputs)}
+            selected &= _closure(nodes, readers, downstream=True)
+        if self.to_outputs:
+            writers = {n.name for n in nodes if self.to_outputs & set(n.outputs)}
+            selected &= _closure(nodes, writers, downstream=False)
+        return [n for i, n in enumerate(nodes) if i in selected]
+
+    def unknown_names(self, nodes: Sequence[DescribedNode]) -> list[tuple[str, list[str]]]:
+        """The node names and namespaces this selection asks for that no node in ``nodes`` has.
+
+        ``[("nodes", [...]), ("namespaces", [...])]``, empty kinds left out: what a preset saved
+        before the project changed still carries.
+        """
+        names = {n.name for n in nodes}
+        gone = sorted((self.node_names | self.from_nodes | self.to_nodes) - names)
+        gone_ns = sorted(
+            ns for ns in self.namespaces if not any(in_namespace(n.namespace, ns) for n in nodes)
+        )
+        return [
+            (kind, missing)
+            for kind, missing in (("nodes", gone), ("namespaces", gone_ns))
+            if missing
+        ]
 
     # -- applying -------------------------------------------------------------------------------
     def select(self, pipelines: Mapping[str, Pipeline]) -> Pipeline:
@@ -606,3 +655,51 @@ def _union(pipelines: list[Pipeline]) -> Pipeline:
     from proj_tui.pipeline import Pipeline
 
     return Pipeline(pipelines)
+
+
+class DescribedNode(Protocol):
+    """A node as ``proj-tui pipelines describe --json`` gives it (what the app's preview sees)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def namespace(self) -> str | None: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+    @property
+    def inputs(self) -> Sequence[str]: ...
+    @property
+    def outputs(self) -> Sequence[str]: ...
+
+
+_N = TypeVar("_N", bound=DescribedNode)
+
+
+def in_namespace(namespace: str | None, wanted: str) -> bool:
+    """Whether a node in ``namespace`` is selected by ``--namespaces wanted`` (a parent counts)."""
+    return bool(namespace) and (namespace == wanted or str(namespace).startswith(wanted + "."))
+
+
+def _closure(nodes: Sequence[DescribedNode], names: Iterable[str], *, downstream: bool) -> set[int]:
+    """Indexes of the named nodes and everything after (or before) them in the data flow."""
+    producers: dict[str, int] = {}
+    consumers: dict[str, list[int]] = {}
+    for i, n in enumerate(nodes):
+        for ds in n.outputs:
+            producers[ds] = i
+        for ds in n.inputs:
+            consumers.setdefault(ds, []).append(i)
+    wanted = set(names)
+    todo = [i for i, n in enumerate(nodes) if n.name in wanted]
+    seen = set(todo)
+    while todo:
+        node = nodes[todo.pop()]
+        if downstream:
+            nxt = [c for ds in node.outputs for c in consumers.get(ds, ())]
+        else:
+            nxt = [producers[ds] for ds in node.inputs if ds in producers]
+        for j in nxt:
+            if j not in seen:
+                seen.add(j)
+                todo.append(j)
+    return seen

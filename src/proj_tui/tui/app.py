@@ -44,7 +44,7 @@ from proj_tui.tui.messages import (
     SessionOpenRequested,
     SetupPrefill,
 )
-from proj_tui.tui.model import default_cli, plan
+from proj_tui.tui.model import default_cli
 from proj_tui.tui.reload import (
     ConfigBroken,
     ConfigReloaded,
@@ -435,7 +435,7 @@ class ProjTuiApp(App[int]):
         if planned is None:
             description = self.state.description
             nodes = description.pipelines.get(spec.pipeline) if description else None
-            planned = [n.name for n in plan(nodes, spec.filters)] if nodes else []
+            planned = [n.name for n in spec.filters.plan(nodes)] if nodes else []
         await self.switch_mode("runs")
         from proj_tui.tui.screens.runs import RunsScreen
 
@@ -534,7 +534,6 @@ class ProjTuiApp(App[int]):
             self.apply_preset(name)
 
     def apply_preset(self, name: str) -> None:
-        from proj_tui.tui.model import unknown_names
         from proj_tui.tui.presets import PresetError, load_preset
 
         try:
@@ -561,7 +560,7 @@ class ProjTuiApp(App[int]):
             unknown.append(f"\nno pipeline {preset.pipeline!r} any more: kept {state.pipeline}")
         nodes = state.description.pipelines.get(state.pipeline) if state.description else None
         if nodes is not None:
-            for kind, missing in unknown_names(nodes, state.filters):
+            for kind, missing in state.filters.unknown_names(nodes):
                 unknown.append(f"\nunknown {kind} in {state.pipeline}: {', '.join(missing)}")
         self.notify(
             escape(f"Loaded preset {name}{note}{''.join(unknown)}"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,80 +154,3 @@ def describe_pipelines(
             errors=[DescribeError(f"`pipelines describe --json` failed: {detail}")]
         )
     return ProjectDescription.from_json(data)
-
-
-def plan(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[NodeInfo]:
-    """The nodes a run with ``filters`` would execute, in run order.
-
-    Mirrors ``Pipeline.filter``: each given filter selects a set of nodes and the run takes their
-    intersection. ``from``/``to`` follow data dependencies through dataset names; from-inputs
-    starts at the nodes reading those datasets, to-outputs ends at the nodes writing them.
-    """
-    selected = set(range(len(nodes)))
-    if filters.tags:
-        selected &= {i for i, n in enumerate(nodes) if filters.tags & set(n.tags)}
-    if filters.node_names:
-        selected &= {i for i, n in enumerate(nodes) if n.name in filters.node_names}
-    if filters.namespaces:
-        selected &= {
-            i
-            for i, n in enumerate(nodes)
-            if any(in_namespace(n.namespace, ns) for ns in filters.namespaces)
-        }
-    if filters.from_nodes:
-        selected &= _closure(nodes, filters.from_nodes, downstream=True)
-    if filters.to_nodes:
-        selected &= _closure(nodes, filters.to_nodes, downstream=False)
-    if filters.from_inputs:
-        readers = {n.name for n in nodes if filters.from_inputs & set(n.inputs)}
-        selected &= _closure(nodes, readers, downstream=True)
-    if filters.to_outputs:
-        writers = {n.name for n in nodes if filters.to_outputs & set(n.outputs)}
-        selected &= _closure(nodes, writers, downstream=False)
-    return [n for i, n in enumerate(nodes) if i in selected]
-
-
-def in_namespace(namespace: str | None, wanted: str) -> bool:
-    """Whether a node in ``namespace`` is selected by ``--namespaces wanted`` (a parent counts)."""
-    return bool(namespace) and (namespace == wanted or str(namespace).startswith(wanted + "."))
-
-
-def unknown_names(nodes: Sequence[NodeInfo], filters: RunFilters) -> list[tuple[str, list[str]]]:
-    """The node names and namespaces ``filters`` asks for that no node in ``nodes`` has.
-
-    ``[("nodes", [...]), ("namespaces", [...])]``, empty kinds left out: what a preset saved
-    before the project changed still carries.
-    """
-    names = {n.name for n in nodes}
-    gone = sorted((filters.node_names | filters.from_nodes | filters.to_nodes) - names)
-    gone_ns = sorted(
-        ns for ns in filters.namespaces if not any(in_namespace(n.namespace, ns) for n in nodes)
-    )
-    return [
-        (kind, missing) for kind, missing in (("nodes", gone), ("namespaces", gone_ns)) if missing
-    ]
-
-
-def _closure(nodes: Sequence[NodeInfo], names: Iterable[str], *, downstream: bool) -> set[int]:
-    """Indexes of the named nodes and everything after (or before) them in the data flow."""
-    producers: dict[str, int] = {}
-    consumers: dict[str, list[int]] = {}
-    for i, n in enumerate(nodes):
-        for ds in n.outputs:
-            producers[ds] = i
-        for ds in n.inputs:
-            consumers.setdefault(ds, []).append(i)
-    wanted = set(names)
-    todo = [i for i, n in enumerate(nodes) if n.name in wanted]
-    seen = set(todo)
-    while todo:
-        node = nodes[todo.pop()]
-        if downstream:
-            nxt = [c for ds in node.outputs for c in consumers.get(ds, ())]
-        else:
-            nxt = [producers[ds] for ds in node.inputs if ds in producers]
-        for j in nxt:
-            if j not in seen:
-                seen.add(j)
-                todo.append(j)
-    return seen

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from proj_tui.tui.model import DEFAULT_PIPELINE, NodeInfo, ProjectDescription, RunFilters, plan
+from proj_tui.tui.model import DEFAULT_PIPELINE, NodeInfo, ProjectDescription, RunFilters
 from proj_tui.tui.params import ParamField
 from proj_tui.tui.run_spec import RunSpec
 from proj_tui.tui.user_config import UserConfig
@@ -178,7 +178,7 @@ class AppState:
         return self.description.pipelines.get(self.pipeline, [])
 
     def planned(self) -> list[NodeInfo]:
-        return plan(self.pipeline_nodes(), self.filters)
+        return self.filters.plan(self.pipeline_nodes())
 
     def spec(self) -> RunSpec:
         return RunSpec(
