@@ -50,8 +50,11 @@ def row(app: ProjTuiApp, key: str) -> ParamRow:
     return next(r for r in app.screen.query(ParamRow) if r.field.key == key)
 
 
-def text_of(app: ProjTuiApp, key: str) -> str:
-    return row(app, key).query_one(Input).value
+def text_of(app: ProjTuiApp, key: str) -> str | None:
+    """The field's text, or None while its row (or the row's input) is not mounted yet."""
+    rows = [r for r in app.screen.query(ParamRow) if r.field.key == key]
+    inputs = rows[0].query(Input) if rows else []
+    return inputs[0].value if inputs else None
 
 
 def edit(path: Path, old: str, new: str, *, atomic: bool = False) -> None:
@@ -76,8 +79,7 @@ async def test_changed_value_and_added_key_show_in_the_form(taxi: Path) -> None:
         await ready(app, pilot)
         await pilot.press("2")
         assert isinstance(app.screen, RunSetupScreen)
-        await until(lambda: app.screen.query(ParamRow), pilot)
-        assert text_of(app, "cleaning.max_fare") == "250.0"
+        await until(lambda: text_of(app, "cleaning.max_fare") == "250.0", pilot)
         focus = row(app, "cleaning.min_distance_km").query_one(Input)
         focus.focus()
         await pilot.pause()
@@ -90,11 +92,7 @@ async def test_changed_value_and_added_key_show_in_the_form(taxi: Path) -> None:
         assert "99.0" in info and "conf/base/parameters.yml" in info
 
         edit(taxi / PARAMS, "  drop_missing: true\n", "  drop_missing: true\n  max_age: 7\n")
-        await until(
-            lambda: any(r.field.key == "cleaning.max_age" for r in app.screen.query(ParamRow)),
-            pilot,
-        )
-        assert text_of(app, "cleaning.max_age") == "7"
+        await until(lambda: text_of(app, "cleaning.max_age") == "7", pilot)  # row and input mounted
         assert "cleaning.max_age added" in toasts(app)
         form = app.screen.query_one("#params")
 
