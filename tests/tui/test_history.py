@@ -155,6 +155,14 @@ def store(taxi: Path) -> SQLiteSessionStore:
     return SQLiteSessionStore(path)
 
 
+async def finished_run_tab(app: ProjTuiApp, pilot: Pilot[Any]) -> RunTab:
+    """The run tab a rerun or resume opened, once its run has ended."""
+    await until(
+        pilot, lambda: bool(app.screen.query(RunTab)) and not app.screen.query_one(RunTab).live
+    )
+    return app.screen.query_one(RunTab)
+
+
 async def test_pages_filter_and_sort(taxi: Path, store: SQLiteSessionStore) -> None:
     ids = [
         add_session(
@@ -421,10 +429,7 @@ async def test_rerun_as_is_and_edited(taxi: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
         await pilot.press("r")
-        await until(
-            pilot, lambda: bool(app.screen.query(RunTab)) and not app.screen.query_one(RunTab).live
-        )
-        tab = app.screen.query_one(RunTab)
+        tab = await finished_run_tab(app, pilot)
         assert tab.state.status == "succeeded"
         assert "--parent" in tab.argv and tab.argv[-2:] == ["--events", "json"]
         newest = store.get_session(store.list_sessions(limit=1)[0].session_id)
@@ -472,10 +477,7 @@ async def test_rerun_keeps_from_inputs_and_to_outputs(taxi: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
         await pilot.press("r")
-        await until(
-            pilot, lambda: bool(app.screen.query(RunTab)) and not app.screen.query_one(RunTab).live
-        )
-        tab = app.screen.query_one(RunTab)
+        tab = await finished_run_tab(app, pilot)
         assert tab.state.status == "succeeded"
         assert tab.spec.selection == replace(RunSelection.from_record(original), runner=None)
         assert tab.state.planned == ["ingest_trips"]  # the plan shown is the slice that ran
@@ -514,10 +516,7 @@ async def test_resume_says_which_nodes_then_runs(taxi: Path) -> None:
         assert "7 node(s) will run" in question and "compare_models" in question
         assert "ingest_trips" not in question
         await pilot.press("y")
-        await until(
-            pilot, lambda: bool(app.screen.query(RunTab)) and not app.screen.query_one(RunTab).live
-        )
-        tab = app.screen.query_one(RunTab)
+        tab = await finished_run_tab(app, pilot)
         assert "--from-nodes" in tab.argv
         newest = store.get_session(store.list_sessions(limit=1)[0].session_id)
         assert newest.parent_id == failed
