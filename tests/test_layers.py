@@ -21,9 +21,17 @@ LAYERS = {
     "framework": 3,
     "cli": 4,
     "tui": 4,
+    "kedro": 4,  # runs inside a Kedro process (the project's interpreter); see kedro/__init__.py
 }
 # same-layer packages that must stay independent of each other
-INDEPENDENT = {("config", "pipeline"), ("config", "io"), ("pipeline", "io"), ("tui", "cli")}
+INDEPENDENT = {
+    ("config", "pipeline"),
+    ("config", "io"),
+    ("pipeline", "io"),
+    ("tui", "cli"),
+    ("kedro", "cli"),
+    ("kedro", "tui"),
+}
 ALLOWED = {("cli", "proj_tui.tui.app")}  # the CLI opens the app through its one entry point
 # the one module below tui that may import watchfiles (lazily, inside iter_changes)
 WATCHFILES_ALLOWED = {"framework/watch.py"}
@@ -67,6 +75,8 @@ def test_module_respects_layers(path: Path) -> None:
             assert top != "textual", f"{path} imports {name}: only tui may"
             if path.relative_to(PACKAGE).as_posix() not in WATCHFILES_ALLOWED:
                 assert top != "watchfiles", f"{path} imports {name}: only tui and watch.py may"
+        if owner != "kedro":
+            assert top != "kedro", f"{path} imports {name}: only proj_tui.kedro may import Kedro"
         if owner not in ("cli", "tui"):
             assert top != "rich", f"{path} imports Rich: only the cli and tui layers may"
         if top != "proj_tui" or name == "proj_tui":
