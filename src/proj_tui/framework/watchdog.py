@@ -1,0 +1,310 @@
+"""A tiny watcher process that reports a session whose process dies without a word.
+
+Node code runs in the ``proj-tui run`` process itself (fast, and the app's supervisor already
+isolates it), so a node that calls ``os._exit``, segfaults or is SIGKILLed takes the session's
+``finally`` blocks with it: no message, no ``session_finished`` event, and the store row stays
+``running`` until some later reader reaps it. The watcher is forked before any thread starts and
+before any project code is imported; it only blocks on a pipe. The run writes what it knows
+(store path, session id) into the pipe and ``done`` when it ends normally. End of file without
+``done`` means the process died abruptly: the watcher marks the session ``crashed`` at once,
+prints one clear error on stderr and, in ``--events json`` mode, ends the stream with a
+``session_finished`` event whose status is ``crashed`` — so a reader never waits forever.
+
+It is also the session's crash witness (``framework.recorder.CrashWitness``): the run hands it each
+node status as it changes and the log lines not yet stored, and says how many of those the store
+took. On a crash it writes what the store is missing first, so the record names the node that was
+really running and keeps the lines logged since the recorder's last flush.
+
+It ignores SIGINT/SIGTERM/SIGHUP (a Ctrl+C or the app's cancel is the run's to handle) and dies with
+the run's process group on SIGKILL, where the next reader of the store reaps the session instead.
+
+Two ways to start it: ``proj-tui run`` forks it before anything else (``cli/watchdog.py``); a
+process that already runs threads and user code (a Kedro run, a notebook) starts a fresh
+interpreter instead (:func:`spawn`, ``python -m proj_tui.framework.watchdog``), since a fork
+there could inherit a lock some other thread held.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from proj_tui.framework.events import ErrorDetail, SessionFinished
+
+if TYPE_CHECKING:
+    from proj_tui.framework.store import LogLine, NodeRun
+
+# The pipe carries frames: a kind byte, a 4-byte length, a marshal payload. marshal, not JSON:
+# the run hands over every log line, and JSON's float formatting alone cost ~2 us a line.
+_FRAME = struct.Struct("!cI")
+_DONE = _FRAME.pack(b"d", 0)
+_MAX_HELD = 500_000
+"""Unstored lines the watcher keeps (the recorder's own limit); older ones are counted."""
+
+
+class Watchdog:
+    """The run's end of the pipe to the watcher process; also the session's crash witness."""
+
+    def __init__(
+        self, write_fd: int, pid: int, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        self._fd = write_fd
+        self.pid = pid
+        self._process = process  # set when spawned: the Popen that waits for it
+        self._lock = threading.Lock()  # node events and log hand-offs come from two threads
+        self._pending = bytearray()  # frames not yet written (see _frame)
+
+    # -- CrashWitness ------------------------------------------------------------------------
+    # A write to the pipe costs ~17 us, and three a node (its line, start, end) were most of a
+    # trivial node's cost. Frames are held and written together when a node starts (so a death
+    # inside a node's code always finds that node running), when lines are stored (so a crash
+    # never writes stored lines again) and on the recorder's flush tick (~50 ms). A death holds
+    # back at most the last tick's lines and finished statuses, as it does the event stream's.
+    def node(self, run: NodeRun) -> None:
+        value = (run.name, run.status, run.started_at, run.ended_at, run.error)
+        self._frame(b"n", value, now=run.status == "running")
+
+    def logs(self, lines: list[LogLine]) -> None:
+        lines_value = [(line.ts, line.level, line.logger, line.message) for line in lines]
+        self._frame(b"l", lines_value, now=False)
+
+    def stored(self, count: int) -> None:
+        self._frame(b"s", count, now=True)
+
+    def flush(self) -> None:
+        """Write the frames held since the last write (the recorder calls it every tick)."""
+        self._send(b"")
+
+    def announce(
+        self,
+        store_path: str,
+        session_id: str,
+        *,
+        process: str = "proj-tui run",
+        reproduce: str = "proj-tui run --nodes NAME",
+    ) -> None:
+        """Tell the watcher which session to mark if this process dies, and how to name it."""
+        value = {"store": store_path, "session_id": session_id}
+        value.update(process=process, reproduce=reproduce)
+        self._frame(b"a", value, now=True)
+
+    def _frame(self, kind: bytes, value: Any, *, now: bool) -> None:
+        payload = marshal.dumps(value)
+        frame = _FRAME.pack(kind, len(payload)) + payload
+        if now:
+            self._send(frame)
+        else:
+            with self._lock:
+                self._pending += frame
+
+    def done(self) -> None:
+        """The run is ending normally: the watcher exits without a word."""
+        self._send(_DONE)
+        with self._lock:
+            fd, self._fd = self._fd, -1
+        with contextlib.suppress(OSError):
+            if fd >= 0:
+                os.close(fd)
+        with contextlib.suppress(ChildProcessError, OSError):
+            if self._process is not None:
+                self._process.wait()
+            else:
+                os.waitpid(self.pid, 0)
+
+    def _send(self, data: bytes) -> None:
+        """Write the held frames, then ``data``, in one go (in order, under the lock)."""
+        with self._lock:
+            if self._pending:
+                data = bytes(self._pending) + data
+                self._pending.clear()
+            if self._fd < 0 or not data:
+                return
+            view = memoryview(data)
+            try:
+                while view:  # a pipe takes at most 64 kB at a time
+                    view = view[os.write(self._fd, view) :]
+            except OSError:  # the watcher is gone: nothing to tell
+                self._fd = -1
+
+
+def spawn(*, events: bool = False) -> Watchdog | None:
+    """Start the watcher as a fresh interpreter (POSIX only, not when PROJ_TUI_NO_WATCHDOG is set).
+
+    For a process that already runs threads and user code (a Kedro run, a notebook kernel). The
+    watcher gets a session of its own, so a Ctrl+C in the terminal or a signal to the run's process
+    group does not reach it, and it still reports a run that was killed together with its group.
+    """
+    if os.name != "posix" or os.environ.get("PROJ_TUI_NO_WATCHDOG"):
+        return None
+    read_fd, write_fd = os.pipe()  # neither end is inherited by other children
+    argv = [sys.executable, "-m", "proj_tui.framework.watchdog", str(read_fd), str(os.getpid())]
+    try:
+        process = subprocess.Popen(
+            [*argv, "events" if events else "quiet"],
+            pass_fds=(read_fd,),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    os.close(read_fd)
+    return Watchdog(write_fd, process.pid, process)
+
+
+class _Witnessed:
+    """What the run told the watcher: its session, node statuses and the lines not yet stored."""
+
+    def __init__(self) -> None:
+        self.announced: dict[str, Any] = {}
+        self.nodes: dict[str, list[Any]] = {}
+        self.lines: deque[list[Any]] = deque()
+        self.dropped = 0
+
+    def take(self, kind: bytes, value: Any) -> None:
+        if kind == b"n":
+            self.nodes.pop(value[0], None)  # re-inserted last: dict order is the order of events
+            self.nodes[value[0]] = list(value)
+        elif kind == b"l":
+            self.lines.extend(value)
+            while len(self.lines) > _MAX_HELD:
+                self.lines.popleft()
+                self.dropped += 1
+        elif kind == b"s":
+            for _ in range(min(int(value), len(self.lines))):
+                self.lines.popleft()
+        elif kind == b"a" and isinstance(value, dict):
+            self.announced = value
+
+    def running_node(self) -> str | None:
+        running = [name for name, run in self.nodes.items() if run[1] == "running"]
+        return running[-1] if running else None
+
+
+def watch(read_fd: int, run_pid: int, events: bool) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal is the run's to record
+    with contextlib.suppress(OSError):
+        os.chdir("/")  # never keep a directory (a mount point in tests) busy
+    seen = _Witnessed()
+    buffer = bytearray()
+    size = _FRAME.size
+    while True:
+        try:
+            chunk = os.read(read_fd, 1 << 16)
+        except InterruptedError:  # pragma: no cover - PEP 475 retries
+            continue
+        if not chunk:
+            break
+        buffer += chunk
+        start = 0
+        while len(buffer) - start >= size:
+            kind, length = _FRAME.unpack_from(buffer, start)
+            if len(buffer) - start - size < length:
+                break  # the rest of this frame is still in the pipe
+            if kind == b"d":
+                return  # without waiting for EOF: process-pool workers may hold the pipe a while
+            body = bytes(buffer[start + size : start + size + length])
+            start += size + length
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                seen.take(kind, marshal.loads(body))
+        del buffer[:start]
+    _report(run_pid, seen, events)
+
+
+def _report(run_pid: int, seen: _Witnessed, events: bool) -> None:
+    """Mark the session crashed and say so on stderr (and stdout in events mode)."""
+    announced = seen.announced
+    session_id = announced.get("session_id")
+    node = seen.running_node()
+    error: dict[str, Any] = {
+        "type": "Crashed",
+        "message": f"The {announced.get('process') or 'proj-tui run'} process (pid {run_pid}) "
+        "ended abruptly",
+        "traceback": None,
+    }
+    where = f" while node '{node}' was running" if node else ""
+    error["message"] += (
+        f"{where}: killed by a signal (SIGKILL, SIGSEGV, out of memory) or ended by code calling "
+        "os._exit(). "
+        + (f"Session {session_id} is recorded as crashed. " if session_id else "")
+        + "Check the node's code, or run it with "
+        + f"'{announced.get('reproduce') or 'proj-tui run --nodes NAME'}' to reproduce."
+    )
+    if session_id and announced.get("store"):
+        try:
+            _mark_crashed(announced["store"], session_id, run_pid, seen, error)
+        except Exception as exc:  # the message below still goes out
+            error["message"] += f" (The session store could not be updated: {exc}.)"
+    with contextlib.suppress(OSError):
+        os.write(2, f"Error: {error['message']}\n".encode("utf-8", "replace"))
+    if events and session_id:
+        event = SessionFinished(
+            session_id=session_id,
+            status="crashed",
+            duration=None,
+            error=ErrorDetail(**error),
+            resume=None,
+        )
+        # a leading newline ends any line the dead process left half-written
+        with contextlib.suppress(OSError):
+            os.write(1, b"\n" + event.to_json().encode("utf-8", "replace") + b"\n")
+
+
+def _mark_crashed(
+    store_path: str, session_id: str, run_pid: int, seen: _Witnessed, error: dict[str, Any]
+) -> None:
+    """Write what the store is missing, then reap the session with ``error`` as its error."""
+    from proj_tui.framework.store import LogLine, NodeRun, SQLiteSessionStore
+
+    deadline = time.time() + 5
+    while _alive(run_pid) and time.time() < deadline:  # a zombie until its parent waits
+        time.sleep(0.01)
+    with SQLiteSessionStore(store_path) as store:
+        lines = [LogLine(0, *row) for row in seen.lines]
+        if seen.dropped:
+            lines.insert(
+                0,
+                LogLine(
+                    0,
+                    time.time(),
+                    "ERROR",
+                    "proj_tui.watchdog",
+                    f"[proj-tui] {seen.dropped} log line(s) are missing here.",
+                ),
+            )
+        for start in range(0, len(lines), 2000):
+            store.append_logs(session_id, lines[start : start + 2000])
+        if seen.nodes:
+            store.record_nodes(session_id, [NodeRun(*run) for run in seen.nodes.values()])
+        if session_id in store.reap_crashed():
+            store.update_session(session_id, error=error)
+
+
+def _alive(pid: int) -> bool:
+    from proj_tui.framework.store.process import _pid_alive
+
+    return _pid_alive(pid)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m proj_tui.framework.watchdog READ_FD RUN_PID events|quiet`` (see :func:`spawn`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # before anything else: the run's to handle
+    read_fd, run_pid, mode = int(argv[0]), int(argv[1]), argv[2]
+    watch(read_fd, run_pid, mode == "events")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
