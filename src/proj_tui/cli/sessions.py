@@ -169,9 +169,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         out.write(bold("Environment") + "\n")
         for key, value in sorted(record.env_vars.items()):
             out.write(f"  {key}={value}\n")
-    nodes = store.nodes(record.session_id)
+    from proj_tui.framework.run_order import in_run_order
+
+    nodes = in_run_order(store.nodes(record.session_id), record)
     if nodes:
-        out.write(bold("Nodes") + "\n")
+        out.write(bold("Nodes") + " (in run order)\n")
         for node in nodes:
             took = (
                 fmt_duration(node.ended_at - node.started_at)

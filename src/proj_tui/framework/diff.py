@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from proj_tui.framework.store import NodeRun, SessionRecord
 
 _MISSING = object()
+TIMING_SLACK_S = 0.05
+"""Two timings closer than this are the same: scheduling and disk noise, not change."""
+TIMING_SLACK_RATIO = 0.1
+"""...or closer than this fraction of the longer one (a 10 s node varies by more than 50 ms)."""
 
 
 @dataclass(frozen=True)
@@ -21,10 +25,20 @@ class DiffRow:
     key: str
     left: Any
     right: Any
+    timing: bool = False
+    """A duration in seconds: compared with ``TIMING_SLACK_*``, not exactly."""
 
     @property
     def changed(self) -> bool:
+        if self.timing and isinstance(self.left, float) and isinstance(self.right, float):
+            return not same_timing(self.left, self.right)
         return bool(self.left != self.right)
+
+
+def same_timing(left: float, right: float) -> bool:
+    """Whether two durations differ by no more than run-to-run noise."""
+    slack = max(TIMING_SLACK_S, TIMING_SLACK_RATIO * max(abs(left), abs(right)))
+    return abs(left - right) <= slack
 
 
 def diff_sessions(
@@ -44,7 +58,7 @@ def diff_sessions(
         "host": (left.host, right.host),
         "duration": (_round(left.duration), _round(right.duration)),
     }
-    rows += [DiffRow("session", k, a, b) for k, (a, b) in scalar.items()]
+    rows += [DiffRow("session", k, a, b, timing=k == "duration") for k, (a, b) in scalar.items()]
     rows += _mapping_rows("params", flatten(left.params or {}), flatten(right.params or {}))
     rows += _mapping_rows(
         "overrides", flatten(left.runtime_params or {}), flatten(right.runtime_params or {})
@@ -62,7 +76,7 @@ def diff_sessions(
         for name in sorted(lmap.keys() | rmap.keys()):
             a, b = lmap.get(name), rmap.get(name)
             rows.append(DiffRow("nodes", name, a.status if a else None, b.status if b else None))
-            rows.append(DiffRow("node time (s)", name, _node_time(a), _node_time(b)))
+            rows.append(DiffRow("node time (s)", name, _node_time(a), _node_time(b), timing=True))
     return rows
 
 
@@ -80,5 +94,5 @@ def _node_time(run: NodeRun | None) -> float | None:
 
 
 def _round(value: float | None) -> float | None:
-    """Durations are compared at 10 ms: finer differences are noise, not change."""
+    """Durations are shown to 10 ms (they are compared with a slack, ``same_timing``)."""
     return None if value is None else round(value, 2)

@@ -25,6 +25,7 @@ from textual.widgets import Header, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from proj_tui.framework.printable import printable
+from proj_tui.framework.run_order import in_run_order
 from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
 from proj_tui.tui.components.history_messages import (
     DiffCandidates,
@@ -200,7 +201,7 @@ class SessionDetailScreen(HistoryActions):
         store = require_reader(self.history)
         session_id = self.session_id
         record = store.get_session(session_id)
-        self.post_message(SessionLoaded(record, store.nodes(session_id)))
+        self.post_message(SessionLoaded(record, in_run_order(store.nodes(session_id), record)))
 
     def reload_logs(self, text: str) -> None:
         """Read the logs again (all, or those containing ``text``); older reads are dropped."""
