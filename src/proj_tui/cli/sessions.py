@@ -62,7 +62,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json([{**_summary_dict(s), "duration": s.duration} for s in rows])
         return 0
     if not rows:
-        sys.stderr.write("No sessions match.\n")
+        from proj_tui.framework.store import empty_result_hints
+
+        hints = empty_result_hints(query) if query is not None else []
+        sys.stderr.write("".join(["No sessions match.\n", *(f"  {h}\n" for h in hints)]))
         return 0
     table(
         # the id is the UTC start time, so no separate "started" column

@@ -15,7 +15,7 @@ from proj_tui.framework.store.errors import (
 )
 from proj_tui.framework.store.ids import is_session_id, new_session_id
 from proj_tui.framework.store.protocol import SessionStore, export_session
-from proj_tui.framework.store.query import parse_query
+from proj_tui.framework.store.query import empty_result_hints, parse_query
 from proj_tui.framework.store.records import (
     STATUSES,
     LogLine,
@@ -46,6 +46,7 @@ __all__ = [
     "StoreLockedError",
     "StoreVersionError",
     "default_store_path",
+    "empty_result_hints",
     "export_session",
     "is_session_id",
     "new_session_id",

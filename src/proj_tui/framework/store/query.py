@@ -1,7 +1,10 @@
-"""The history filter language: ``status:failed env:prod model.lr>0.01 since:2026-11-01 some text``.
+"""The history filter language: ``status:failed env:prod lr>0.01 since:2026-11-01 some text``.
 
 One line a user types in the app or passes to ``sessions list``; every term narrows the result (AND).
-Mistakes raise ``QueryError`` with a sentence that says what would have worked.
+A parameter comparison names a dotted key or its tail (``lr`` matches ``model_a.model_options.lr``);
+a value that is not a number compares as text. Free text matches the id, pipeline, env, user,
+note, commit, overrides, the error and the log lines. Mistakes raise ``QueryError`` with a sentence
+that says what would have worked; ``empty_result_hints`` says why a query may have matched nothing.
 """
 
 from __future__ import annotations
@@ -128,6 +131,25 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
         text=tuple(words),
         sort=sort,
     )
+
+
+def empty_result_hints(query: SessionQuery) -> list[str]:
+    """Why a query may have matched nothing, for the terms people get wrong (shown with 0 rows)."""
+    hints: list[str] = []
+    for param in query.params:
+        if isinstance(param.value, str) and param.op in ("<", ">", "<=", ">="):
+            hints.append(
+                f"'{param}' compares text, as '{param.value}' is not a number: it matches only "
+                f"parameters whose value is text (a number there would be {param.key}"
+                f"{param.op}0.01)."
+            )
+    if query.params:
+        keys = ", ".join(sorted({p.key for p in query.params}))
+        hints.append(
+            f"A comparison's key ({keys}) must be a recorded parameter's dotted name or its tail "
+            "(lr for model_a.model_options.lr): a session's Params tab lists them."
+        )
+    return hints
 
 
 def _unquote(text: str) -> str:

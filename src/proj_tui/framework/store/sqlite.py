@@ -45,7 +45,13 @@ from proj_tui.framework.store.records import (
 from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
 from proj_tui.framework.store.sqlite_file import default_store_path
-from proj_tui.framework.store.sqlite_plan import _ORDER_BY, _like, _param_condition, _plan
+from proj_tui.framework.store.sqlite_plan import (
+    _ORDER_BY,
+    _like,
+    _param_condition,
+    _plan,
+    several_keys,
+)
 from proj_tui.framework.store.sqlite_reap import (
     HEARTBEAT_STALE_SECONDS,
     _dead_sessions,
@@ -402,7 +408,8 @@ class SQLiteSessionStore(SQLiteConnection):
             ):
                 # one parameter filter and nothing else: count its index range directly
                 cond, args = _param_condition(conn, only_param, "p")
-                sql = f"SELECT count(*) FROM session_params AS p WHERE {cond}"
+                counted = "DISTINCT p.rid" if several_keys(cond, "p") else "*"
+                sql = f"SELECT count({counted}) FROM session_params AS p WHERE {cond}"
                 return int(conn.execute(sql, args).fetchone()[0])
             source, where, args = _plan(conn, query, counting=True)
             return int(conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0])

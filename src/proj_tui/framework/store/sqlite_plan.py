@@ -32,14 +32,32 @@ def _like(text: str) -> str:
 def _param_condition(
     conn: sqlite3.Connection, param: ParamFilter, alias: str
 ) -> tuple[str, list[Any]]:
-    """SQL on ``session_params AS alias`` for one filter; ``0`` if no session has the key."""
-    row = conn.execute("SELECT id FROM param_keys WHERE key = ?", (param.key,)).fetchone()
-    if row is None:
+    """SQL on ``session_params AS alias`` for one filter; ``0`` if no session has the key.
+
+    The key is the full dotted name or its tail (``lr`` is ``model_a.model_options.lr`` and every
+    other ``….lr``), as people type the name they know rather than its path.
+    """
+    ids = [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM param_keys WHERE key = ? OR key LIKE ? ESCAPE '\\'",
+            (param.key, "%." + _like(param.key)[1:-1]),
+        )
+    ]
+    if not ids:
         return "0", []
     column = f"{alias}.num" if isinstance(param.value, float) else f"{alias}.text"
     negated = param.op == "!="  # a value of the other type (text vs number) differs too
     condition = f"({column} IS NULL OR {column} != ?)" if negated else f"{column} {param.op} ?"
-    return f"{alias}.key_id = ? AND {condition}", [row[0], param.value]
+    if len(ids) == 1:
+        return f"{alias}.key_id = ? AND {condition}", [ids[0], param.value]
+    marks = ", ".join("?" * len(ids))
+    return f"{alias}.key_id IN ({marks}) AND {condition}", [*ids, param.value]
+
+
+def several_keys(condition: str, alias: str) -> bool:
+    """Whether a ``_param_condition`` matches more than one key (so a session may match twice)."""
+    return condition.startswith(f"{alias}.key_id IN (")
 
 
 def _plan(
@@ -71,7 +89,13 @@ def _plan(
     probes.sort(key=lambda probe: probe[0])
     for index, (matches, param, cond, cond_args) in enumerate(probes):
         if index == 0 and matches < _DRIVE_FROM_PARAM_BELOW:
-            source = f"session_params AS p CROSS JOIN sessions AS s ON s.rid = p.rid AND {cond}"
+            if several_keys(cond, "p"):  # a session with two matching keys is still one row
+                source = (
+                    f"(SELECT DISTINCT p.rid FROM session_params AS p WHERE {cond}) AS p "
+                    "CROSS JOIN sessions AS s ON s.rid = p.rid"
+                )
+            else:
+                source = f"session_params AS p CROSS JOIN sessions AS s ON s.rid = p.rid AND {cond}"
             source_args = cond_args
         elif counting and param.op != "!=":
             inner, cond_args = _param_condition(conn, param, "q")
@@ -107,8 +131,13 @@ def _plan(
     for prefix in query.id_prefixes:
         clauses.append("s.session_id >= ? AND s.session_id < ?")
         args.extend((prefix, prefix + "\U0010ffff"))
-    for word in query.text:
-        clauses.append("s.search LIKE ? ESCAPE '\\'")
-        args.append(_like(word))
+    for word in query.text:  # the listed fields, then the error, then the log lines
+        clauses.append(
+            "(s.search LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM session_data AS d WHERE "
+            "d.rid = s.rid AND json_extract(d.data, '$.error') LIKE ? ESCAPE '\\') OR "
+            "EXISTS (SELECT 1 FROM logs AS l WHERE l.session_id = s.session_id AND "
+            "l.message LIKE ? ESCAPE '\\'))"
+        )
+        args.extend([_like(word)] * 3)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return source, where, [*source_args, *args]

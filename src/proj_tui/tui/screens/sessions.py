@@ -1,7 +1,7 @@
 """History: every past session of the project, newest first, paged so 100k rows stay instant.
 
 The list holds one page (``PAGE`` rows, drawn line by line); the filter box speaks the store's query
-language (``status:failed env:prod model.lr>0.01 text``) and a bad query is explained under it.
+language (``status:failed env:prod lr>0.04 text``) and a bad query is explained under it.
 A 0.5 s timer polls the store's ``change_token()`` (one ``PRAGMA``), and when another process has
 written, the page is read again in a worker, keeping the cursor on the same session.
 Enter opens the detail; space marks a session and ``d`` diffs it with another; ``r``/``e``/``R``
@@ -140,7 +140,7 @@ class SessionsScreen(HistoryActions):
         yield Header()
         with Horizontal(id="history-top"):
             yield Input(
-                placeholder="filter: status:failed env:prod user:ana since:2d model.lr>0.01 text",
+                placeholder="filter: status:failed env:prod since:2d lr>0.04 words in logs",
                 id="history-filter",
             )
             yield Static("", id="history-sort")
@@ -260,7 +260,7 @@ class SessionsScreen(HistoryActions):
         status = self.query_one("#history-status", Static)
         if not self.rows and self.counted:
             if self.query_text.strip() and self.history.exists():
-                text = "No sessions match the filter."
+                text = " ".join(["No sessions match the filter.", *self._empty_hints()])
             else:
                 text = "No sessions recorded yet: ctrl+r runs the current setup."
         elif not self.rows:
@@ -277,6 +277,14 @@ class SessionsScreen(HistoryActions):
         if self.marked:
             text += f" · marked: {', '.join(self.marked)}"
         status.update(escape(text))
+
+    def _empty_hints(self) -> list[str]:
+        from proj_tui.framework.store import QueryError, empty_result_hints
+
+        try:
+            return empty_result_hints(self.effective_query())
+        except QueryError:
+            return []
 
     def _render_sort(self) -> None:
         if "sort:" in self.query_text.lower():
