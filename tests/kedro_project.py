@@ -282,3 +282,36 @@ def copy_project(template: Path, dest: Path) -> Path:
     """A per-test copy of a session-wide template project."""
     shutil.copytree(template, dest, symlinks=True)
     return dest
+
+
+# -- helpers for the plugin tests (tests/kedro/test_plugin*.py) ------------------------------------
+
+
+def kedro_env(**extra: str) -> dict[str, str]:
+    """The environment a test's ``kedro`` subprocess gets: telemetry off, no crash-witness opt-out."""
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
+    env.pop("PROJ_TUI_NO_WATCHDOG", None)
+    env.update(extra)
+    return env
+
+
+def kedro_run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``kedro run ARGS`` in ``project`` (the real CLI, as a person types it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", "run", *args],
+        cwd=project,
+        env=kedro_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def disable_plugin(project: Path, distribution: str = "proj-tui") -> None:
+    """Turn a Kedro plugin off the Kedro way: ``DISABLE_HOOKS_FOR_PLUGINS`` in settings.py."""
+    settings = project / "src" / PACKAGE / "settings.py"
+    settings.write_text(
+        settings.read_text(encoding="utf-8")
+        + f"\nDISABLE_HOOKS_FOR_PLUGINS = ({distribution!r},)\n",
+        encoding="utf-8",
+    )

@@ -50,7 +50,6 @@ from proj_tui.framework.store.sqlite_rows import _clean_text
 if TYPE_CHECKING:
     from proj_tui.framework.redact import Redactor
     from proj_tui.framework.store import SessionStore
-    from proj_tui.pipeline import Node
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +57,13 @@ LOG_BATCH = 2000
 """Log lines per store transaction: a nearly full disk still takes the batches that fit."""
 MAX_BACKLOG = 500_000
 """Unstored lines kept in memory while the store cannot be written; older ones are counted, not kept."""
+
+
+class NamedNode(Protocol):
+    """What the recorder needs of a node: its name (ours, or a Kedro node in the Kedro plugin)."""
+
+    @property
+    def name(self) -> str: ...
 
 
 class CrashWitness(Protocol):
@@ -202,7 +208,7 @@ class Recorder:
                 self._dirty[name] = run
 
     # -- the runner's listener (runner.RunListener) --------------------------------------------
-    def node_started(self, node: Node, index: int, total: int) -> None:
+    def node_started(self, node: NamedNode, index: int, total: int) -> None:
         """Book the node as running and announce it."""
         now = time.time()
         name = node.name
@@ -214,14 +220,14 @@ class Recorder:
         if self.listeners:
             self.emit(NodeStarted(name, index, total, now, self.session_id))
 
-    def node_finished(self, node: Node, index: int, total: int, duration: float) -> None:
+    def node_finished(self, node: NamedNode, index: int, total: int, duration: float) -> None:
         """Book the node as succeeded and announce it."""
         now = self._settle(node.name, "succeeded", None)
         if self.listeners:
             self.emit(NodeFinished(node.name, index, total, duration, now, self.session_id))
 
     def node_failed(
-        self, node: Node, index: int, total: int, duration: float, error: BaseException
+        self, node: NamedNode, index: int, total: int, duration: float, error: BaseException
     ) -> None:
         """Book the node as failed, or cancelled on a Ctrl+C (its error scrubbed), and announce it."""
         kind = type(error).__name__

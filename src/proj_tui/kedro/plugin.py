@@ -1,0 +1,174 @@
+"""The Kedro plugin: records every Kedro session in the project's proj-tui store.
+
+Kedro loads it through the ``kedro.hooks`` entry point (``proj_tui = "proj_tui.kedro.plugin:hooks"``
+in pyproject.toml), so a plain ``kedro run``, a notebook's ``KedroSession.create(...).run()`` and
+``proj-tui run`` on a Kedro project are all recorded, with the record and the events of a native
+session. A project turns it off the Kedro way: ``DISABLE_HOOKS_FOR_PLUGINS = ("proj-tui",)`` in
+its ``settings.py``.
+
+``hooks`` is one object for the whole process; each run's state is keyed by Kedro's run id, which
+every node hook receives, so sessions one after another (a notebook) or side by side (threads)
+each keep their own record. ``hooks.add_listener(fn)`` hands ``fn`` every event
+(``framework.events``) of every run in this process, in order, as ``Session.subscribe`` does.
+
+Under ``ParallelRunner`` the node hooks run in the worker processes: a worker writes its own node
+rows and log lines into the store (``workers.py``), and the parent hands them to listeners from
+there (``endings.Relay``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kedro.framework.hooks import hook_impl
+
+from proj_tui.kedro.recording import KedroRecording, RunStart
+
+if TYPE_CHECKING:
+    from pluggy import PluginManager
+
+    from proj_tui.framework.events import EventListener
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "proj_tui"
+"""The entry point's name, and the name the hooks are registered under however they get there."""
+DISTRIBUTION = "proj-tui"
+"""What ``DISABLE_HOOKS_FOR_PLUGINS`` names to turn the plugin off."""
+
+
+class ProjTuiHooks:
+    """Kedro hook implementations that record each run (see the module docstring)."""
+
+    def __init__(self) -> None:
+        # pluggy names an object it is given without a name by its __name__: registering this
+        # one through settings.HOOKS then takes the entry point's name, and Kedro's loading of
+        # the entry point afterwards sees the name taken and skips it (no double registration)
+        self.__name__ = PLUGIN_NAME
+        self._listeners: list[EventListener] = []
+        self._runs: dict[str, KedroRecording] = {}
+        self._configs: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+
+    # -- the public contract -----------------------------------------------------------------
+    def add_listener(self, listener: EventListener) -> None:
+        """Call ``listener`` with every event of every run in this process, in order."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: EventListener) -> None:
+        """Stop calling ``listener`` (no error if it was not added)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def recording(self, run_id: str) -> KedroRecording | None:
+        """The record in progress for Kedro run ``run_id`` in this process, if any."""
+        return self._runs.get(run_id)
+
+    # -- before the run ------------------------------------------------------------------------
+    @hook_impl
+    def after_catalog_created(
+        self,
+        conf_creds: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        save_version: str | None,
+    ) -> None:
+        """Keep the run's resolved parameters and its credentials (to redact) for its record."""
+        if save_version:  # KedroSession.run passes its run id; a notebook's context.catalog None
+            self._configs[save_version] = (parameters.get("parameters") or {}, conf_creds or {})
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: Mapping[str, Any], pipeline: Any, catalog: Any
+    ) -> None:
+        run_id = run_params.get("run_id")
+        if not run_id:
+            return
+        params, credentials = self._configs.pop(str(run_id), (None, {}))
+        try:
+            start = _run_start(run_params, pipeline, catalog, params, credentials)
+            recording = KedroRecording.begin(start, self._listeners)
+        except Exception:  # recording must never stop the user's run
+            logger.warning("proj-tui could not record Kedro run %s", run_id, exc_info=True)
+            return
+        self._runs[str(run_id)] = recording
+
+    # -- nodes: the hot path (keep each to a dict look-up and the recorder's call) ---------------
+    @hook_impl
+    def before_node_run(self, node: Any, run_id: str) -> None:
+        recording = self._runs.get(run_id)
+        if recording is not None and recording.pid == os.getpid():
+            recording.node_started(node)
+
+    @hook_impl
+    def after_node_run(self, node: Any, run_id: str) -> None:
+        recording = self._runs.get(run_id)
+        if recording is not None and recording.pid == os.getpid():
+            recording.node_finished(node)
+
+    @hook_impl
+    def on_node_error(self, error: BaseException, node: Any, run_id: str) -> None:
+        recording = self._runs.get(run_id)
+        if recording is not None and recording.pid == os.getpid():
+            recording.node_failed(node, error)
+
+    # -- the end ---------------------------------------------------------------------------------
+    @hook_impl
+    def after_pipeline_run(self, run_params: Mapping[str, Any]) -> None:
+        recording = self._runs.pop(str(run_params.get("run_id")), None)
+        if recording is not None:
+            recording.succeed()
+
+    @hook_impl
+    def on_pipeline_error(self, error: BaseException, run_params: Mapping[str, Any]) -> None:
+        recording = self._runs.pop(str(run_params.get("run_id")), None)
+        if recording is not None:
+            recording.fail(error)
+
+
+def _run_start(
+    run_params: Mapping[str, Any],
+    pipeline: Any,
+    catalog: Any,
+    params: Mapping[str, Any] | None,
+    credentials: Mapping[str, Any],
+) -> RunStart:
+    from kedro.framework.project import PACKAGE_NAME
+    from kedro.io import SharedMemoryDataCatalog
+
+    from kedro import __version__ as kedro_version
+
+    if params is None:  # a context that builds its catalog without the hook
+        try:
+            params = catalog.load("parameters")
+        except Exception:
+            params = {}
+    click_context = None
+    try:
+        import click
+
+        click_context = click.get_current_context(silent=True)
+    except ImportError:  # pragma: no cover - Kedro always brings click
+        pass
+    return RunStart(
+        run_params=run_params,
+        node_names=[node.name for node in pipeline.nodes],
+        package_name=str(PACKAGE_NAME or ""),
+        kedro_version=kedro_version,
+        parameters=params or {},
+        credentials=credentials,
+        parallel=isinstance(catalog, SharedMemoryDataCatalog),
+        click_context=click_context,
+    )
+
+
+def register(hook_manager: PluginManager) -> None:
+    """Register the plugin on ``hook_manager`` unless it is there already (by entry point or not)."""
+    if hook_manager.is_registered(hooks) or hook_manager.has_plugin(PLUGIN_NAME):
+        return
+    hook_manager.register(hooks, name=PLUGIN_NAME)
+
+
+hooks = ProjTuiHooks()
+"""The object Kedro's ``kedro.hooks`` entry point names."""

@@ -1,0 +1,352 @@
+"""One Kedro run recorded in the project's store, as a native session records itself.
+
+The plugin (``plugin.py``) makes a :class:`KedroRecording` when Kedro calls
+``before_pipeline_run`` and ends it from ``after_pipeline_run`` / ``on_pipeline_error``, or, for the
+ends Kedro reports to no hook (Ctrl+C, ``sys.exit`` in a node), from ``endings.py``. In between it
+is the native machinery: the session's ``Recorder`` (node rows and log lines in batches, the
+events for listeners), the ``Redactor`` and the crash witness (``framework.watchdog``).
+
+The session id is Kedro's run id, which is also the save version of versioned datasets; both
+have our ids' shape (``framework/store/ids.py``), so the record is created at the id's moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from proj_tui.framework.events import (
+    ErrorDetail,
+    Event,
+    NodeFailed,
+    NodeFinished,
+    NodeStarted,
+    SessionFinished,
+    SessionStarted,
+)
+from proj_tui.framework.gitinfo import describe_git
+from proj_tui.framework.recorder import Recorder, RecordingHandler
+from proj_tui.framework.redact import (
+    Redactor,
+    param_secrets,
+    redact_params,
+    secret_env_values,
+)
+from proj_tui.framework.store.ids import id_to_millis
+from proj_tui.framework.store.records import NodeRun
+from proj_tui.kedro import session_record
+
+if TYPE_CHECKING:
+    from proj_tui.framework.events import EventListener
+    from proj_tui.framework.recorder import NamedNode
+    from proj_tui.framework.store import SessionStore
+    from proj_tui.framework.watchdog import Watchdog
+
+logger = logging.getLogger(__name__)
+
+REPRODUCE = "kedro run --nodes NAME"
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """What the hooks before the run learned: Kedro's ``run_params``, the plan and the config."""
+
+    run_params: Mapping[str, Any]
+    node_names: list[str]
+    package_name: str
+    kedro_version: str
+    parameters: Mapping[str, Any]
+    credentials: Mapping[str, Any]
+    parallel: bool
+    click_context: Any = None
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A node known only by name (one the run left running when it ended)."""
+
+    name: str
+
+
+def credential_leaves(value: Any) -> Iterable[str]:
+    """Every text and number in a credentials mapping: what must never reach the store."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from credential_leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from credential_leaves(item)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield str(value)
+
+
+def open_project_store(project_path: str | Path) -> SessionStore:
+    """The project's history file, as every reader opens it (``framework.project.open_store``)."""
+    from proj_tui.framework.project import open_store
+
+    return open_store(Path(project_path))
+
+
+class KedroRecording:
+    """The record of one Kedro run, written by the process that runs it."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        session_id: str,
+        redactor: Redactor,
+        start: RunStart,
+        listeners: list[EventListener],
+    ) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.pid = os.getpid()
+        self.parallel = start.parallel
+        self.interrupted = False
+        self.redactor = redactor
+        self._listeners = listeners
+        self._index = {name: i for i, name in enumerate(start.node_names)}
+        self._total = len(start.node_names)
+        self._t0: dict[str, float] = {}
+        self._started = time.time()
+        self._finish_lock = threading.Lock()
+        self.finished = False
+        # Parallel runs: node events happen in the workers, so the relay (endings.py) reads them
+        # back from the store and hands them out; the recorder then tells listeners nothing.
+        self.recorder = Recorder(store, session_id, redactor)
+        self.recorder.listeners = [] if start.parallel else listeners
+        self._handler = RecordingHandler(self.recorder)
+        self.witness: Watchdog | None = None
+
+    # -- start ---------------------------------------------------------------------------------
+    @classmethod
+    def begin(
+        cls, start: RunStart, listeners: list[EventListener], *, witness: bool = True
+    ) -> KedroRecording:
+        """Create the session row (status ``running``), plan the nodes and start recording."""
+        run_params = start.run_params
+        project_path = str(run_params.get("project_path") or Path.cwd())
+        run_id = str(run_params["run_id"])
+        selection = session_record.selection(run_params)
+        runtime_params = session_record.plain(run_params.get("runtime_params") or {})
+        params = session_record.plain(start.parameters)
+        redactor = Redactor(credential_leaves(start.credentials))
+        redactor.add(secret_env_values(os.environ))
+        redactor.add(param_secrets(params))
+        redactor.add(param_secrets(runtime_params))
+        record: dict[str, Any] = {
+            "project_path": project_path,
+            "package_name": start.package_name,
+            "env": run_params.get("env") or "local",
+            "runtime_params": redact_params(runtime_params),
+            "params": redact_params(params),
+            "cli": session_record.command_line(run_params, start.click_context),
+            "env_vars": session_record.env_vars(),
+            "git": describe_git(project_path),
+            "user": session_record.user(),
+            "host": _hostname(),
+            "pid": os.getpid(),
+            "versions": session_record.versions(start.kedro_version),
+            "parent_id": os.environ.get(session_record.PARENT_VAR) or None,
+            "kedro_run_id": run_id,
+            **selection.to_store(),
+        }
+        store = open_project_store(project_path)
+        session_id = store.create_session(record, now=_id_moment(run_id))
+        if session_id != run_id:  # another session of this project took the same millisecond
+            logger.warning(
+                "proj-tui recorded Kedro run %s as session %s: the store already held a session "
+                "started in the same millisecond.",
+                run_id,
+                session_id,
+            )
+        recording = cls(store, session_id, redactor, start, listeners)
+        recording.recorder.plan(start.node_names)
+        recording.recorder.flush()  # before any worker writes a row the plan must not overwrite
+        if witness:
+            recording._start_witness()
+        root = logging.getLogger()
+        root.addHandler(recording._handler)
+        recording.recorder.start()
+        recording._emit(
+            SessionStarted(
+                session_id=session_id,
+                project_path=project_path,
+                package_name=start.package_name,
+                env=record["env"],
+                pipeline=selection.pipeline,
+                runner=selection.runner or "SequentialRunner",
+                runtime_params=record["runtime_params"],
+                nodes=list(start.node_names),
+                pid=os.getpid(),
+            )
+        )
+        return recording
+
+    def _start_witness(self) -> None:
+        from proj_tui.framework import watchdog
+
+        path = getattr(self.store, "path", None)
+        if path is None or str(path) == ":memory:":
+            return
+        dog = watchdog.spawn()
+        if dog is None:
+            return
+        dog.announce(str(path), self.session_id, process="Kedro run", reproduce=REPRODUCE)
+        self.witness = dog
+        self.recorder.witness = dog
+
+    # -- nodes (called on the node's thread) -----------------------------------------------------
+    def node_started(self, node: NamedNode) -> None:
+        name = node.name
+        self._t0[name] = time.perf_counter()
+        self.recorder.node_started(node, self._index.get(name, -1), self._total)
+
+    def node_finished(self, node: NamedNode) -> None:
+        name = node.name
+        duration = time.perf_counter() - self._t0.pop(name, time.perf_counter())
+        self.recorder.node_finished(node, self._index.get(name, -1), self._total, duration)
+
+    def node_failed(self, node: NamedNode, error: BaseException) -> None:
+        name = node.name
+        duration = time.perf_counter() - self._t0.pop(name, time.perf_counter())
+        self.recorder.node_failed(node, self._index.get(name, -1), self._total, duration, error)
+
+    # -- the end ---------------------------------------------------------------------------------
+    def succeed(self) -> None:
+        self.finish("succeeded", None)
+
+    def fail(self, error: BaseException) -> None:
+        self.finish("failed", self._error_of(error))
+
+    def finish(self, status: str, error: dict[str, Any] | None) -> None:
+        """Settle the nodes, write the outcome, tell the listeners; once, from any thread."""
+        with self._finish_lock:
+            if self.finished:
+                return
+            self.finished = True
+        try:
+            self._finish(status, error)
+        finally:
+            logging.getLogger().removeHandler(self._handler)
+            if self.witness is not None:
+                self.witness.done()
+
+    def _finish(self, status: str, error: dict[str, Any] | None) -> None:
+        if error is not None:
+            self._safely(self.store.update_session, self.session_id, error=error)
+        self._settle_nodes(status)
+        problem = self.recorder.stop()
+        if problem is not None and status == "succeeded":  # the run worked, its record did not
+            status = "failed"
+            error = {"type": "RecordIncomplete", "message": problem, "traceback": None}
+        self.before_finished()
+        try:
+            self.store.finish_session(self.session_id, status, error=error)
+        finally:
+            self._emit(
+                SessionFinished(
+                    session_id=self.session_id,
+                    status=status,
+                    duration=time.time() - self._started,
+                    error=ErrorDetail(**error) if error is not None else None,
+                    resume=None,
+                )
+            )
+
+    def before_finished(self) -> None:
+        """Hand out what the workers recorded (parallel runs); see endings.Relay."""
+
+    def _settle_nodes(self, status: str) -> None:
+        """Nodes left running end with the run; the ones it never reached did not run."""
+        self.recorder.flush()
+        try:
+            runs = self.store.nodes(self.session_id)  # the workers' rows too
+        except Exception:
+            logger.debug("Could not read back the nodes of %s", self.session_id, exc_info=True)
+            return
+        stop: BaseException = (
+            KeyboardInterrupt()
+            if status == "cancelled"
+            else RuntimeError("the run ended while this node was running")
+        )
+        pending = "skipped" if status == "succeeded" else "not_run"
+        settled = []
+        for run in runs:
+            if run.status == "running":
+                self.recorder.node_failed(
+                    _Named(run.name),
+                    self._index.get(run.name, -1),
+                    self._total,
+                    _since(run.started_at),
+                    stop,
+                )
+            elif run.status == "pending":
+                settled.append(NodeRun(run.name, pending, None, None, None))
+        if settled:
+            self._safely(self.store.record_nodes, self.session_id, settled)
+
+    def _error_of(self, exc: BaseException) -> dict[str, Any]:
+        scrub = self.redactor.scrub
+        return {
+            "type": type(exc).__name__,
+            "message": scrub(str(exc)) or type(exc).__name__,
+            "traceback": scrub(
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            ),
+        }
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+    def _safely(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            write(*args, **kwargs)
+        except Exception:  # the record must never break the run; the final flush reports
+            logger.warning("proj-tui could not update session %s", self.session_id, exc_info=True)
+
+
+def node_event(run: NodeRun, index: int, total: int, session_id: str) -> list[Event]:
+    """The events a native run would have emitted for a node row (the relay's translation)."""
+    started = run.started_at or time.time()
+    events: list[Event] = []
+    if run.status == "running":
+        return [NodeStarted(run.name, index, total, started, session_id)]
+    ended = run.ended_at or started
+    if run.status == "succeeded":
+        events.append(NodeFinished(run.name, index, total, ended - started, ended, session_id))
+    elif run.status in ("failed", "cancelled"):
+        from proj_tui.framework.events import ErrorSummary
+
+        kind, _, message = (run.error or "").partition(": ")
+        summary = ErrorSummary(kind, message)
+        events.append(
+            NodeFailed(run.name, index, total, ended - started, summary, ended, session_id)
+        )
+    return events
+
+
+def _since(started: float | None) -> float:
+    return time.time() - started if started else 0.0
+
+
+def _id_moment(run_id: str) -> float | None:
+    """The start time that gives ``run_id`` back as the session id (None: not our shape)."""
+    try:
+        return (id_to_millis(run_id) + 0.5) / 1000  # mid-millisecond: no float rounding down
+    except ValueError:
+        return None
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
