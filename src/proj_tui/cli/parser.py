@@ -55,6 +55,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     _add_conf_source(parser)
     add("--runner-params", metavar="K=V,...", help="runner options, e.g. 'max_workers=4'")
     add(
+        "--async",
+        dest="is_async",
+        action="store_true",
+        help="Kedro projects: load and save node data in threads (kedro run --async)",
+    )
+    add(
         "--events",
         choices=["json"],
         help="stream events as JSON lines on stdout (see docs/events.md)",

@@ -162,6 +162,11 @@ class _PrintToLog(io.TextIOBase):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from proj_tui.cli.kedro_run import kedro_project, run_kedro
+
+    kedro = kedro_project(args)
+    if kedro is not None:  # run by Kedro itself, in the project's interpreter (docs/kedro.md)
+        return run_kedro(args, kedro)
     if getattr(args, "watch", False):
         from proj_tui.cli.watch_run import watch_loop
 

@@ -1,0 +1,139 @@
+"""``proj-tui run`` on a Kedro project: hand the run to Kedro, in the project's own interpreter.
+
+This process turns its options into the equivalent ``kedro run`` options
+(``framework.kedro_run.KedroRunArgs``) and replaces itself (``exec``) with
+``python -m proj_tui.kedro.launch`` in the project's interpreter, which runs the session with
+proj-tui's plugin recording it. Replacing rather than supervising keeps one process per run: the
+app's cancel (SIGINT to the process group), the exit code and the ``--events json`` stream are the
+Kedro process's own, with nothing in between to forward or lose them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from proj_tui.cli.common import EXIT_USAGE
+from proj_tui.cli.output import UsageError, error
+from proj_tui.errors import ProjTuiError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from proj_tui.framework.kedro_run import KedroRunArgs
+
+COMMAND_ENV = "PROJ_TUI_COMMAND"
+"""The command line the plugin records (a JSON list): the equivalent ``kedro run``, redacted."""
+
+
+def kedro_project(args: argparse.Namespace) -> Path | None:
+    """The Kedro project this run is for, or None when it is a native one (or none at all,
+    which the native path reports). A native run refuses Kedro's ``--async``."""
+    from proj_tui.framework.project import Project, find_path
+
+    try:
+        project = Project.read(find_path(args.project))
+    except ProjTuiError:
+        project = None
+    if project is not None and project.kind == "kedro":
+        return project.path
+    if getattr(args, "is_async", False):
+        raise UsageError(
+            "--async is a Kedro runner option (load and save node data in threads); proj-tui's "
+            "own runners do not take it. Use --runner thread to run nodes side by side."
+        )
+    return None
+
+
+def run_kedro(args: argparse.Namespace, project: Path) -> int:
+    """Run the session by Kedro; returns only when it could not be started."""
+    try:
+        argv, env = launch(args, project)
+    except ProjTuiError as exc:
+        return _start_error(args, str(exc))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execve(argv[0], argv, env)
+    except OSError as exc:
+        return _start_error(args, f"Could not start {argv[0]}: {exc.strerror or exc}.")
+    return EXIT_USAGE  # pragma: no cover - execve does not return
+
+
+def launch(args: argparse.Namespace, project: Path) -> tuple[list[str], dict[str, str]]:
+    """The child's argv and environment for this run (``run_kedro`` executes them)."""
+    from proj_tui.cli.parser import parse_pairs
+    from proj_tui.framework.kedro_run import KedroRunArgs
+
+    if getattr(args, "watch", False):
+        raise UsageError(
+            "--watch is not available on a Kedro project yet; run 'proj-tui run' again after a "
+            "change, or 'proj-tui pipelines stale' to see what changed."
+        )
+    run = KedroRunArgs.from_args(args)
+    if run.conf_source:  # relative to where the command was typed; the child runs in the project
+        run = _with_conf_source(run, str(Path(run.conf_source).expanduser().resolve()))
+    env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
+    python, source_dir = _interpreter(project)
+    env = dict(os.environ)
+    env.update(env_vars)
+    env[COMMAND_ENV] = json.dumps(run.argv(redact=True))
+    if source_dir is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (source_dir, env.get("PYTHONPATH")) if p)
+    argv = [python, "-m", "proj_tui.kedro.launch", "--project", str(project)]
+    if args.events:
+        argv += ["--events", args.events]
+    if args.parent:
+        argv += ["--parent", args.parent]
+    for name in sorted(env_vars):
+        argv += ["--env-var", name]
+    return [*argv, "--", *run.run_args()], env
+
+
+def _with_conf_source(run: KedroRunArgs, conf_source: str) -> KedroRunArgs:
+    from dataclasses import replace
+
+    return replace(run, conf_source=conf_source)
+
+
+def _interpreter(project: Path) -> tuple[str, str | None]:
+    """The project's Python, and proj-tui's source dir when that Python cannot import proj-tui.
+
+    This interpreter imports proj-tui by definition; another one gets the source dir this
+    proj-tui runs from on ``PYTHONPATH``, so both sides run the same code (and event schema).
+    """
+    python = sys.executable
+    if Path(python).resolve() == Path(sys.executable).resolve():
+        return python, None
+    import proj_tui
+
+    return python, str(Path(proj_tui.__file__).resolve().parent.parent)
+
+
+def _env_values(items: list[str]) -> list[str]:
+    """``--env-var NAME`` (no ``=``) takes NAME's value from this environment (the app's way)."""
+    out = []
+    for item in items:
+        name = item.strip()
+        if "=" not in item and name:
+            if name not in os.environ:
+                raise UsageError(
+                    f"--env-var {name} names a variable that is not set; set it in the "
+                    f"environment or give its value: --env-var {name}=VALUE."
+                )
+            item = f"{name}={os.environ[name]}"
+        out.append(item)
+    return out
+
+
+def _start_error(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "events", None) == "json":
+        from proj_tui.framework.events import StartError
+
+        sys.stdout.write(StartError(message, None).to_json() + "\n")
+        sys.stdout.flush()
+    error(message)
+    return EXIT_USAGE
