@@ -205,3 +205,26 @@ def test_async_on_a_native_project_is_refused(demo: Any) -> None:
     done = cli("run", "--project", str(demo), "--async")
     assert done.returncode == 2
     assert "--async is a Kedro runner option" in done.stderr
+
+
+def test_run_setup_on_a_kedro_project_shows_the_kedro_run_command() -> None:
+    from pathlib import Path
+
+    from proj_tui.tui.run_spec import RunSpec
+
+    spec = RunSpec(
+        project_path=Path("/p"),
+        env="local",
+        overrides={"features.scale": 3, "db.password": "hunter2"},
+        filters=RunSelection(tags=frozenset({"preprocessing"}), runner="thread"),
+        env_vars={"API_TOKEN": "abc123", "MODE": "fast"},
+        kedro=True,
+    )
+    assert spec.command() == (
+        f"API_TOKEN='{REDACTED}' MODE=fast kedro run --env local "
+        f"--params 'db.password={REDACTED},features.scale=3' --tags preprocessing "
+        "--runner ThreadRunner"
+    )
+    child = spec.child_argv(["proj-tui"])
+    assert child[child.index("--params") + 1] == "db.password=hunter2,features.scale=3"
+    assert "hunter2" not in spec.command()

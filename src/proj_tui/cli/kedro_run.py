@@ -6,6 +6,10 @@ This process turns its options into the equivalent ``kedro run`` options
 proj-tui's plugin recording it. Replacing rather than supervising keeps one process per run: the
 app's cancel (SIGINT to the process group), the exit code and the ``--events json`` stream are the
 Kedro process's own, with nothing in between to forward or lose them.
+
+The plugin learns what only this command knows from the child's environment: the command line to
+record (``PROJ_TUI_COMMAND``, the equivalent ``kedro run``, redacted), the session a rerun or
+resume comes from (``PROJ_TUI_PARENT``) and the variables ``--env-var`` set (``PROJ_TUI_ENV_VARS``).
 """
 
 from __future__ import annotations
@@ -24,9 +28,6 @@ if TYPE_CHECKING:
     import argparse
 
     from proj_tui.framework.kedro_run import KedroRunArgs
-
-COMMAND_ENV = "PROJ_TUI_COMMAND"
-"""The command line the plugin records (a JSON list): the equivalent ``kedro run``, redacted."""
 
 
 def kedro_project(args: argparse.Namespace) -> Path | None:
@@ -66,7 +67,7 @@ def run_kedro(args: argparse.Namespace, project: Path) -> int:
 def launch(args: argparse.Namespace, project: Path) -> tuple[list[str], dict[str, str]]:
     """The child's argv and environment for this run (``run_kedro`` executes them)."""
     from proj_tui.cli.parser import parse_pairs
-    from proj_tui.framework.kedro_run import KedroRunArgs
+    from proj_tui.framework.kedro_run import KedroRunArgs, kedro_child
 
     if getattr(args, "watch", False):
         raise UsageError(
@@ -77,40 +78,23 @@ def launch(args: argparse.Namespace, project: Path) -> tuple[list[str], dict[str
     if run.conf_source:  # relative to where the command was typed; the child runs in the project
         run = _with_conf_source(run, str(Path(run.conf_source).expanduser().resolve()))
     env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
-    python, source_dir = _interpreter(project)
-    env = dict(os.environ)
-    env.update(env_vars)
-    env[COMMAND_ENV] = json.dumps(run.argv(redact=True))
-    if source_dir is not None:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (source_dir, env.get("PYTHONPATH")) if p)
-    argv = [python, "-m", "proj_tui.kedro.launch", "--project", str(project)]
+    options = ["--project", str(project)]
     if args.events:
-        argv += ["--events", args.events]
+        options += ["--events", args.events]
+    argv, env = kedro_child(project, "launch", [*options, "--", *run.run_args()])
+    env.update(env_vars)
+    env["PROJ_TUI_COMMAND"] = json.dumps(run.argv(redact=True))
+    env["PROJ_TUI_ENV_VARS"] = json.dumps(sorted(env_vars))
+    env.pop("PROJ_TUI_PARENT", None)
     if args.parent:
-        argv += ["--parent", args.parent]
-    for name in sorted(env_vars):
-        argv += ["--env-var", name]
-    return [*argv, "--", *run.run_args()], env
+        env["PROJ_TUI_PARENT"] = args.parent
+    return argv, env
 
 
 def _with_conf_source(run: KedroRunArgs, conf_source: str) -> KedroRunArgs:
     from dataclasses import replace
 
     return replace(run, conf_source=conf_source)
-
-
-def _interpreter(project: Path) -> tuple[str, str | None]:
-    """The project's Python, and proj-tui's source dir when that Python cannot import proj-tui.
-
-    This interpreter imports proj-tui by definition; another one gets the source dir this
-    proj-tui runs from on ``PYTHONPATH``, so both sides run the same code (and event schema).
-    """
-    python = sys.executable
-    if Path(python).resolve() == Path(sys.executable).resolve():
-        return python, None
-    import proj_tui
-
-    return python, str(Path(proj_tui.__file__).resolve().parent.parent)
 
 
 def _env_values(items: list[str]) -> list[str]:

@@ -273,11 +273,21 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from proj_tui.framework.replay import resume_nodes, resume_selection, run_argv
+    from proj_tui.framework.replay import (
+        is_kedro_record,
+        kedro_resume_plan,
+        resume_nodes,
+        resume_selection,
+        run_argv,
+    )
 
     store = _store(args.project)
     record = _resolve(store, args.session_id)
-    from_nodes = resume_nodes(record, store.nodes(record.session_id))
+    planned: list[str] | None = None
+    if is_kedro_record(record):  # planned by Kedro, in the project's interpreter
+        from_nodes, planned = kedro_resume_plan(record, store.nodes(record.session_id))
+    else:
+        from_nodes = resume_nodes(record, store.nodes(record.session_id))
     selection = resume_selection(record, from_nodes)
     argv = run_argv(record, selection=selection)
     if args.dry_run and getattr(args, "json", False):
@@ -285,7 +295,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             {
                 "session_id": record.session_id,
                 "from_nodes": from_nodes,
-                "nodes": _planned_nodes(record, selection),
+                "nodes": planned if planned is not None else _planned_nodes(record, selection),
                 "argv": argv,
             }
         )

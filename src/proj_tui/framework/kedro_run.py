@@ -15,10 +15,13 @@ typed as YAML), passed on as given; a rerun writes stored parameters back in tha
 from __future__ import annotations
 
 import math
+import os
 import re
 import shlex
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.errors import ProjTuiError, did_you_mean
@@ -208,3 +211,26 @@ def _unwritable(key: str, value: Any) -> KedroRunError:
         "splits the text at every comma and takes one YAML scalar per key). Set it in a "
         "parameters file of a config env instead, and run with --env."
     )
+
+
+def kedro_child(
+    project: Path, module: str, args: Sequence[str]
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment that run ``proj_tui.kedro.<module>`` in the project's Python.
+
+    An interpreter other than this one gets the source dir this proj-tui runs from first on
+    ``PYTHONPATH``, so both sides run the same code (and event schema) even where proj-tui is
+    not installed.
+    """
+    python = _interpreter(project)
+    env = dict(os.environ)
+    if Path(python).resolve() != Path(sys.executable).resolve():
+        import proj_tui
+
+        source_dir = str(Path(proj_tui.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (source_dir, env.get("PYTHONPATH")) if p)
+    return [python, "-m", f"proj_tui.kedro.{module}", *args], env
+
+
+def _interpreter(project: Path) -> str:
+    return sys.executable

@@ -2,8 +2,7 @@
 
 ``proj-tui run`` on a Kedro project replaces itself with this module in the project's interpreter::
 
-    python -m proj_tui.kedro.launch --project PATH [--events json] [--parent ID]
-        [--env-var NAME ...] -- <kedro run options>
+    python -m proj_tui.kedro.launch --project PATH [--events json] -- <kedro run options>
 
 The options after ``--`` are read by Kedro's own ``kedro run`` parser, so each means exactly what
 it means to ``kedro run``; the session is then created and run the way ``kedro run`` does it, with
@@ -11,7 +10,9 @@ the plugin registered once (by its ``kedro.hooks`` entry point when proj-tui is 
 else explicitly: the project's environment may only have proj-tui's source on ``PYTHONPATH``).
 With ``--events json`` the plugin's events go to stdout as JSON lines (docs/events.md) and
 Kedro's console logging is left to them; without it, Kedro prints what ``kedro run`` prints.
-Exit codes are ``proj-tui run``'s: 0 succeeded, 1 failed, 2 could not start, 130 cancelled.
+What only ``proj-tui run`` knows (its command line as the equivalent ``kedro run``, the session a
+rerun comes from, the variables it set) reaches the plugin in ``LAUNCH_VARS``. Exit codes are
+``proj-tui run``'s: 0 succeeded, 1 failed, 2 could not start, 130 cancelled.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
+LAUNCH_VARS = ("PROJ_TUI_COMMAND", "PROJ_TUI_PARENT", "PROJ_TUI_ENV_VARS")
+"""What ``proj-tui run`` tells the plugin about this run (see ``proj_tui.kedro.session_record``)."""
+
+
 class _StartFailed(Exception):
     """The session could not start; the message says why and how to fix it."""
 
@@ -59,8 +64,6 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--project", required=True, metavar="PATH")
     parser.add_argument("--events", choices=["json"])
-    parser.add_argument("--parent", metavar="SESSION_ID")
-    parser.add_argument("--env-var", action="append", default=[], metavar="NAME")
     parser.add_argument("kedro_args", nargs=argparse.REMAINDER, help="-- kedro run options")
     options = parser.parse_args(list(argv))
     if options.kedro_args[:1] == ["--"]:
@@ -110,23 +113,20 @@ def _prepare(options: argparse.Namespace, watch: _Watch) -> Callable[[], None]:
         raise _StartFailed(f"Kedro could not load the project at '{project}': {exc}") from None
     if watch.writer is not None:
         _leave_console_to_events()
+        _prints_to_log()
     sys.argv = ["kedro", "run", *options.kedro_args]  # what Kedro and other plugins record
     ctx = _parse_kedro_options(options.kedro_args)
     create_kwargs, run_kwargs = session_arguments(ctx.params)
-    plugin = _plugin()
-    plugin.add_listener(watch)
-    os.environ.pop("PROJ_TUI_PARENT", None)
-    if options.parent:
-        os.environ["PROJ_TUI_PARENT"] = options.parent
+    from proj_tui.kedro import plugin, run_compat
 
-    from proj_tui.kedro import run_compat
+    plugin.hooks.add_listener(watch)
 
     def run() -> None:
         with ctx:  # a click context, as under ``kedro run`` (the session records its cli data)
             session = run_compat.session_class().create(
                 project_path=metadata.project_path, **create_kwargs
             )
-            register_once(run_compat.hook_manager(session), plugin)
+            plugin.register(run_compat.hook_manager(session))  # unless its entry point did
             with session:
                 session.run(**run_kwargs)
 
@@ -205,25 +205,6 @@ def session_arguments(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     return create_kwargs, run_kwargs
 
 
-def _plugin() -> Any:
-    """proj-tui's Kedro plugin object: the one its ``kedro.hooks`` entry point names."""
-    from proj_tui.kedro import plugin
-
-    return plugin.hooks
-
-
-def register_once(manager: Any, plugin: Any) -> None:
-    """Register ``plugin`` unless it (or another instance of its class) already is.
-
-    The entry point registers it in an environment where proj-tui is installed; a project may
-    also list it in ``settings.HOOKS``. Either way the session must be recorded exactly once.
-    """
-    registered = manager.get_plugins()
-    if plugin in registered or any(type(p) is type(plugin) for p in registered):
-        return
-    manager.register(plugin, name="proj-tui")
-
-
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -243,6 +224,8 @@ class _Watch:
     def __call__(self, event: Event) -> None:
         if isinstance(event, SessionStarted):
             self.started = event
+            for name in LAUNCH_VARS:  # recorded now; a run the nodes start is a run of its own
+                os.environ.pop(name, None)
         elif isinstance(event, SessionFinished):
             self.finished = event
         if self.writer is not None:
@@ -318,10 +301,14 @@ def _take_stdout() -> IO[str]:
     sys.stdout.flush()
     events_fd = os.dup(1)
     os.dup2(2, 1)
-    stream = os.fdopen(events_fd, "w", encoding="utf-8", errors="replace", buffering=1 << 16)
+    return os.fdopen(events_fd, "w", encoding="utf-8", errors="replace", buffering=1 << 16)
+
+
+def _prints_to_log() -> None:
+    """What nodes print becomes log records (so events), once no handler prints to stdout."""
+    sys.stdout.flush()
     sys.stdout = _PrintToLog(logging.getLogger("stdout"))
     logging.getLogger("stdout").setLevel(logging.INFO)
-    return stream
 
 
 class _PrintToLog:
@@ -376,6 +363,8 @@ def _leave_console_to_events() -> None:
             stream = getattr(handler, "stream", None)
             if id(stream) in consoles or "RichHandler" in type(handler).__name__:
                 lg.removeHandler(handler)
+    # with no handler left, logging's last resort would print warnings to stderr after all
+    logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _install_signal_handlers() -> None:

@@ -68,6 +68,7 @@ class RunSpec:
     filters: RunSelection = field(default_factory=RunSelection)
     env_vars: Mapping[str, str] = field(default_factory=dict)
     parent: str | None = None  # the session this one was edited from (recorded, not replayed)
+    kedro: bool = False  # a Kedro project: --params in Kedro's grammar, the kedro run command
 
     @property
     def selection(self) -> RunSelection:
@@ -90,7 +91,7 @@ class RunSpec:
             args += ["--env", self.env]
         if self.overrides:
             shown = redact_params(self.overrides) if redact else self.overrides
-            args += ["--params", format_params(shown)]
+            args += ["--params", self._params_text(shown)]
         args += self.selection.to_argv()
         if self.parent:
             args += ["--parent", self.parent]
@@ -112,5 +113,33 @@ class RunSpec:
         return [*cli, "run", *self.run_args(env_names_only=True), "--events", "json"]
 
     def command(self) -> str:
-        """The equivalent shell command, secrets redacted, for showing and copying."""
+        """The equivalent shell command, secrets redacted, for showing and copying.
+
+        On a Kedro project it is the ``kedro run`` command that does the same (its env vars set
+        in front), which is also what the session records.
+        """
+        if self.kedro:
+            return self._kedro_command()
         return shlex.join(["proj-tui", "run", *self.run_args(redact=True)])
+
+    def _params_text(self, overrides: Mapping[str, Any]) -> str:
+        if not self.kedro:
+            return format_params(overrides)
+        from proj_tui.config import nest_dotted
+        from proj_tui.framework.kedro_run import kedro_params_text
+
+        return kedro_params_text(nest_dotted(dict(sorted(overrides.items()))))
+
+    def _kedro_command(self) -> str:
+        from proj_tui.framework.kedro_run import KedroRunArgs, KedroRunError
+
+        try:
+            params = self._params_text(redact_params(self.overrides)) if self.overrides else None
+        except KedroRunError:  # AppState.problems says why; the run cannot start like this
+            params = None
+        run = KedroRunArgs(selection=self.selection, env=self.env, params=params)
+        assignments = [  # NAME=value in front: the shell sets them for the one command
+            f"{key}={shlex.quote(REDACTED if is_secret_name(key) else redact_value(value))}"
+            for key, value in sorted(self.env_vars.items())
+        ]
+        return " ".join([*assignments, run.command()])

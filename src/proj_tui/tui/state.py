@@ -189,12 +189,21 @@ class AppState:
             filters=self.filters,
             env_vars=dict(self.env_vars),
             parent=self.parent,
+            kedro=self.config is not None and self.config.project.kind == "kedro",
         )
 
     def problems(self) -> list[str]:
         """Why a run cannot start yet (invalid fields), as sentences."""
         out = [f"parameter {k}: {why}" for k, why in sorted(self.invalid.items())]
         out += [f"env var {k}: {why}" for k, why in sorted(self.env_var_problems.items())]
+        spec = self.spec()
+        if spec.kedro and spec.overrides and not out:
+            from proj_tui.framework.kedro_run import KedroRunError
+
+            try:
+                spec.run_args()
+            except KedroRunError as exc:  # kedro run --params cannot carry it
+                out.append(str(exc))
         return out
 
     @cached_property
