@@ -79,7 +79,8 @@ def _main(options: argparse.Namespace, watch: _Watch) -> int:
         return watch.start_failed(str(exc))
     try:
         run()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        watch.cancelled(str(exc) or "SIGINT")
         watch.finish_line()
         return EXIT_CANCELLED
     except Exception as exc:
@@ -126,6 +127,7 @@ def _prepare(options: argparse.Namespace, watch: _Watch) -> Callable[[], None]:
             session = run_compat.session_class().create(
                 project_path=metadata.project_path, **create_kwargs
             )
+            watch.run_id = session.session_id
             plugin.register(run_compat.hook_manager(session))  # unless its entry point did
             with session:
                 session.run(**run_kwargs)
@@ -218,6 +220,7 @@ class _Watch:
 
     def __init__(self, writer: _EventLines | None) -> None:
         self.writer = writer
+        self.run_id: str | None = None  # Kedro's, once the session exists
         self.started: SessionStarted | None = None
         self.finished: SessionFinished | None = None
 
@@ -234,6 +237,19 @@ class _Watch:
     @property
     def status(self) -> str | None:
         return self.finished.status if self.finished is not None else None
+
+    def cancelled(self, signal_name: str) -> None:
+        """End the record ``cancelled``: Kedro calls no hook when a run is interrupted."""
+        if self.finished is not None or self.run_id is None:
+            return
+        from proj_tui.kedro.plugin import hooks
+
+        recording = hooks.recording(self.run_id)
+        if recording is not None:  # finish() is once only: the plugin may have ended it itself
+            message = f"The run was cancelled by {signal_name}."
+            recording.finish(
+                "cancelled", {"type": "Cancelled", "message": message, "traceback": None}
+            )
 
     def start_failed(self, message: str) -> int:
         if self.writer is not None:
