@@ -134,14 +134,16 @@ def test_a_plain_kedro_run_is_recorded_like_a_native_session(
 def test_a_failing_node_is_recorded_with_its_exception_and_what_never_ran(
     kedro_project: Path,
 ) -> None:
-    done = kedro_run(kedro_project, "--params", "runtime.fail_node=split_data")
+    done = kedro_run(
+        kedro_project, "--params", "runtime.fail_node=split_data", "--runner", "ThreadRunner"
+    )
     assert done.returncode != 0
     assert "boom in split_data" in done.stderr
 
     store = _store(kedro_project)
     [summary] = store.list_sessions()
     record = store.get_session(summary.session_id)
-    assert record.status == "failed"
+    assert record.status == "failed" and record.runner == "ThreadRunner"
     assert record.error is not None
     assert record.error["type"] == "RuntimeError"
     assert record.error["message"] == "boom in split_data"

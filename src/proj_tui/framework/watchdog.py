@@ -120,6 +120,19 @@ class Watchdog:
             else:
                 os.waitpid(self.pid, 0)
 
+    def detach(self) -> None:
+        """In a forked child of the run: close this process's copy of the pipe, saying nothing.
+
+        The watcher hears the end of file only once every copy is closed, so a process-pool
+        worker that kept one would keep it waiting after the run died.
+        """
+        with self._lock:
+            fd, self._fd = self._fd, -1
+            self._pending.clear()
+        with contextlib.suppress(OSError):
+            if fd >= 0:
+                os.close(fd)
+
     def _send(self, data: bytes) -> None:
         """Write the held frames, then ``data``, in one go (in order, under the lock)."""
         with self._lock:

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from kedro.framework.hooks import hook_impl
 
+from proj_tui.kedro import endings
 from proj_tui.kedro.recording import KedroRecording, RunStart
+from proj_tui.kedro.workers import WorkerRecording
 
 if TYPE_CHECKING:
     from pluggy import PluginManager
@@ -50,6 +52,8 @@ class ProjTuiHooks:
         self.__name__ = PLUGIN_NAME
         self._listeners: list[EventListener] = []
         self._runs: dict[str, KedroRecording] = {}
+        self._workers: dict[str, WorkerRecording] = {}
+        self._unrecorded: set[tuple[int, str]] = set()  # (pid, run id) no recording here takes
         self._configs: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
 
     # -- the public contract -----------------------------------------------------------------
@@ -85,6 +89,8 @@ class ProjTuiHooks:
         run_id = run_params.get("run_id")
         if not run_id:
             return
+        for done in [key for key, old in self._runs.items() if old.finished]:
+            del self._runs[done]  # ended without a hook (endings.py)
         params, credentials = self._configs.pop(str(run_id), (None, {}))
         try:
             start = _run_start(run_params, pipeline, catalog, params, credentials)
@@ -93,6 +99,7 @@ class ProjTuiHooks:
             logger.warning("proj-tui could not record Kedro run %s", run_id, exc_info=True)
             return
         self._runs[str(run_id)] = recording
+        endings.watch(recording)
 
     # -- nodes: the hot path (keep each to a dict look-up and the recorder's call) ---------------
     @hook_impl
@@ -100,18 +107,45 @@ class ProjTuiHooks:
         recording = self._runs.get(run_id)
         if recording is not None and recording.pid == os.getpid():
             recording.node_started(node)
+        elif (worker := self._worker(run_id, recording)) is not None:
+            worker.node_started(node)
 
     @hook_impl
     def after_node_run(self, node: Any, run_id: str) -> None:
         recording = self._runs.get(run_id)
         if recording is not None and recording.pid == os.getpid():
             recording.node_finished(node)
+        elif (worker := self._worker(run_id, recording)) is not None:
+            worker.node_finished(node)
 
     @hook_impl
     def on_node_error(self, error: BaseException, node: Any, run_id: str) -> None:
         recording = self._runs.get(run_id)
         if recording is not None and recording.pid == os.getpid():
             recording.node_failed(node, error)
+        elif (worker := self._worker(run_id, recording)) is not None:
+            worker.node_failed(node, error)
+
+    def _worker(self, run_id: str, inherited: KedroRecording | None) -> WorkerRecording | None:
+        """This process's recording of a run whose session another process began (a worker)."""
+        pid = os.getpid()
+        worker = self._workers.get(run_id)
+        if worker is not None and worker.pid == pid:
+            return worker
+        if (pid, run_id) in self._unrecorded:
+            return None
+        if inherited is not None:  # a fork of the run's process: drop what is the parent's
+            inherited.forsake()
+        try:
+            worker = WorkerRecording.join(run_id, inherited.redactor if inherited else None)
+        except Exception:
+            logger.warning("proj-tui could not record this worker's nodes", exc_info=True)
+            worker = None
+        if worker is None:
+            self._unrecorded.add((pid, run_id))
+        else:
+            self._workers[run_id] = worker
+        return worker
 
     # -- the end ---------------------------------------------------------------------------------
     @hook_impl

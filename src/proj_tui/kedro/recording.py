@@ -17,14 +17,16 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.events import (
     ErrorDetail,
+    ErrorSummary,
     Event,
+    LogMessage,
     NodeFailed,
     NodeFinished,
     NodeStarted,
@@ -41,7 +43,7 @@ from proj_tui.framework.redact import (
 )
 from proj_tui.framework.store.ids import id_to_millis
 from proj_tui.framework.store.records import NodeRun
-from proj_tui.kedro import session_record
+from proj_tui.kedro import endings, session_record, workers
 
 if TYPE_CHECKING:
     from proj_tui.framework.events import EventListener
@@ -73,18 +75,6 @@ class _Named:
     """A node known only by name (one the run left running when it ended)."""
 
     name: str
-
-
-def credential_leaves(value: Any) -> Iterable[str]:
-    """Every text and number in a credentials mapping: what must never reach the store."""
-    if isinstance(value, Mapping):
-        for item in value.values():
-            yield from credential_leaves(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from credential_leaves(item)
-    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        yield str(value)
 
 
 def open_project_store(project_path: str | Path) -> SessionStore:
@@ -124,6 +114,9 @@ class KedroRecording:
         self.recorder.listeners = [] if start.parallel else listeners
         self._handler = RecordingHandler(self.recorder)
         self.witness: Watchdog | None = None
+        self._relay_lock = threading.Lock()
+        self._relayed: dict[str, str] = {}
+        self._relayed_seq = 0
 
     # -- start ---------------------------------------------------------------------------------
     @classmethod
@@ -137,7 +130,7 @@ class KedroRecording:
         selection = session_record.selection(run_params)
         runtime_params = session_record.plain(run_params.get("runtime_params") or {})
         params = session_record.plain(start.parameters)
-        redactor = Redactor(credential_leaves(start.credentials))
+        redactor = Redactor(session_record.credential_leaves(start.credentials))
         redactor.add(secret_env_values(os.environ))
         redactor.add(param_secrets(params))
         redactor.add(param_secrets(runtime_params))
@@ -170,6 +163,8 @@ class KedroRecording:
         recording = cls(store, session_id, redactor, start, listeners)
         recording.recorder.plan(start.node_names)
         recording.recorder.flush()  # before any worker writes a row the plan must not overwrite
+        if start.parallel:
+            workers.announce(session_id, str(store.path), project_path, run_params.get("env"))
         if witness:
             recording._start_witness()
         root = logging.getLogger()
@@ -236,8 +231,18 @@ class KedroRecording:
             self._finish(status, error)
         finally:
             logging.getLogger().removeHandler(self._handler)
+            endings.unwatch(self)
+            if self.parallel:
+                workers.withdraw(self.session_id)
             if self.witness is not None:
                 self.witness.done()
+            self._safely(self.store.close)
+
+    def forsake(self) -> None:
+        """In a forked worker: let go of what belongs to the parent's process, touching nothing."""
+        logging.getLogger().removeHandler(self._handler)
+        if self.witness is not None:
+            self.witness.detach()
 
     def _finish(self, status: str, error: dict[str, Any] | None) -> None:
         if error is not None:
@@ -247,7 +252,8 @@ class KedroRecording:
         if problem is not None and status == "succeeded":  # the run worked, its record did not
             status = "failed"
             error = {"type": "RecordIncomplete", "message": problem, "traceback": None}
-        self.before_finished()
+        if self.parallel:
+            self.relay()  # what the workers stored, before the end is announced
         try:
             self.store.finish_session(self.session_id, status, error=error)
         finally:
@@ -261,8 +267,38 @@ class KedroRecording:
                 )
             )
 
-    def before_finished(self) -> None:
-        """Hand out what the workers recorded (parallel runs); see endings.Relay."""
+    def relay(self) -> None:
+        """Hand listeners what this run's processes stored since the last call (parallel runs).
+
+        Node rows become the native node events (a row first seen finished gets its start
+        too), stored lines become log events; together in time order. Called by the monitor
+        (``endings``) every tick and once more at the end.
+        """
+        if not self._listeners:
+            return
+        with self._relay_lock:
+            runs = self.store.nodes(self.session_id)
+            lines = self.store.logs(self.session_id, after=self._relayed_seq)
+            events: list[Event] = []
+            for run in runs:
+                seen = self._relayed.get(run.name, "pending")
+                if run.status == seen or run.status in ("pending", "not_run", "skipped"):
+                    continue
+                index = self._index.get(run.name, -1)
+                if seen == "pending" and run.status != "running":
+                    events += relayed_events(
+                        replace(run, status="running"), index, self._total, self.session_id
+                    )
+                events += relayed_events(run, index, self._total, self.session_id)
+                self._relayed[run.name] = run.status
+            for line in lines:
+                events.append(
+                    LogMessage(line.ts, line.level, line.logger, line.message, self.session_id)
+                )
+                self._relayed_seq = line.seq
+            events.sort(key=lambda event: event.ts)
+            for event in events:
+                self._emit(event)
 
     def _settle_nodes(self, status: str) -> None:
         """Nodes left running end with the run; the ones it never reached did not run."""
@@ -314,7 +350,7 @@ class KedroRecording:
             logger.warning("proj-tui could not update session %s", self.session_id, exc_info=True)
 
 
-def node_event(run: NodeRun, index: int, total: int, session_id: str) -> list[Event]:
+def relayed_events(run: NodeRun, index: int, total: int, session_id: str) -> list[Event]:
     """The events a native run would have emitted for a node row (the relay's translation)."""
     started = run.started_at or time.time()
     events: list[Event] = []
@@ -324,8 +360,6 @@ def node_event(run: NodeRun, index: int, total: int, session_id: str) -> list[Ev
     if run.status == "succeeded":
         events.append(NodeFinished(run.name, index, total, ended - started, ended, session_id))
     elif run.status in ("failed", "cancelled"):
-        from proj_tui.framework.events import ErrorSummary
-
         kind, _, message = (run.error or "").partition(": ")
         summary = ErrorSummary(kind, message)
         events.append(

@@ -19,7 +19,7 @@ import platform
 import re
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from proj_tui import __version__
@@ -226,3 +226,15 @@ def user() -> str | None:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
         return os.environ.get("USER")
+
+
+def credential_leaves(value: Any) -> Iterable[str]:
+    """Every text and number in a credentials mapping: what must never reach the store."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from credential_leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from credential_leaves(item)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield str(value)
