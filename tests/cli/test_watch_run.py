@@ -136,3 +136,20 @@ def test_watch_refuses_node_filters(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--watch picks the nodes to rerun" in result.stderr
     assert "--tags" in result.stderr
+
+
+def test_watch_reruns_a_project_under_a_hidden_folder(tmp_path: Path) -> None:
+    """The shared demo lives under ``~/.local``: a dot-folder above the project is no reason to
+    ignore its config (issue 18, item 1)."""
+    project = make_demo(tmp_path / ".hidden" / "demo")
+    proc, lines = _start(project)
+    try:
+        lines.wait_for("run finished with exit code 0")
+        lines.wait_for("watching conf")
+        params = project / "conf" / "base" / "parameters.yml"
+        params.write_text(params.read_text().replace("max_fare: 250.0", "max_fare: 120.0"))
+        lines.wait_for("changed: conf/base/parameters.yml (config)")
+        lines.wait_for("cleaning.max_fare 250.0 → 120.0")
+        lines.wait_for("run finished with exit code 0")
+    finally:
+        _stop(proc)

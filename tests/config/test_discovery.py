@@ -88,6 +88,14 @@ def test_is_config_file(name: str, expected: bool) -> None:
     assert is_config_file(name) is expected
 
 
+def test_is_config_file_counts_hidden_folders_only_below_the_root() -> None:
+    root = "/home/u/.local/share/demo/conf"
+    assert is_config_file(f"{root}/base/parameters.yml", root)
+    assert not is_config_file(f"{root}/base/.ipynb_checkpoints/parameters.yml", root)
+    assert not is_config_file("/elsewhere/parameters.yml", root)
+    assert not is_config_file(f"{root}/base/parameters.yml")  # no root: every folder counts
+
+
 def test_custom_patterns_with_question_mark_and_class(tmp_path: Path) -> None:
     _touch(tmp_path, "spark1.yml", "spark2.yml", "sparkx.yml", "a/b/spark.yml")
     assert _rel(tmp_path, find_config_files(tmp_path, ["spark[0-9].yml"])) == [

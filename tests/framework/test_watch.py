@@ -62,6 +62,16 @@ def test_config_files_count_only_under_the_conf_source() -> None:
     assert relevant_change("/p/src/pkg/data.json") == "config"
 
 
+def test_a_project_under_a_hidden_folder_is_watched() -> None:
+    """Only folders below the conf source hide a file, as for the loader (issue 18, item 1)."""
+    conf = "/home/u/.local/share/proj-tui/demo/conf"
+    assert relevant_change(f"{conf}/base/parameters.yml", conf) == "config"
+    assert relevant_change(f"{conf}/base/.hidden/parameters.yml", conf) is None
+    assert relevant_change("/x/.hidden/demo/conf/prod/catalog.yml", "/x/.hidden/demo/conf") == (
+        "config"
+    )
+
+
 def test_watch_paths_of_the_demo(tmp_path: Path) -> None:
     project = make_demo(tmp_path / "demo")
     paths = Project.load(project).watch_paths()  # settings imported

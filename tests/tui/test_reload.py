@@ -25,7 +25,7 @@ from proj_tui.tui.screens.runs import RunsScreen
 from tui.pilot_helpers import settle
 from tui.recording import RecordingApp
 
-from helpers import cli
+from helpers import cli, make_demo
 
 SIZE = (120, 40)
 PARAMS = Path("conf/base/parameters.yml")
@@ -101,6 +101,21 @@ async def test_changed_value_and_added_key_show_in_the_form(taxi: Path) -> None:
             return focused.field.key if focused is not None else None
 
         await until(lambda: focused_key() == "cleaning.min_distance_km", pilot, timeout=2)
+
+
+async def test_a_project_under_a_hidden_folder_reloads(tmp_path: Path) -> None:
+    """Like the shared demo under ``~/.local/share``: the form follows a save (issue 18, item 1)."""
+    project = make_demo(tmp_path / ".hidden" / "demo")
+    app = RecordingApp(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("2")
+        await until(lambda: text_of(app, "cleaning.max_fare") == "250.0", pilot)
+        edit(project / PARAMS, "max_fare: 250.0", "max_fare: 99.0")
+        await until(lambda: text_of(app, "cleaning.max_fare") == "99.0", pilot)
+        assert app.state.spec().overrides == {}  # ctrl+r runs what the form shows: the file's value
+        edit(project / PARAMS, "max_fare: 99.0", "max_fare: [")
+        await until(lambda: app.state.config_error is not None, pilot)
 
 
 async def test_overrides_kept_across_a_reload_and_vanished_keys_marked(taxi: Path) -> None:

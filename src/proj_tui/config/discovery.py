@@ -37,16 +37,25 @@ def _is_ignored_name(name: str) -> bool:
     )
 
 
-def is_config_file(path: str | Path) -> bool:
+def is_config_file(path: str | Path, root: str | Path | None = None) -> bool:
     """True when ``path`` names a file the loader would read (by name, not by pattern).
 
-    Also meant for file watchers, which see the temp files of atomic saves.
+    Also meant for file watchers, which see the temp files of atomic saves. The loader skips
+    hidden folders *inside* the conf source only, so with ``root`` (the conf source) given, only
+    the folders below it count: a project under ``~/.local/share`` is read like any other.
+    Without ``root``, every folder of ``path`` counts.
     """
     p = Path(path)
+    folders = p.parts[:-1]
+    if root is not None:
+        try:
+            folders = p.relative_to(root).parts[:-1]
+        except ValueError:
+            return False  # not under the conf source: the loader never reads it
     return (
         not _is_ignored_name(p.name)
         and p.suffix.lower() in CONFIG_EXTENSIONS
-        and not any(part.startswith(".") and part not in {".", ".."} for part in p.parts[:-1])
+        and not any(part.startswith(".") and part not in {".", ".."} for part in folders)
     )
 
 

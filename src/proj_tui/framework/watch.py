@@ -92,7 +92,8 @@ def relevant_change(path: str | Path, conf_source: str | Path | None = None) -> 
 
     ``pyproject.toml`` and ``settings.py`` are ``project``; ``*.py`` is ``code``; a file the
     config loader would read (``is_config_file``) is ``config`` — and, when ``conf_source`` is
-    given, only under it. Caches, ``.proj-tui/``, ``__pycache__`` and editor temp files are None.
+    given, only under it, where hidden folders count only below it (a project may live under
+    ``~/.local``). Caches, ``.proj-tui/``, ``__pycache__`` and editor temp files are None.
     """
     p = Path(path)
     if any(part in _IGNORED_DIRS for part in p.parts[:-1]) or _is_temp_name(p.name):
@@ -101,9 +102,7 @@ def relevant_change(path: str | Path, conf_source: str | Path | None = None) -> 
         return "project"
     if p.suffix == ".py":
         return "code"
-    if is_config_file(p):
-        if conf_source is not None and not p.is_relative_to(Path(conf_source)):
-            return None
+    if is_config_file(p, conf_source):
         return "config"
     return None
 
