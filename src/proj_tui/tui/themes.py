@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.style import Style
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -131,7 +132,26 @@ def theme_from_mapping(data: Any, path: Path) -> Theme:
             _colour(path, f"variables.{key}", value)
         checked[key] = value
     kwargs["variables"] = checked
-    return Theme(**kwargs)
+    theme = Theme(**kwargs)
+    problem = theme_problem(theme)
+    if problem is not None:
+        raise ThemeFileError(f"{path}: {problem}")
+    return theme
+
+
+def theme_problem(theme: Theme) -> str | None:
+    """Why ``theme`` cannot draw the app, or None: its colours are generated as the app does.
+
+    Values a file may hold (``luminosity_spread: 1e308``) fail only there, when every screen
+    is drawn; found here, such a theme is skipped or, when remembered, replaced by the default.
+    """
+    try:
+        colours = {**status_defaults(theme), **theme.to_color_system().generate()}
+        for key in STATUS_FALLBACKS:
+            Style(color=rich_colour(colours.get(key, "")) or None)
+    except Exception as exc:  # Textual and Rich raise ValueError, ColorParseError, ...
+        return f"its colours cannot be drawn ({type(exc).__name__}: {exc})."
+    return None
 
 
 def _colour(path: Path, key: str, value: object) -> str:
@@ -175,6 +195,29 @@ def status_defaults(theme: Theme) -> dict[str, str]:
     return {var: colours[base] for var, base in STATUS_FALLBACKS.items() if base in colours}
 
 
+def rich_colour(value: str) -> str:
+    """A Textual colour as one Rich can draw; "" when it is not a plain colour.
+
+    Textual's ANSI themes say ``ansi_green``, which Rich's ``Style``/``Text`` refuse
+    (``ColorParseError``); Rich calls it ``color(2)``.
+    """
+    if not value:
+        return ""
+    try:
+        return Color.parse(value).rich_color.name
+    except ColorParseError:  # e.g. "ansi_default 50%": no plain colour, draw the default
+        return ""
+
+
+def theme_colour(app: App[Any], name: str) -> str:
+    """The theme variable ``name`` as a colour Rich can draw ("" when unset).
+
+    Code that colours a Rich ``Text`` or ``Segment`` from the theme goes through here (a test
+    checks nothing else reads ``app.theme_variables``); Textual markup (``[$error]``) needs not.
+    """
+    return rich_colour(app.theme_variables.get(name, ""))
+
+
 def next_theme(names: list[str], current: str) -> str:
     """The theme after ``current`` in ``names`` (wrapping), for the cycle key."""
     if not names:
@@ -195,9 +238,12 @@ __all__ = [
     "next_theme",
     "parse_theme",
     "register_themes",
+    "rich_colour",
     "status_defaults",
+    "theme_colour",
     "theme_dirs",
     "theme_names",
+    "theme_problem",
     "user_themes_dir",
 ]
 
@@ -211,7 +257,12 @@ def install_themes(app: App[Any], wanted: str | None) -> list[str]:
     problems = list(found.problems)
     name = wanted or DEFAULT_THEME
     available = app.available_themes
-    if name not in available:
+    problem = theme_problem(available[name]) if name in available else None
+    if problem is not None:
+        fallback = DEFAULT_THEME if DEFAULT_THEME in available else "textual-dark"
+        problems.append(f"Theme {name!r} cannot be used: {problem} Using {fallback!r}.")
+        name = fallback
+    elif name not in available:
         from proj_tui.errors import did_you_mean
 
         fallback = DEFAULT_THEME if DEFAULT_THEME in available else "textual-dark"

@@ -22,6 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from proj_tui.tui.themes import theme_colour
+
 if TYPE_CHECKING:
     from textual import events
 
@@ -220,7 +222,7 @@ class HistoryTable(ScrollView, can_focus=True):
             text = " " + _fit(cells[i], width, key in RIGHT_ALIGNED) + " "
             style = base
             if key == "status":
-                colour = self.app.theme_variables.get(STATUS_VARS.get(status, ""))
+                colour = theme_colour(self.app, STATUS_VARS.get(status, ""))
                 if colour:
                     style = base + Style(color=colour)
             elif key == "mark" and cells[i].strip():

@@ -31,6 +31,7 @@ from proj_tui.tui.supervisor import (
     Supervisor,
     typical_durations,
 )
+from proj_tui.tui.themes import theme_colour
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ STATUS_STYLE = {
 def status_cell(app: App[object], status: str) -> Text:
     """A status as a Rich ``Text`` coloured from the theme (DataTable cells are Rich, not markup)."""
     var = STATUS_STYLE.get(status, "").lstrip("$")
-    colour = app.theme_variables.get(var) if var else None
+    colour = theme_colour(app, var) if var else None
     return Text(status, style=colour or "")
 
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration
+from proj_tui.tui.themes import theme_colour
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import NodeRun
@@ -46,12 +47,11 @@ class Timeline(Widget):
         tail_w = 22  # "│   12.3s  ✓ succeeded"
         width = self.size.width
         bar_w = max(10, width - name_w - 2 - tail_w)
-        theme = self.app.theme_variables
         out = Text(no_wrap=True, overflow="ellipsis")
         axis = f"0s{'':>{bar_w - 2 - len(fmt_duration(span))}}{fmt_duration(end - start)}"
         out.append(f"{'node':<{name_w}} │{axis}│\n", style="bold")
         for node in self.nodes:
-            colour = theme.get(STATUS_VARS.get(node.status, ""), "") or ""
+            colour = theme_colour(self.app, STATUS_VARS.get(node.status, ""))
             out.append(f"{node.name[:name_w]:<{name_w}} │")
             if node.started_at is None:
                 label = node.status.replace("_", " ")

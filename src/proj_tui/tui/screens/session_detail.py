@@ -38,6 +38,7 @@ from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.timeline import Timeline
+from proj_tui.tui.themes import theme_colour
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -369,7 +370,7 @@ class SessionDetailScreen(HistoryActions):
         if not error and not failed:
             return "No exception was recorded for this session."
         out = Text()
-        colour = self.app.theme_variables.get("error", "")
+        colour = theme_colour(self.app, "error")
         if error:
             out.append(f"{error.get('type') or 'Error'}: {error.get('message') or ''}\n", colour)
             traceback = error.get("traceback")

@@ -24,6 +24,7 @@ from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.messages import SessionOpenRequested
 from proj_tui.tui.state import app_state
+from proj_tui.tui.themes import theme_colour
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -123,8 +124,7 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
         shown = self.rows if self.show_all else changed
         table: DataTable[Any] = self.query_one(DataTable)
         table.clear()
-        theme = self.app.theme_variables
-        old, new = theme.get("error", ""), theme.get("success", "")
+        old, new = theme_colour(self.app, "error"), theme_colour(self.app, "success")
         for row in shown:
             style_left, style_right = (old, new) if row.changed else ("", "")
             table.add_row(
