@@ -39,6 +39,7 @@ class Provenance:
     env: str
     path: Path | None
     overridden: list[Override] = field(default_factory=list)
+    line: int | None = None  # where in ``path`` the key is set, when the loader tracked it
 
 
 @dataclass

@@ -85,6 +85,9 @@ def _code_hash(func: Any) -> str:
     """
     if isinstance(func, functools.partial):
         return _digest(_code_hash(func.func) + _canonical([func.args, func.keywords]))
+    described = getattr(func, "code_digest", None)
+    if isinstance(described, str):  # a Kedro node's function, hashed in the project's Python
+        return described
     target = inspect.unwrap(func) if callable(func) else func
     code = getattr(target, "__code__", None)
     if code is None and not inspect.isroutine(target):
@@ -107,6 +110,9 @@ def _code_hash(func: Any) -> str:
 
 def helper_names(func: Any) -> list[str]:
     """The helpers ``_code_hash`` covers for ``func``, by name: where a code change may be."""
+    described = getattr(func, "helper_names", None)
+    if isinstance(described, tuple):  # a Kedro node's function, read in the project's Python
+        return sorted(described)
     target = inspect.unwrap(func.func if isinstance(func, functools.partial) else func)
     code = getattr(target, "__code__", None)
     if code is None:

@@ -56,6 +56,7 @@ class NativeKind:
 
     def config_loader(
         self,
+        metadata: ProjectMetadata,
         conf_source: Path,
         settings: Settings,
         env: str | None,

@@ -5,9 +5,9 @@ config envs, loads pipelines and knows which paths to watch; sessions, the CLI, 
 app ask it instead of reading settings themselves (Kedro's ``_get_config_loader`` / ``_init_store``
 habit: one function per object).
 
-A project has a **kind**. Only ``native`` (``[tool.proj_tui]``, our engine) exists today; a Kedro
-project (``[tool.kedro]``, run by Kedro itself) becomes a second kind object with the same methods
-as ``NativeKind``. What differs by kind is behind ``Project._kind`` and nowhere else.
+A project has a **kind**: ``native`` (``[tool.proj_tui]``, our engine: ``native.NativeKind``) or
+``kedro`` (``[tool.kedro]``, described and run by Kedro itself in the project's interpreter:
+``kedro_kind.KedroKind``). What differs by kind is behind ``Project._kind`` and nowhere else.
 
 Two ways in, by how much of the project they may touch:
 - ``Project.load(path)`` puts the source dir on ``sys.path`` (sessions, the CLI, the app's
@@ -28,10 +28,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from proj_tui.framework.native import NativeKind
 from proj_tui.framework.selection import DEFAULT_PIPELINE, UnknownPipelineError
 from proj_tui.framework.startup import (
+    KEDRO_TABLE,
     ProjectError,
     ProjectMetadata,
     bootstrapped,
     find_project_root,
+    project_tables,
+    read_pyproject,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +47,7 @@ ProjectKindName = Literal["native", "kedro"]
 
 
 class ProjectKind(Protocol):
-    """What a kind of project answers; ``NativeKind`` is the one implementation today."""
+    """What a kind of project answers: ``NativeKind`` and ``KedroKind``."""
 
     @property
     def name(self) -> ProjectKindName: ...
@@ -61,6 +64,7 @@ class ProjectKind(Protocol):
 
     def config_loader(
         self,
+        metadata: ProjectMetadata,
         conf_source: Path,
         settings: Settings,
         env: str | None,
@@ -76,7 +80,19 @@ _NATIVE = NativeKind()
 
 
 def _kind_of(path: Path) -> ProjectKind:
-    """The kind of the project at ``path``; ``read_metadata`` reports a missing table precisely."""
+    """The kind of the project at ``path``: ``[tool.proj_tui]`` wins, else ``[tool.kedro]``.
+
+    Neither (or an unreadable ``pyproject.toml``): native, whose ``read_metadata`` says precisely
+    what is wrong.
+    """
+    try:
+        _, _, data = read_pyproject(path)
+    except ProjectError:
+        return _NATIVE
+    if project_tables(data) == [KEDRO_TABLE]:
+        from proj_tui.framework.kedro_kind import KedroKind
+
+        return KedroKind()
     return _NATIVE
 
 
@@ -193,7 +209,9 @@ class Project:
         self, env: str | None = None, runtime_params: Mapping[str, Any] | None = None
     ) -> ConfigLoader:
         """The project's config for ``env`` (None: ``$PROJ_TUI_ENV``, else the default env)."""
-        return self._kind.config_loader(self.conf_source, self.settings, env, runtime_params)
+        return self._kind.config_loader(
+            self.metadata, self.conf_source, self.settings, env, runtime_params
+        )
 
     @property
     def base_env(self) -> str:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TOOL_TABLE = "proj_tui"
+KEDRO_TABLE = "kedro"  # a Kedro project: run by Kedro itself (framework/kedro_kind.py)
+PROJECT_TABLES = (TOOL_TABLE, KEDRO_TABLE)
 _REQUIRED_KEYS = ("package_name", "project_name")
 _OPTIONAL_KEYS = ("source_dir", "proj_tui_version")
 
@@ -58,7 +60,7 @@ _pipelines_cache: dict[str, dict[str, Pipeline]] = {}
 
 
 def find_project_root(start: Path | str | None = None) -> Path | None:
-    """Return the nearest directory at or above ``start`` whose pyproject has our table."""
+    """The nearest directory at or above ``start`` whose pyproject has our table or Kedro's."""
     here = Path(start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         pyproject = candidate / "pyproject.toml"
@@ -67,13 +69,14 @@ def find_project_root(start: Path | str | None = None) -> Path | None:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
                 return candidate  # let bootstrap_project report the problem precisely
-            if TOOL_TABLE in data.get("tool", {}):
+            tools = data.get("tool", {})
+            if isinstance(tools, dict) and any(t in tools for t in PROJECT_TABLES):
                 return candidate
     return None
 
 
-def read_metadata(project_path: Path | str) -> ProjectMetadata:
-    """Parse and validate ``[tool.proj_tui]`` without touching ``sys.path``."""
+def read_pyproject(project_path: Path | str) -> tuple[Path, Path, dict[str, Any]]:
+    """(project dir, its pyproject.toml, the parsed TOML); a located error when unusable."""
     path = Path(project_path).expanduser().resolve()
     pyproject = path / "pyproject.toml"
     if not path.is_dir():
@@ -97,6 +100,18 @@ def read_metadata(project_path: Path | str) -> ProjectMetadata:
             f"{pyproject} is not valid TOML: {_toml_reason(exc)}. Fix the file and try again.",
             location=Location(pyproject, line, column),
         ) from None
+    return path, pyproject, data
+
+
+def project_tables(data: dict[str, Any]) -> list[str]:
+    """Which of ``PROJECT_TABLES`` a parsed ``pyproject.toml`` has, ours first."""
+    tools = data.get("tool", {})
+    return [t for t in PROJECT_TABLES if isinstance(tools, dict) and t in tools]
+
+
+def read_metadata(project_path: Path | str) -> ProjectMetadata:
+    """Parse and validate ``[tool.proj_tui]`` without touching ``sys.path``."""
+    path, pyproject, data = read_pyproject(project_path)
     table = data.get("tool", {}).get(TOOL_TABLE)
     if not isinstance(table, dict):
         raise ProjectError(

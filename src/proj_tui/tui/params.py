@@ -139,6 +139,9 @@ def describe_provenance(prov: Any, root: Path | None) -> tuple[str | None, str |
     path = getattr(prov, "path", None)
     env = getattr(prov, "env", None)
     source = _rel(path, root) if path is not None else (f"--params ({env})" if env else None)
+    line = getattr(prov, "line", None)
+    if path is not None and line is not None:
+        source = f"{source}:{line}"
     overrode = None
     overridden = list(getattr(prov, "overridden", None) or [])
     if overridden:

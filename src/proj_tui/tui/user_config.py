@@ -6,6 +6,7 @@ Schema (every key optional; docs/tui.md has the reference)::
     log_max_lines = 20000       # lines kept by each run's log pane
     confirm_quit = true         # ask before quitting while runs are in flight
     notify_bell = true          # ring the terminal bell when a run finishes
+    kedro_python = "/path/to/venv/bin/python"   # runs Kedro projects (see docs/tui.md)
 
     [keymap]                    # binding id = "keys" (ids are listed by `?` in the app)
     "app.run" = "f5"
@@ -35,6 +36,13 @@ SETTINGS: dict[str, tuple[type, Any, tuple[int, int] | None, str]] = {
     "log_max_lines": (int, 20_000, (100, 10_000_000), "lines kept by each run's log pane"),
     "confirm_quit": (bool, True, None, "ask before quitting while runs are in flight"),
     "notify_bell": (bool, True, None, "ring the terminal bell when a run finishes"),
+    "kedro_python": (
+        str,
+        None,
+        None,
+        "the Python that runs Kedro projects, when neither this "
+        "one nor the project's .venv has Kedro (read by the framework)",
+    ),
 }
 TABLES = {"keymap": 'binding id = "keys", applied with App.set_keymap'}
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
@@ -56,6 +64,7 @@ class UserConfig:
     log_max_lines: int = 20_000
     confirm_quit: bool = True
     notify_bell: bool = True
+    kedro_python: str | None = None
     valid: bool = True  # the file parsed as TOML (so rewriting it is safe)
 
 
