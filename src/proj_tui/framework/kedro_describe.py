@@ -16,11 +16,12 @@ Errors the child reports become our own classes with the user's file and line: a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from proj_tui.framework.settings import SettingsError
 from proj_tui.framework.startup import PipelineLoadError, ProjectError, ProjectMetadata
 
 _TIMEOUT_S = 300.0
+_CACHE_VERSION = 1
 _SKIP_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", "node_modules"})
 
 
@@ -114,31 +116,79 @@ class KedroDescriber:
         *,
         static_conf: str = "conf",
     ) -> KedroAnswer:
-        """The cached answer, asking a child for whatever is missing (one child for all of it)."""
+        """The cached answer, asking a child for whatever is missing (one child for all of it).
+
+        Kept in memory and in ``.proj-tui/kedro-describe.json``, so the next command (or the
+        app's own children) reuses it; a second process asking meanwhile waits for the first.
+        """
         key = (self.metadata.project_path, self.conf_source)
-        with _lock_for(key):
-            fingerprint = self._fingerprint(static_conf)
+        with _lock_for(key), _file_lock(self._cache_file().with_suffix(".lock")):
+            interpreter = resolve_interpreter(self.metadata)
+            fingerprint = f"{self._fingerprint(static_conf)}:{interpreter.python}"
             cached = _answers.get(key)
-            if cached is not None and cached.fingerprint != fingerprint:
-                cached = None
+            if cached is None or cached.fingerprint != fingerprint:
+                cached = self._read_cache(fingerprint, interpreter)
             missing: list[tuple[str | None, dict[str, Any]]] = [
                 (env, dict(p))
                 for env, p in configs
                 if cached is None or _config_key(env, p) not in cached.configs
             ]
             if cached is not None and not missing:
+                _answers[key] = cached
                 return cached
             if cached is None and not any(not p for _, p in missing):
                 missing.append((None, {}))  # the default env: what everyone asks next
-            interpreter = resolve_interpreter(self.metadata)
             data = self._ask(interpreter, missing)
             answer = cached if cached is not None else KedroAnswer(fingerprint, interpreter, data)
             answer.data = data  # the newest child's settings, envs and pipelines (same files)
             for (env, params), doc in zip(missing, data.get("configs") or [], strict=False):
                 config = _config_answer(env, params, doc)  # env None: the child resolved it
-                answer.configs[_config_key(config.env, params)] = config
+                answer.configs[_config_key(env or config.env, params)] = config
             _answers[key] = answer
+            self._write_cache(answer)
             return answer
+
+    # -- the cache file -------------------------------------------------------------------
+    def _cache_file(self) -> Path:
+        from proj_tui.framework.store import default_store_path
+
+        name = "kedro-describe.json"
+        if self.conf_source is not None:
+            import zlib
+
+            name = f"kedro-describe-{zlib.crc32(str(self.conf_source).encode()):08x}.json"
+        return default_store_path(self.metadata.project_path).with_name(name)
+
+    def _read_cache(self, fingerprint: str, interpreter: Interpreter) -> KedroAnswer | None:
+        try:
+            doc = json.loads(self._cache_file().read_text(encoding="utf-8"))
+            if doc.get("v") != _CACHE_VERSION or doc.get("fingerprint") != fingerprint:
+                return None
+            configs = {
+                str(k): ConfigAnswer(**{**v, "errors": tuple(v.get("errors") or ())})
+                for k, v in doc["configs"].items()
+            }
+            return KedroAnswer(fingerprint, interpreter, dict(doc["data"]), configs)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None  # absent, from another version, or half-written: ask again
+
+    def _write_cache(self, answer: KedroAnswer) -> None:
+        import dataclasses
+
+        path = self._cache_file()
+        doc = {
+            "v": _CACHE_VERSION,
+            "fingerprint": answer.fingerprint,
+            "data": answer.data,
+            "configs": {k: dataclasses.asdict(v) for k, v in answer.configs.items()},
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}")
+            temp.write_text(json.dumps(doc, default=str), encoding="utf-8")
+            os.replace(temp, path)
+        except OSError:
+            pass  # a read-only project: every process asks Kedro itself
 
     def config(self, env: str, runtime_params: Mapping[str, Any], static_conf: str) -> ConfigAnswer:
         """The parameters (and catalog) of ``env`` with ``runtime_params``, as Kedro merges them."""
@@ -219,10 +269,26 @@ def _lock_for(key: tuple[Path, Path | None]) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-def forget(project_path: Path) -> None:
-    """Drop the cached answers of a project (tests; a user's `reload` keeps using the check)."""
-    for key in [k for k in _answers if k[0] == project_path]:
-        del _answers[key]
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold ``path`` locked (POSIX) so two processes describing one project run one child."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no cross-process sharing
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a")
+    except OSError:
+        yield  # a read-only project: nothing to share
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _walk(root: Path) -> list[tuple[str, os.stat_result]]:

@@ -290,7 +290,14 @@ def _details(
 
 
 def _persistence(loader: ConfigLoader, project_path: Path) -> Callable[[str], bool]:
-    """``is_persisted(name)`` as the run's catalog would answer it (no data is read)."""
+    """``is_persisted(name)`` as the run's catalog would answer it (no data is read).
+
+    A Kedro project's loader (``KedroConfig``) answers itself: Kedro's catalog was asked in
+    the project's interpreter, and its credentials never come here.
+    """
+    persisted = getattr(loader, "persisted", None)
+    if callable(persisted):
+        return lambda name: is_param(name) or bool(persisted(name))
     from proj_tui.io import DataCatalog
 
     try:
