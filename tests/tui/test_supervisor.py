@@ -18,6 +18,7 @@ from proj_tui.framework.events import (
 )
 from proj_tui.tui.supervisor import (
     Event,
+    EventInbox,
     ProcessExited,
     RunState,
     Supervisor,
@@ -130,6 +131,46 @@ def test_a_batch_keeps_going_past_bad_and_unknown_events() -> None:
     for event in (first, warning, last):
         state.apply(event)
     assert state.nodes["a"].status == "succeeded"
+
+
+def test_a_batch_reads_log_records_as_one_at_a_time_would() -> None:
+    """The log records' shortcut gives what the generic path gives, bad records included."""
+    lines = [
+        LogMessage(1.5, "INFO", "pkg.node", "plain", "s").to_json().encode(),
+        LogMessage(1.5, "ERROR", "", "two\nlines", None).to_json().encode(),
+        b'{"event": "log", "ts": 1, "level": "INFO", "logger": "x", "message": "int ts",'
+        b' "session_id": "s"}',
+        b'{"event": "log", "ts": 1.0, "level": "INFO", "logger": "x", "session_id": "s"}',
+        b'{"event": "log", "ts": 1.0, "level": 3, "logger": "x", "message": "m", "session_id": "s"}',
+        NodeStarted("a", 0, 1, 1.0, "s").to_json().encode(),
+    ]
+
+    def seen(events: list[Event | None]) -> list[object]:  # a warning's ts is when it was made
+        return [(e.level, e.message) if isinstance(e, LogMessage) else e for e in events if e]
+
+    assert seen(parse_lines(lines)) == seen([parse_event(line) for line in lines])
+    assert [type(e).__name__ for e in parse_lines(lines)] == [
+        "LogMessage",
+        "LogMessage",
+        "LogMessage",
+        "LogMessage",
+        "LogMessage",
+        "NodeStarted",
+    ]
+    assert "has no 'message'" in _warning(parse_lines(lines)[3])
+
+
+def test_the_inbox_wakes_its_reader_once_per_drain() -> None:
+    """However many batches arrive, one wake-up is pending; after an empty take, the next wakes."""
+    inbox = EventInbox()
+    a, b, c = (LogMessage(float(i), "INFO", "x", str(i), "s") for i in range(3))
+    assert inbox.put([a]) is True  # the reader was waiting: wake it
+    assert inbox.put([b]) is False  # already woken: no second message
+    assert inbox.take() == [a, b]
+    assert inbox.put([c]) is False  # it took something, so it comes back by itself
+    assert inbox.take() == [c]
+    assert inbox.take() == []  # nothing: it waits for the next put's wake-up
+    assert inbox.put([a]) is True
 
 
 def test_eta_from_typical_durations() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Label, Log, Static
 
 from proj_tui.tui import textual_compat as compat
 
@@ -128,3 +128,27 @@ async def test_notifications_lists_the_toasts_shown() -> None:
         await pilot.pause()
         shown = compat.notifications(app)
         assert [(n.title, n.message) for n in shown] == [("Greeting", "hello")]
+
+
+class _Logs(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Log(max_lines=5, id="ours")
+        yield Log(max_lines=5, id="textual")
+
+
+async def test_append_log_lines_does_what_write_lines_does() -> None:
+    """Lines, pruning, width and following the tail come out as ``Log.write_lines`` makes them."""
+    app = _Logs()
+    async with app.run_test(size=(40, 4)) as pilot:
+        ours, theirs = app.query_one("#ours", Log), app.query_one("#textual", Log)
+        batches = [[f"line {i}" for i in range(3)], ["a much longer line than the others", "x"]]
+        batches.append([f"tail {i}" for i in range(4)])
+        for batch in batches:
+            compat.append_log_lines(ours, batch, max(map(len, batch)))
+            theirs.write_lines(batch)
+            await pilot.pause()
+        await app.workers.wait_for_complete()  # write_lines measures widths in a worker
+        await pilot.pause()
+        assert list(ours.lines) == list(theirs.lines) == ["x", *(f"tail {i}" for i in range(4))]
+        assert ours.virtual_size == theirs.virtual_size
+        assert ours.scroll_offset == theirs.scroll_offset and ours.is_vertical_scroll_end

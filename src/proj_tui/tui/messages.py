@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from proj_tui.tui.params import ParamField
     from proj_tui.tui.run_spec import RunSpec
     from proj_tui.tui.state import ProjectConfig, RunSetup
-    from proj_tui.tui.supervisor import Event
 
 # --- answers from worker threads -------------------------------------------------------------
 
@@ -48,9 +47,7 @@ class ParamsLoaded(Message):
 
 @dataclass
 class RunBatch(Message):
-    """A batch of events from one run's child process (at most every ~50 ms)."""
-
-    events: list[Event]
+    """Events from one run's child process wait in its tab's inbox (one wake-up per drain)."""
 
 
 @dataclass

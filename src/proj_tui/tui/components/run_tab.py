@@ -1,8 +1,11 @@
 """One live (or finished) session: status, overall progress with ETA, per-node table, log.
 
-The tab owns the thread worker that supervises its child process; events arrive as
-:class:`~proj_tui.tui.messages.RunBatch` messages and are folded into a plain
-:class:`~proj_tui.tui.supervisor.RunState`, which the widgets render.
+The tab owns the thread worker that supervises its child process. Events wait in an
+:class:`~proj_tui.tui.supervisor.EventInbox`; a :class:`~proj_tui.tui.messages.RunBatch` wakes
+the tab, which takes everything waiting and folds it into a plain
+:class:`~proj_tui.tui.supervisor.RunState`, which the widgets render. The tab drains its inbox at
+most :data:`FRAMES_PER_SECOND` times a second: a child that floods its output is shown at that
+rate, in large cheap batches, and the UI keeps time between them for keys and the other tabs.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from proj_tui.tui.messages import ExpectedDurations, RunBatch
 from proj_tui.tui.state import app_state
 from proj_tui.tui.supervisor import (
     Event,
+    EventInbox,
     NodeProgress,
     ProcessExited,
     RunState,
@@ -40,6 +44,8 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from proj_tui.tui.run_spec import RunSpec
+
+FRAMES_PER_SECOND = 30  # how often a streaming run's tab shows what arrived
 
 STATUS_STYLE = {
     "starting": "$text-muted",
@@ -80,6 +86,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self.argv = argv
         self.state = RunState(planned=planned)
         self.launched = time.time()
+        self.inbox = EventInbox()
         self.supervisor = Supervisor(
             argv, cwd=spec.project_path, on_batch=self._post_batch, env_vars=dict(spec.env_vars)
         )
@@ -111,7 +118,9 @@ class RunTab(ReportsWorkerErrors, TabPane):
     # --- workers ---------------------------------------------------------------------------
 
     def _post_batch(self, events: list[Event]) -> None:
-        self.post_message(RunBatch(events))
+        """The supervisor's thread: leave the events, and wake the tab if it is waiting."""
+        if self.inbox.put(events):
+            self.post_message(RunBatch())
 
     @work(thread=True, exit_on_error=False, group="runs", description="Run session")
     def _supervise(self) -> int:
@@ -142,20 +151,31 @@ class RunTab(ReportsWorkerErrors, TabPane):
 
     def on_run_batch(self, message: RunBatch) -> None:
         message.stop()
+        self._show(self.inbox.take())
+
+    def _next_frame(self) -> None:
+        """A frame after the last drain: show what came meanwhile, or wait for the next wake."""
+        self._show(self.inbox.take())
+
+    def _show(self, events: list[Event]) -> None:
+        if not events:
+            return
         try:
-            self._apply_batch(message)
+            self._apply_batch(events)
         except Exception as exc:  # a bad event must not take the app (or other runs) down
             self.app.notify(
                 f"Run #{self.number}: could not show an event ({exc!r})", severity="error"
             )
+        if not self.state.done:
+            self.set_timer(1 / FRAMES_PER_SECOND, self._next_frame, name="run-frame")
 
-    def _apply_batch(self, message: RunBatch) -> None:
+    def _apply_batch(self, events: list[Event]) -> None:
         state = self.state
         logs: list[LogMessage] = []
         changed: dict[str, NodeProgress] = {}
         restructure = False
         ended = False
-        for event in message.events:
+        for event in events:
             if isinstance(event, LogMessage):
                 logs.append(event)
                 continue
