@@ -1,0 +1,105 @@
+"""The app on a real Kedro project, driven by Pilot: the tree from Kedro's registry, the Run setup
+form from Kedro's merged parameters (with file:line), envs from the conf folder."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from proj_tui.tui.app import ProjTuiApp
+from proj_tui.tui.components.node_tree import NodeTree
+from proj_tui.tui.components.param_form import ParamRow
+from proj_tui.tui.screens.project import ProjectScreen
+from proj_tui.tui.screens.run_setup import RunSetupScreen
+from tui.pilot_helpers import settle
+
+SIZE = (120, 40)
+
+
+def _row(app: ProjTuiApp, key: str) -> ParamRow:
+    return next(r for r in app.screen.query(ParamRow) if r.field.key == key)
+
+
+async def test_browse_a_kedro_project_and_set_up_a_run(kedro_project: Path) -> None:
+    (kedro_project / "conf/local/parameters.yml").write_text(
+        textwrap.dedent(
+            """\
+            # local tweaks
+            split:
+              test_size: 0.3
+            """
+        ),
+        encoding="utf-8",
+    )
+    app = ProjTuiApp(kedro_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ProjectScreen)
+        assert app.state.config is not None and app.state.config.project.kind == "kedro"
+        assert app.state.description is not None and not app.state.description.errors
+        tree = app.screen.query_one(NodeTree)
+        await pilot.press("down", "down")
+        node = tree.node_at_cursor()
+        assert node is not None and node.name == "preprocess_shuttles__e9895aee"
+        detail = str(app.screen.query_one("#detail").render())
+        assert "src/space_lite/pipelines/data_processing/nodes.py:25" in detail
+        assert "preprocessed_shuttles" in detail
+
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, RunSetupScreen)
+        assert app.state.config.envs == ["local"]
+        size = _row(app, "split.test_size")
+        assert size.field.value == 0.3
+        info = str(size.query_one(".param-info").render())
+        assert "conf/local/parameters.yml:3" in info
+        assert "0.25 (conf/base/parameters.yml)" in info
+        top_n = _row(app, "reporting.top_n")
+        assert "conf/base/parameters_reporting.yml:2" in str(
+            top_n.query_one(".param-info").render()
+        )
+        # Kedro's merge replaced `split` from base: its random_state is not offered
+        assert not any(r.field.key == "split.random_state" for r in app.screen.query(ParamRow))
+
+
+async def _until(
+    predicate: Callable[[], object], pilot: Pilot[Any], timeout: float = 120.0
+) -> None:
+    """Polls with short pauses: each reload here waits for a Kedro child (seconds on CI)."""
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def _source_of(app: ProjTuiApp, name: str) -> str | None:
+    description = app.state.description
+    nodes = description.pipelines.get("__default__", []) if description else []
+    return next((n.source for n in nodes if n.name == name), None)
+
+
+async def test_a_kedro_project_reloads_its_conf_and_its_code(kedro_project: Path) -> None:
+    app = ProjTuiApp(kedro_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _until(lambda: app.live.watch_ready and app.state.fields, pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert _row(app, "reporting.top_n").field.value == 3
+        params = kedro_project / "conf/base/parameters_reporting.yml"
+        params.write_text(params.read_text().replace("top_n: 3", "top_n: 4"))
+        await _until(lambda: _row(app, "reporting.top_n").field.value == 4, pilot)
+
+        nodes_py = kedro_project / "src/space_lite/pipelines/reporting/nodes.py"
+        assert (_source_of(app, "reporting.summarize") or "").endswith("nodes.py:6")
+        nodes_py.write_text(
+            nodes_py.read_text().replace("\n\ndef summarize", "\n\n\ndef summarize")
+        )
+        await _until(
+            lambda: (_source_of(app, "reporting.summarize") or "").endswith("nodes.py:7"), pilot
+        )
