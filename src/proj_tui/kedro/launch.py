@@ -223,6 +223,7 @@ class _Watch:
         self.run_id: str | None = None  # Kedro's, once the session exists
         self.started: SessionStarted | None = None
         self.finished: SessionFinished | None = None
+        self._ended = threading.Event()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, SessionStarted):
@@ -231,6 +232,7 @@ class _Watch:
                 os.environ.pop(name, None)
         elif isinstance(event, SessionFinished):
             self.finished = event
+            self._ended.set()
         if self.writer is not None:
             self.writer(event)
 
@@ -239,17 +241,22 @@ class _Watch:
         return self.finished.status if self.finished is not None else None
 
     def cancelled(self, signal_name: str) -> None:
-        """End the record ``cancelled``: Kedro calls no hook when a run is interrupted."""
-        if self.finished is not None or self.run_id is None:
+        """End the record ``cancelled`` now, before the stream closes.
+
+        Kedro calls no hook when a run is interrupted; the plugin's monitor notices within a
+        moment, and whichever of us is first ends the record (once). Either way the
+        ``session_finished`` event is waited for, so it is the stream's last line.
+        """
+        if self.started is None or self.run_id is None:
             return
         from proj_tui.kedro.plugin import hooks
 
         recording = hooks.recording(self.run_id)
-        if recording is not None:  # finish() is once only: the plugin may have ended it itself
+        if recording is not None and self.finished is None:
             message = f"The run was cancelled by {signal_name}."
-            recording.finish(
-                "cancelled", {"type": "Cancelled", "message": message, "traceback": None}
-            )
+            error = {"type": "Cancelled", "message": message, "traceback": None}
+            recording.finish("cancelled", error)
+        self._ended.wait(10)
 
     def start_failed(self, message: str) -> int:
         if self.writer is not None:
@@ -285,6 +292,8 @@ class _EventLines:
     def __call__(self, event: Event) -> None:
         line = event.to_json()
         with self._lock:
+            if self._stop.is_set():  # closed: what comes after the end has no reader
+                return
             self._buffer.append(line)
             if type(event) is not LogMessage:
                 self._flush_locked()
@@ -389,8 +398,14 @@ def _install_signal_handlers() -> None:
     def cancel(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    signal.signal(signal.SIGTERM, cancel)
+    def terminate(signum: int, frame: Any) -> None:
+        handler = signal.getsignal(signal.SIGINT)  # the plugin's, once a run is under way:
+        if callable(handler):  # it notes the interruption, then calls ours
+            handler(signum, frame)
+        cancel(signum, frame)
+
     signal.signal(signal.SIGINT, cancel)
+    signal.signal(signal.SIGTERM, terminate)
 
 
 if __name__ == "__main__":
