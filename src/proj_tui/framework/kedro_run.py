@@ -15,10 +15,8 @@ typed as YAML), passed on as given; a rerun writes stored parameters back in tha
 from __future__ import annotations
 
 import math
-import os
 import re
 import shlex
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,19 +216,13 @@ def kedro_child(
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that run ``proj_tui.kedro.<module>`` in the project's Python.
 
-    An interpreter other than this one gets the source dir this proj-tui runs from first on
-    ``PYTHONPATH``, so both sides run the same code (and event schema) even where proj-tui is
-    not installed.
+    The interpreter is the one ``kedro_interpreter`` finds (its ``KedroNotFoundError`` says what
+    to install where); one without proj-tui installed gets this proj-tui's package on
+    ``PYTHONPATH``, so both sides run the same code and event schema.
     """
-    python = _interpreter(project)
-    env = dict(os.environ)
-    if Path(python).resolve() != Path(sys.executable).resolve():
-        import proj_tui
+    from proj_tui.framework.kedro_interpreter import resolve_interpreter
+    from proj_tui.framework.project import Project
 
-        source_dir = str(Path(proj_tui.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (source_dir, env.get("PYTHONPATH")) if p)
-    return [python, "-m", f"proj_tui.kedro.{module}", *args], env
-
-
-def _interpreter(project: Path) -> str:
-    return sys.executable
+    interpreter = resolve_interpreter(Project.read(project).metadata)
+    python = str(interpreter.python)
+    return [python, "-m", f"proj_tui.kedro.{module}", *args], interpreter.child_env()

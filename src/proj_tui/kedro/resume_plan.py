@@ -33,6 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--project", required=True, metavar="PATH")
     options = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
     request = json.load(sys.stdin)
+    # the answer alone on stdout: Kedro's console logging (rich) writes there too
+    sys.stdout.flush()
+    answer_fd = os.dup(1)
+    os.dup2(2, 1)
     try:
         answer = plan(Path(options.project), request)
     except PlanError as exc:
@@ -41,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the project's code or config: say what, not a traceback
         sys.stderr.write(f"Kedro could not read the project: {type(exc).__name__}: {exc}\n")
         return 2
-    sys.stdout.write(json.dumps(answer) + "\n")
+    with os.fdopen(answer_fd, "w", encoding="utf-8") as out:
+        out.write(json.dumps(answer) + "\n")
     return 0
 
 
