@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.node_tree import NodeTree
@@ -103,3 +104,59 @@ async def test_a_kedro_project_reloads_its_conf_and_its_code(kedro_project: Path
         await _until(
             lambda: (_source_of(app, "reporting.summarize") or "").endswith("nodes.py:7"), pilot
         )
+
+
+_TYPED_PIPELINE = """\
+from dataclasses import dataclass
+
+from kedro.pipeline import Pipeline, node
+
+
+@dataclass
+class SplitOptions:
+    test_size: float
+    random_state: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.test_size < 1:
+            raise ValueError("test_size must be between 0 and 1")
+
+
+def check_split(options: SplitOptions) -> float:
+    return options.test_size
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline([node(check_split, "params:split", "split_checked", name="check")])
+"""
+
+
+async def test_typed_parameters_show_their_type_and_kedros_error_before_launch(
+    kedro_project: Path,
+) -> None:
+    pkg = kedro_project / "src/space_lite/pipelines/checks"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .pipeline import create_pipeline\n")
+    (pkg / "pipeline.py").write_text(_TYPED_PIPELINE)
+    app = ProjTuiApp(kedro_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        size = _row(app, "split.test_size")
+        assert size.field.type_name == "float (SplitOptions)"
+        assert "type float (SplitOptions)" in str(size.query_one(".param-info").render())
+        assert app.state.problems() == []
+
+        size.query_one(Input).focus()
+        await pilot.press("ctrl+u", *"1.5")
+        assert app.state.overrides == {"split.test_size": 1.5}
+        await _until(lambda: app.state.problems(), pilot)
+        assert "test_size must be between 0 and 1" in app.state.problems()[0]
+        assert "cannot run yet" in str(app.screen.query_one("#command").render())
+        await pilot.press("ctrl+r")  # Kedro would refuse it: no run starts
+        assert isinstance(app.screen, RunSetupScreen)
+
+        await pilot.press("ctrl+u", *"0.4")
+        await _until(lambda: app.state.typed_for == ("local", {"split.test_size": 0.4}), pilot)
+        assert app.state.problems() == []

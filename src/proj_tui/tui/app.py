@@ -57,6 +57,7 @@ from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal, PickModal, Pro
 from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.state import AppState, RunSetup, Topic
 from proj_tui.tui.textual_compat import mark_styles_current
+from proj_tui.tui.typed_check import TypedParamsCheck
 from proj_tui.tui.workers import WorkerFailure
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ class ProjTuiApp(App[int]):
             publisher=self.state_changed,
         )
         self.live = LiveReload(self, self.state, reload_project=self.load_project)
+        self.typed = TypedParamsCheck(self, self.state)  # Kedro's typed params, before a run
         self.runs = RunRegistry()
         self.first_screen_ready: float | None = None
         self.errors: list[str] = []
@@ -152,6 +154,7 @@ class ProjTuiApp(App[int]):
         self.set_interval(RELEASE_EVERY, lambda: release(self), name="release-removed-widgets")
         self.call_after_refresh(self._mark_ready)
         self.call_after_refresh(self.live.start)
+        self.call_after_refresh(self.typed.start)
 
     def _mark_ready(self) -> None:
         """The first frame is out: now load data (workers would slow the first paint down)."""

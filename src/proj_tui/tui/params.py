@@ -108,6 +108,7 @@ class ParamField:
     value: Any
     source: str | None = None  # file (relative to the project) that set the value
     overrode: str | None = None  # "value (file)" of the first layer a later env replaced
+    type_name: str | None = None  # a Kedro typed parameter's type: "float (SplitOptions)"
 
     @property
     def kind(self) -> Kind:
@@ -151,12 +152,36 @@ def describe_provenance(prov: Any, root: Path | None) -> tuple[str | None, str |
     return source, overrode
 
 
+def typed_fields(typed: Mapping[str, Mapping[str, Any]] | None) -> dict[str, str]:
+    """Dotted key -> type text, from a Kedro config's ``typed`` (key -> model type and fields).
+
+    A model's fields get ``"<field type> (<Model>)"``; a model with no readable fields puts its
+    name on the key itself.
+    """
+    out: dict[str, str] = {}
+    for key, doc in (typed or {}).items():
+        model = str(doc.get("name") or doc.get("type") or "?")
+        fields = doc.get("fields") or {}
+        if not fields:
+            out[key] = model
+        for name, type_text in fields.items():
+            out[f"{key}.{name}"] = f"{type_text} ({model})"
+    return out
+
+
 def build_fields(
-    params: Mapping[str, Any], provenance: Mapping[str, Any] | None, root: Path | None
+    params: Mapping[str, Any],
+    provenance: Mapping[str, Any] | None,
+    root: Path | None,
+    types: Mapping[str, str] | None = None,
 ) -> list[ParamField]:
-    """The form's fields, grouped by their parent key, in file order within a group."""
+    """The form's fields, grouped by their parent key, in file order within a group.
+
+    ``types`` (dotted key -> type text, see :func:`typed_fields`) marks typed parameters.
+    """
     flat = flatten_params(params)
     prov = provenance or {}
+    typed = types or {}
     fields = []
     for key, value in flat.items():
         entry = prov.get(key)
@@ -165,6 +190,11 @@ def build_fields(
             parent = parent.rpartition(".")[0]
             entry = prov.get(parent)
         source, overrode = describe_provenance(entry, root)
-        fields.append(ParamField(key, value, source, overrode))
+        type_name = typed.get(key)
+        parent = key
+        while type_name is None and "." in parent:  # a leaf inside a typed model's field
+            parent = parent.rpartition(".")[0]
+            type_name = typed.get(parent)
+        fields.append(ParamField(key, value, source, overrode, type_name))
     order = {f.group: i for i, f in reversed(list(enumerate(fields)))}
     return sorted(fields, key=lambda f: order[f.group])

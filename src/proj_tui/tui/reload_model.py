@@ -77,14 +77,15 @@ def load_snapshot(project: Project, env: str) -> ConfigSnapshot:
     are read again.
     """
     from proj_tui.config import MissingConfigError
-    from proj_tui.tui.params import build_fields
+    from proj_tui.tui.params import build_fields, typed_fields
 
     loader = project.config_loader(env)
     params = loader["parameters"]
     provenance = loader.provenance("parameters")
     with contextlib.suppress(MissingConfigError):  # a broken catalog.yml is reported too
         loader["catalog"]
-    return ConfigSnapshot(env, params, build_fields(params, provenance, project.path))
+    types = typed_fields(getattr(loader, "typed", None))  # Kedro's typed parameters
+    return ConfigSnapshot(env, params, build_fields(params, provenance, project.path, types))
 
 
 def params_of(fields: Sequence[ParamField]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ Topic = Literal[
     "overrides",  # a parameter override or an env var of the run edited
     "prefill",  # the whole run setup filled at once (a preset, a past session)
     "stale",  # which nodes are stale for the pipeline and env
+    "typed",  # Kedro's typed-parameter validation answered for the env and overrides
 ]
 """What changed, as announced to subscribers (one topic per kind of change)."""
 
@@ -100,7 +101,7 @@ def load_project_config(project_path: Path) -> ProjectConfig:
 
 def load_param_fields(config: ProjectConfig, env: str) -> list[ParamField]:
     """The merged parameters of ``env`` as form fields, with where each value comes from."""
-    from proj_tui.tui.params import build_fields
+    from proj_tui.tui.params import build_fields, typed_fields
 
     loader = config.project.config_loader(env)
     params = loader["parameters"]
@@ -108,7 +109,8 @@ def load_param_fields(config: ProjectConfig, env: str) -> list[ParamField]:
         provenance = loader.provenance("parameters")
     except (AttributeError, NotImplementedError):
         provenance = {}
-    return build_fields(params, provenance, config.project_path)
+    types = typed_fields(getattr(loader, "typed", None))  # Kedro's typed parameters
+    return build_fields(params, provenance, config.project_path, types)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,9 @@ class AppState:
     vanished: dict[str, str] = field(default_factory=dict)  # key -> why it is marked
     stale: StaleInfo | None = None
     parent: str | None = None  # the past session Run setup was filled from (History: e)
+    # Kedro's typed-parameter validation of (env, overrides) (tui/typed_check.py)
+    typed_error: str | None = None
+    typed_for: tuple[str | None, dict[str, Any]] | None = None
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -196,6 +201,8 @@ class AppState:
         """Why a run cannot start yet (invalid fields), as sentences."""
         out = [f"parameter {k}: {why}" for k, why in sorted(self.invalid.items())]
         out += [f"env var {k}: {why}" for k, why in sorted(self.env_var_problems.items())]
+        if self.typed_error and self.typed_for == (self.env, self.overrides):
+            out.append(f"Kedro's typed parameters: {self.typed_error}")
         spec = self.spec()
         if spec.kedro and spec.overrides and not out:
             from proj_tui.framework.kedro_run import KedroRunError
@@ -341,6 +348,11 @@ class AppState:
                 self.overrides.pop(key, None)
                 self.vanished.pop(key, None)
         self._changed("overrides")
+
+    def typed_checked(self, env: str | None, overrides: dict[str, Any], error: str | None) -> None:
+        """Kedro's answer for the typed parameters of ``env`` with ``overrides`` (None: valid)."""
+        self.typed_error, self.typed_for = error, (env, dict(overrides))
+        self._changed("typed")
 
     def set_env_vars(self, values: Mapping[str, str], problems: Mapping[str, str]) -> None:
         self.env_vars, self.env_var_problems = dict(values), dict(problems)

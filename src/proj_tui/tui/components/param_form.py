@@ -102,6 +102,9 @@ class ParamRow(Vertical):
         if f.overrode:
             markup += " · base $overrode"
             values["overrode"] = f.overrode
+        if f.type_name:
+            markup += " · type $type"
+            values["type"] = f.type_name
         if self.has_override:
             markup += " · [$warning]override → [b]$override[/b][/]"
             values["override"] = short(self.override)
