@@ -160,3 +160,11 @@ async def test_typed_parameters_show_their_type_and_kedros_error_before_launch(
         await pilot.press("ctrl+u", *"0.4")
         await _until(lambda: app.state.typed_for == ("local", {"split.test_size": 0.4}), pilot)
         assert app.state.problems() == []
+
+
+def test_the_welcome_screen_opens_a_kedro_project(kedro_project: Path, tmp_path: Path) -> None:
+    from proj_tui.tui.screens.welcome import ProjectPath
+
+    inside = kedro_project / "conf" / "base"
+    assert ProjectPath(tmp_path).validate(str(inside)).is_valid
+    assert not ProjectPath(tmp_path).validate(str(tmp_path)).is_valid

@@ -105,9 +105,6 @@ class KedroKind:
         """The metadata; nothing goes on ``sys.path``: Kedro's code runs only in children."""
         return read_kedro_metadata(path)
 
-    def describer(self, metadata: ProjectMetadata, conf_source: Path | None) -> KedroDescriber:
-        return KedroDescriber(metadata, conf_source)
-
     def load_settings(self, metadata: ProjectMetadata) -> Settings:
         """Kedro's settings as the child read them (the parts proj-tui acts on)."""
         from proj_tui.framework.settings import Settings
