@@ -48,10 +48,17 @@ def test_parallel_runner_workers_record_their_nodes_and_logs(
 ) -> None:
     script = tmp_path / "parallel.py"
     script.write_text(textwrap.dedent(_SCRIPT), encoding="utf-8")
+    launcher = {  # what proj-tui run sets for the process it starts (kedro-run's launch.py)
+        "PROJ_TUI_COMMAND": json.dumps(["proj-tui", "run", "--runner", "ParallelRunner"]),
+        "PROJ_TUI_ENV_VARS": json.dumps(["SHIP_MODE", "DB_PASSWORD"]),
+        "PROJ_TUI_PARENT": "2026-01-02T03.04.05.678Z",
+        "SHIP_MODE": "fast",
+        "DB_PASSWORD": "hunter2-hunter2",
+    }
     done = subprocess.run(
         [sys.executable, str(script), str(kedro_project)],
         cwd=tmp_path,
-        env=kedro_env(KEDRO_MP_CONTEXT=start_method),
+        env=kedro_env(KEDRO_MP_CONTEXT=start_method, **launcher),
         capture_output=True,
         text=True,
         timeout=180,
@@ -65,6 +72,10 @@ def test_parallel_runner_workers_record_their_nodes_and_logs(
         nodes = store.nodes(record.session_id)
         lines = store.logs(record.session_id)
     assert record.status == "succeeded" and record.runner == "ParallelRunner"
+    assert record.cli["command"] == "proj-tui run --runner ParallelRunner"
+    assert record.env_vars["SHIP_MODE"] == "fast"
+    assert record.env_vars["DB_PASSWORD"] == "<redacted>"
+    assert record.parent_id == "2026-01-02T03.04.05.678Z"
     assert len(nodes) == 5 and {n.status for n in nodes} == {"succeeded"}
     assert all(n.started_at and n.ended_at and n.started_at <= n.ended_at for n in nodes)
     messages = [line.message for line in lines]

@@ -62,6 +62,7 @@ class Watchdog:
         self._process = process  # set when spawned: the Popen that waits for it
         self._lock = threading.Lock()  # node events and log hand-offs come from two threads
         self._pending = bytearray()  # frames not yet written (see _frame)
+        self._stalled = False  # the last write found the pipe full (a spawned watcher starting)
 
     # -- CrashWitness ------------------------------------------------------------------------
     # A write to the pipe costs ~17 us, and three a node (its line, start, end) were most of a
@@ -82,7 +83,7 @@ class Watchdog:
 
     def flush(self) -> None:
         """Write the frames held since the last write (the recorder calls it every tick)."""
-        self._send(b"")
+        self._send(b"", retry=True)
 
     def announce(
         self,
@@ -108,7 +109,10 @@ class Watchdog:
 
     def done(self) -> None:
         """The run is ending normally: the watcher exits without a word."""
-        self._send(_DONE)
+        with contextlib.suppress(OSError):
+            if self._fd >= 0:
+                os.set_blocking(self._fd, True)  # everything held goes out before the end
+        self._send(_DONE, retry=True)
         with self._lock:
             fd, self._fd = self._fd, -1
         with contextlib.suppress(OSError):
@@ -133,20 +137,32 @@ class Watchdog:
             if fd >= 0:
                 os.close(fd)
 
-    def _send(self, data: bytes) -> None:
-        """Write the held frames, then ``data``, in one go (in order, under the lock)."""
+    def _send(self, data: bytes, *, retry: bool = False) -> None:
+        """Write the held frames, then ``data``, in one go (in order, under the lock).
+
+        A pipe found full (only a spawned watcher's, which is non-blocking, before it reads)
+        is tried again only on the next ``retry`` (the flush tick), so a stalled watcher costs
+        the run an append per frame, not a write.
+        """
         with self._lock:
-            if self._pending:
-                data = bytes(self._pending) + data
-                self._pending.clear()
-            if self._fd < 0 or not data:
+            self._pending += data
+            if self._fd < 0 or not self._pending or (self._stalled and not retry):
                 return
-            view = memoryview(data)
+            written = 0
+            view = memoryview(self._pending)
             try:
-                while view:  # a pipe takes at most 64 kB at a time
-                    view = view[os.write(self._fd, view) :]
+                while written < len(view):  # a pipe takes at most its size at a time
+                    written += os.write(self._fd, view[written:])
+                self._stalled = False
+            except BlockingIOError:
+                self._stalled = True
             except OSError:  # the watcher is gone: nothing to tell
                 self._fd = -1
+            finally:
+                view.release()
+                del self._pending[:written]
+            if self._fd < 0:
+                self._pending.clear()
 
 
 def spawn(*, events: bool = False) -> Watchdog | None:
@@ -172,6 +188,14 @@ def spawn(*, events: bool = False) -> Watchdog | None:
         os.close(write_fd)
         return None
     os.close(read_fd)
+    # A fresh interpreter takes a while (seconds on a loaded machine) before it reads: the run
+    # must not wait on a full pipe meanwhile, so writes that do not fit are held for the next
+    # try, and the pipe is made as large as the system lets an unprivileged process make it.
+    os.set_blocking(write_fd, False)
+    with contextlib.suppress(OSError, AttributeError):  # F_SETPIPE_SZ: Linux only
+        import fcntl
+
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     return Watchdog(write_fd, process.pid, process)
 
 
