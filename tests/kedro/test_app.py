@@ -168,3 +168,31 @@ def test_the_welcome_screen_opens_a_kedro_project(kedro_project: Path, tmp_path:
     inside = kedro_project / "conf" / "base"
     assert ProjectPath(tmp_path).validate(str(inside)).is_valid
     assert not ProjectPath(tmp_path).validate(str(tmp_path)).is_valid
+
+
+async def test_config_blame_and_compare_of_a_kedro_project(kedro_project: Path) -> None:
+    from textual.widgets import DataTable
+
+    from proj_tui.tui.screens.config_view import ConfigViewScreen, open_config_view
+
+    (kedro_project / "conf/local/parameters.yml").write_text("split:\n  test_size: 0.3\n")
+    (kedro_project / "conf/prod").mkdir()
+    (kedro_project / "conf/prod/parameters.yml").write_text("features:\n  scale: 5\n")
+    app = ProjTuiApp(kedro_project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        open_config_view(app, "blame")
+        await _until(lambda: isinstance(app.screen, ConfigViewScreen) and app.screen._blame, pilot)
+        screen = app.screen
+        assert isinstance(screen, ConfigViewScreen)
+        table: DataTable[Any] = screen.query_one("#blame-table", DataTable)
+        key = "parameters.split.test_size"
+        assert str(table.get_cell(key, "env")) == "local"
+        assert str(table.get_cell(key, "overrode")) == "0.25 (base)"
+        assert "catalog.companies.filepath" in [str(k.value) for k in table.rows]
+        assert app.state.config is not None and app.state.config.envs == ["local", "prod"]
+        rows = {r.key: r for r in screen._compare}  # local against prod
+        assert (rows["split.test_size"].left, rows["split.test_size"].right) == (0.3, 0.25)
+        assert (rows["features.scale"].left, rows["features.scale"].right) == (2, 5)
+        # Kedro's merge replaced `split` in local: its random_state is only prod's (from base)
+        assert not rows["split.random_state"].left_set and rows["split.random_state"].right_set
