@@ -89,6 +89,7 @@ def test_run_is_kedros_recorded_with_the_kedro_command_and_events(
     logs = [e for e in events if isinstance(e, LogMessage)]
     assert any("preprocessed 4 companies" in e.message for e in logs)  # the project's own log
     assert not any(SECRET in line for line in done.stdout.splitlines())
+    assert "logging configuration" not in done.stderr  # Kedro's console is left to the events
 
     # recorded: the session is Kedro's run, its command the equivalent kedro run
     [listed] = _sessions(kedro_project)
@@ -97,6 +98,7 @@ def test_run_is_kedros_recorded_with_the_kedro_command_and_events(
     assert record.cli["command"] == "kedro run"
     assert record.package_name == PACKAGE and record.versions["kedro"]
     assert [n.status for n in nodes] == ["succeeded"] * 5
+    assert not {"PROJ_TUI_COMMAND", "PROJ_TUI_ENV_VARS"} & set(record.env_vars)  # own fields
     hooks = (kedro_project / "data" / "hook_fired.txt").read_text().split("\n")
     assert f"before_pipeline_run {session_id}" in hooks  # the project's hooks still fire
     assert f"after_pipeline_run {session_id}" in hooks

@@ -101,6 +101,10 @@ def _prepare(options: argparse.Namespace, watch: _Watch) -> Callable[[], None]:
     """Everything up to the run itself; any problem is a :class:`_StartFailed` saying why."""
     project = Path(options.project).expanduser().resolve()
     os.chdir(project)  # as ``kedro run`` in the project: conf/logging.yml, relative data paths
+    # Importing Kedro configures its logging and says which file it used, on the console: in
+    # events mode that line would reach the app as stderr noise before any event can carry it.
+    announcer = logging.getLogger("kedro.framework.project")
+    announcer.disabled = watch.writer is not None
     try:
         from kedro.framework.startup import bootstrap_project
     except ImportError as exc:
@@ -108,6 +112,8 @@ def _prepare(options: argparse.Namespace, watch: _Watch) -> Callable[[], None]:
             f"Kedro cannot be imported by {sys.executable} ({exc}). Install it into the "
             f"project's environment: {sys.executable} -m pip install 'proj-tui[kedro]'."
         ) from None
+    finally:
+        announcer.disabled = False
     try:
         metadata = bootstrap_project(project)
     except Exception as exc:

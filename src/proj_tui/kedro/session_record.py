@@ -203,6 +203,8 @@ def env_vars() -> dict[str, str]:
         named = []
     names = [str(name) for name in named] if isinstance(named, list) else []
     recorded.update(redact_env({n: os.environ[n] for n in names if n in os.environ}, None, names))
+    for launcher_var in (COMMAND_VAR, ENV_VARS_VAR, PARENT_VAR):  # recorded in their own fields
+        recorded.pop(launcher_var, None)
     return dict(sorted(recorded.items()))
 
 
