@@ -317,8 +317,7 @@ def _typed(
 ) -> tuple[dict[str, Any], str | None]:
     """Kedro 1.3+'s typed parameters: each key's type and fields, and the validation error."""
     try:
-        from kedro.validation.parameter_validator import ParameterValidator
-        from kedro.validation.type_extractor import TypeExtractor
+        from kedro.validation import ParameterValidator, TypeExtractor
     except ImportError:  # Kedro before 1.3 validates nothing
         return {}, None
     try:
@@ -383,10 +382,11 @@ def _persisted(
     out: dict[str, Any],
 ) -> dict[str, bool]:
     """For each dataset of the pipelines: does Kedro's catalog keep it between runs?"""
-    # Kedro's own (private) factory of an empty hook manager: the catalog calls
-    # after_catalog_created on it, and no project hook or plugin should see a describe.
-    from kedro.framework.hooks.manager import _create_hook_manager
+    # The catalog calls after_catalog_created on the context's hook manager; no project hook
+    # or plugin should see a describe, so it gets one with Kedro's specs and no plugins.
     from kedro.framework.project import settings
+
+    from proj_tui.kedro.run_compat import bare_hook_manager
 
     try:
         context = settings.CONTEXT_CLASS(
@@ -395,7 +395,7 @@ def _persisted(
             config_loader=loader,
             env=env,
             runtime_params=runtime_params,
-            hook_manager=_create_hook_manager(),
+            hook_manager=bare_hook_manager(),
         )
         catalog = context.catalog
     except Exception as exc:
@@ -413,6 +413,8 @@ def _persisted(
             dataset = catalog.get(name)
         except Exception:
             dataset = None
+        # _EPHEMERAL: Kedro's own mark of a dataset that keeps nothing between runs
+        # (MemoryDataset and its kin), which its runners read the same way
         persisted[name] = dataset is not None and not getattr(dataset, "_EPHEMERAL", False)
     return persisted
 
