@@ -265,3 +265,16 @@ def test_a_failing_pipeline_is_named_by_file_and_line_also_by_the_cli(
     assert "Traceback" not in done.stderr
     # the parameters are still there: one broken section does not take the others down
     assert Project.load(kedro_project).config_loader()["parameters"]["features"] == {"scale": 2}
+
+
+def test_a_broken_catalog_is_named_by_file_and_line_and_the_parameters_stay(
+    kedro_project: Path,
+) -> None:
+    catalog = kedro_project / "conf/base/catalog.yml"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "broken:\n  type: [oops\n")
+    loader = Project.load(kedro_project).config_loader()
+    assert loader["parameters"]["split"]["random_state"] == 3
+    with pytest.raises(ConfigError) as info:
+        loader["catalog"]
+    assert info.value.location is not None and info.value.location.path == catalog
+    assert info.value.location.line is not None

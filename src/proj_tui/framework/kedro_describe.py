@@ -77,14 +77,6 @@ class KedroAnswer:
             raise self.error("settings")
         return dict(settings)
 
-    @property
-    def envs(self) -> list[str]:
-        return list(self.data.get("envs") or [])
-
-    @property
-    def kedro_version(self) -> str:
-        return str(self.data.get("kedro_version", "?"))
-
     def pipelines(self) -> dict[str, Any]:
         pipelines = self.data.get("pipelines")
         if pipelines is None:

@@ -24,7 +24,7 @@ from proj_tui import __version__
 from proj_tui.config import ConfigLoader
 from proj_tui.config.provenance import Override, Provenance
 from proj_tui.errors import Location
-from proj_tui.framework.kedro_describe import ConfigAnswer, KedroDescriber
+from proj_tui.framework.kedro_describe import ConfigAnswer, KedroDescriber, to_error
 from proj_tui.framework.startup import (
     KEDRO_TABLE,
     ProjectError,
@@ -211,6 +211,9 @@ class KedroConfig(ConfigLoader):
         if key == "parameters":
             return copy.deepcopy(self.answer.parameters)
         if key == "catalog":
+            broken = [e for e in self.answer.errors if e.get("section") == "catalog"]
+            if broken:  # a bad catalog file, or a dataset Kedro cannot build
+                raise to_error(broken[0])
             return copy.deepcopy(self.answer.catalog)
         if key in self.config_patterns:
             return {}  # credentials and the rest stay in the project's process
