@@ -130,7 +130,7 @@ def _monitor_loop() -> None:
         frames = sys._current_frames()
         for recording, (thread_id, frame) in watched:
             try:
-                if recording.parallel:
+                if recording.parallel and not recording.finished:  # the end relays the rest
                     recording.relay()
                 if not recording.finished and not _on_stack(thread_id, frame, frames):
                     unreported_end(recording)

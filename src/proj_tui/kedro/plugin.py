@@ -20,19 +20,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kedro.framework.hooks import hook_impl
-
-from proj_tui.kedro import endings
-from proj_tui.kedro.recording import KedroRecording, RunStart
-from proj_tui.kedro.workers import WorkerRecording
 
 if TYPE_CHECKING:
     from pluggy import PluginManager
 
     from proj_tui.framework.events import EventListener
+    from proj_tui.kedro.recording import KedroRecording, RunStart
+    from proj_tui.kedro.workers import WorkerRecording
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +87,10 @@ class ProjTuiHooks:
         run_id = run_params.get("run_id")
         if not run_id:
             return
+        # imported here: Kedro loads this module for every session, also those that never run
+        from proj_tui.kedro import endings
+        from proj_tui.kedro.recording import KedroRecording
+
         for done in [key for key, old in self._runs.items() if old.finished]:
             del self._runs[done]  # ended without a hook (endings.py)
         params, credentials = self._configs.pop(str(run_id), (None, {}))
@@ -136,6 +138,8 @@ class ProjTuiHooks:
             return None
         if inherited is not None:  # a fork of the run's process: drop what is the parent's
             inherited.forsake()
+        from proj_tui.kedro.workers import WorkerRecording
+
         try:
             worker = WorkerRecording.join(run_id, inherited.redactor if inherited else None)
         except Exception:
@@ -152,13 +156,21 @@ class ProjTuiHooks:
     def after_pipeline_run(self, run_params: Mapping[str, Any]) -> None:
         recording = self._runs.pop(str(run_params.get("run_id")), None)
         if recording is not None:
-            recording.succeed()
+            _never_raise(recording.succeed)
 
     @hook_impl
     def on_pipeline_error(self, error: BaseException, run_params: Mapping[str, Any]) -> None:
         recording = self._runs.pop(str(run_params.get("run_id")), None)
         if recording is not None:
-            recording.fail(error)
+            _never_raise(recording.fail, error)
+
+
+def _never_raise(end: Callable[..., None], *args: Any) -> None:
+    """End a record; a store that fails must not turn the user's run into a failure."""
+    try:
+        end(*args)
+    except Exception:
+        logger.warning("proj-tui could not finish the record of a Kedro run", exc_info=True)
 
 
 def _run_start(
@@ -172,6 +184,7 @@ def _run_start(
     from kedro.io import SharedMemoryDataCatalog
 
     from kedro import __version__ as kedro_version
+    from proj_tui.kedro.recording import RunStart
 
     if params is None:  # a context that builds its catalog without the hook
         try:
