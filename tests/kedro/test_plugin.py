@@ -14,6 +14,7 @@ from pathlib import Path
 
 import kedro
 from kedro_project import PACKAGE, SECRET, copy_project, disable_plugin, kedro_env, kedro_run
+from proj_tui.framework.fingerprints import decode_fingerprints
 from proj_tui.framework.project import store_path
 from proj_tui.framework.store import SQLiteSessionStore
 from proj_tui.framework.store.ids import is_session_id
@@ -104,6 +105,9 @@ def test_a_plain_kedro_run_is_recorded_like_a_native_session(
     assert record.versions["python"] == ".".join(map(str, sys.version_info[:3]))
     assert record.pipeline == "__default__" and record.runner == "SequentialRunner"
     assert record.filters == {}
+    fingerprints = decode_fingerprints(record.extra["fingerprints"])  # what staleness reads
+    _names_match(list(fingerprints["nodes"]))
+    assert set(fingerprints["params"]) >= {"params:features", "params:runtime"}
 
     nodes = store.nodes(record.session_id)
     _names_match([n.name for n in nodes])

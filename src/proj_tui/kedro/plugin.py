@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,7 @@ class ProjTuiHooks:
         self._workers: dict[str, WorkerRecording] = {}
         self._unrecorded: set[tuple[int, str]] = set()  # (pid, run id) no recording here takes
         self._configs: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+        self._context = threading.local()  # the last KedroContext made on each thread
 
     # -- the public contract -----------------------------------------------------------------
     def add_listener(self, listener: EventListener) -> None:
@@ -69,6 +71,11 @@ class ProjTuiHooks:
         return self._runs.get(run_id)
 
     # -- before the run ------------------------------------------------------------------------
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        """Keep the context ``KedroSession.run`` just made on this thread, for its catalog config."""
+        self._context.last = context
+
     @hook_impl
     def after_catalog_created(
         self,
@@ -94,8 +101,9 @@ class ProjTuiHooks:
         for done in [key for key, old in self._runs.items() if old.finished]:
             del self._runs[done]  # ended without a hook (endings.py)
         params, credentials = self._configs.pop(str(run_id), (None, {}))
+        context, self._context.last = getattr(self._context, "last", None), None
         try:
-            start = _run_start(run_params, pipeline, catalog, params, credentials)
+            start = _run_start(run_params, pipeline, catalog, params, credentials, context)
             recording = KedroRecording.begin(start, self._listeners)
         except Exception:  # recording must never stop the user's run
             logger.warning("proj-tui could not record Kedro run %s", run_id, exc_info=True)
@@ -179,6 +187,7 @@ def _run_start(
     catalog: Any,
     params: Mapping[str, Any] | None,
     credentials: Mapping[str, Any],
+    context: Any,
 ) -> RunStart:
     from kedro.framework.project import PACKAGE_NAME
     from kedro.io import SharedMemoryDataCatalog
@@ -191,6 +200,12 @@ def _run_start(
             params = catalog.load("parameters")
         except Exception:
             params = {}
+    catalog_config = None
+    if context is not None:  # as the config loader gives it: what staleness compares with
+        try:
+            catalog_config = context.config_loader["catalog"]
+        except Exception:
+            logger.debug("No catalog config for the fingerprints", exc_info=True)
     click_context = None
     try:
         import click
@@ -201,6 +216,8 @@ def _run_start(
     return RunStart(
         run_params=run_params,
         node_names=[node.name for node in pipeline.nodes],
+        nodes=tuple(pipeline.nodes),
+        catalog_config=catalog_config,
         package_name=str(PACKAGE_NAME or ""),
         kedro_version=kedro_version,
         parameters=params or {},

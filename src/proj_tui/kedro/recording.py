@@ -68,6 +68,10 @@ class RunStart:
     credentials: Mapping[str, Any]
     parallel: bool
     click_context: Any = None
+    nodes: tuple[Any, ...] = ()
+    """Kedro's nodes of the run, in its order (for the fingerprints staleness compares)."""
+    catalog_config: Mapping[str, Any] | None = None
+    """``config_loader["catalog"]`` as the project's loader gives it (None: not known)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,9 @@ class KedroRecording:
             "kedro_run_id": run_id,
             **selection.to_store(),
         }
+        fingerprints = _fingerprints(start, params)
+        if fingerprints is not None:
+            record["fingerprints"] = fingerprints
         store = open_project_store(project_path)
         session_id = store.create_session(record, now=_id_moment(run_id))
         if session_id != run_id:  # another session of this project took the same millisecond
@@ -366,6 +373,19 @@ def relayed_events(run: NodeRun, index: int, total: int, session_id: str) -> lis
             NodeFailed(run.name, index, total, ended - started, summary, ended, session_id)
         )
     return events
+
+
+def _fingerprints(start: RunStart, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What each node depended on (``framework.fingerprints``), as a native run records it."""
+    if start.catalog_config is None:
+        return None
+    from proj_tui.framework.fingerprints import run_fingerprints
+
+    try:
+        return run_fingerprints(start.nodes, params, start.catalog_config)
+    except Exception:  # staleness is a convenience: never fail the run over it
+        logger.debug("Could not fingerprint the nodes of this run", exc_info=True)
+        return None
 
 
 def _since(started: float | None) -> float:
