@@ -27,6 +27,7 @@ from typing import Any
 
 from proj_tui.framework.store import SQLiteSessionStore, default_store_path, parse_query
 from proj_tui.framework.store.ids import id_from_millis
+from proj_tui.framework.store.sqlite_logs import PART_BITS, session_range
 from proj_tui.framework.store.sqlite_rows import _dumps, _flatten_params
 
 ENVS = ["local"] * 6 + ["dev"] * 2 + ["staging", "prod"]
@@ -139,8 +140,9 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
                     (sid, f"node_{n}", "succeeded", started + n, started + n + 0.5, None)
                     for n in range(20)
                 )
+                lo, _ = session_range(rid)
                 logs.extend(
-                    (sid, n + 1, started + n * 0.01, "INFO", "bench.pipeline", f"line {n} of {sid}")
+                    (lo | (n + 1) << PART_BITS, started + n * 0.01, 1, None, f"line {n} of {sid}")
                     for n in range(50)
                 )
         conn.execute("BEGIN")
@@ -148,7 +150,8 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
         conn.executemany("INSERT INTO session_data VALUES (?, ?)", data)
         conn.executemany("INSERT INTO session_params VALUES (?, ?, ?, ?)", params)
         conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)", nodes)
-        conn.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", logs)
+        conn.execute("INSERT OR IGNORE INTO log_sources VALUES (1, 'INFO', 'bench.pipeline')")
+        conn.executemany("INSERT INTO log_lines VALUES (?, ?, ?, ?, ?)", logs)
         conn.execute("COMMIT")
     conn.close()
 

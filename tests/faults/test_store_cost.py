@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import string
 from pathlib import Path
 
 import yaml
@@ -41,6 +43,49 @@ def test_a_big_parameter_file_costs_its_size_once(tmp_path: Path, fault_report) 
         f"a parameter file of {payload / 1e6:.1f} MB (JSON; 100,000 leaves) per session",
         detail=f"the store grows {grown / 1e6:.1f} MB a session ({grown / payload:.2f}x the "
         "parameters): only the first 5,000 leaves are indexed for filters",
+    )
+
+
+def _log_ratio(db: Path, sizes: list[int]) -> float:
+    """Store bytes per payload byte (message, logger, level) after logging lines of ``sizes``."""
+    rng = random.Random(len(sizes))
+    alphabet = string.ascii_letters + string.digits + " " * 8
+    payload = 0
+    with SQLiteSessionStore(db) as store:
+        sid = store.create_session({"pipeline": "p"})
+        empty = _size(db)
+        for start in range(0, len(sizes), 500):  # the recorder's batches
+            batch = [
+                LogLine(ts=1.0, logger="demo.nodes", message="".join(rng.choices(alphabet, k=n)))
+                for n in sizes[start : start + 500]
+            ]
+            payload += sum(len(line.message) + len("demo.nodesINFO") for line in batch)
+            store.append_logs(sid, batch)
+        store.finish_session(sid, "succeeded")
+        assert [len(line.message) for line in store.logs(sid)] == sizes
+    return (_size(db) - empty) / payload
+
+
+def test_long_log_lines_cost_at_most_one_and_a_half_times_their_size(
+    tmp_path: Path, fault_report
+) -> None:
+    rng = random.Random(7)
+    cases = {
+        "short": [rng.randint(40, 120) for _ in range(20_000)],
+        "1 KB": [1024] * 2000,
+        "2 KB": [2048] * 1000,
+        "4 KB": [4096] * 500,
+        "mixed": [rng.choice([80, 80, 80, 700, 1500, 2100, 3000, 9000]) for _ in range(1500)],
+    }
+    ratios = {name: _log_ratio(tmp_path / name / "s.db", sizes) for name, sizes in cases.items()}
+    assert max(ratios.values()) <= 1.5, ratios
+    fault_report(
+        "store cost",
+        "2 MB of log lines per case: short (40-120 B), 1 KB, 2 KB, 4 KB, mixed; store bytes per "
+        "payload byte (budget 1.5x)",
+        trials=len(cases),
+        detail=", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
+        + " (schema 1: 1 KB lines 4.4x, 2 KB 2.2x: one overflow page per line)",
     )
 
 

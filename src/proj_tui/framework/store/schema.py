@@ -15,8 +15,12 @@ Layout, and why:
   error), read only when one session is opened.
 - ``session_params`` holds the scalar leaves of the merged params (``model.lr`` -> 0.01), with key
   names interned in ``param_keys``, so ``model.lr>0.01`` is a range on a small partial index.
-- ``nodes`` and ``logs`` are keyed by (session id, name) and (session id, seq), clustered WITHOUT
-  ROWID so one session's rows sit together on disk.
+- ``nodes`` is keyed by (session id, name), clustered WITHOUT ROWID so one session's rows sit
+  together on disk.
+- Log lines (schema 2) live in ``log_lines`` keyed by (session rid, seq, part) packed in one integer,
+  levels and loggers interned in ``log_sources``: see sqlite_logs.py for why. Schema 1 kept them in
+  a WITHOUT ROWID ``logs`` table keyed by (session id, seq), where a line over ~1 KB took a 4 KB
+  overflow page of its own; ``_v1_to_v2`` moves them over.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from proj_tui.framework.store.errors import StoreCorruptError
+from proj_tui.framework.store.sqlite_logs import migrate_v1_logs
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -116,7 +121,14 @@ def _v0_to_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1]
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Log lines from the ``logs`` table into ``log_lines`` (split into parts, sources interned)."""
+    migrate_v1_logs(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2]
+OLDEST_READABLE = 1
+"""A read-only store (which cannot be migrated) of this schema or newer is still read, as it is."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -16,7 +16,6 @@ crash reaping (sqlite_reap.py) and process facts (process.py).
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
 import time
@@ -44,7 +43,9 @@ from proj_tui.framework.store.records import (
 )
 from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
+from proj_tui.framework.store.schema import read_version
 from proj_tui.framework.store.sqlite_file import default_store_path
+from proj_tui.framework.store.sqlite_logs import SourceIds, insert_lines, read_lines, session_range
 from proj_tui.framework.store.sqlite_plan import (
     _ORDER_BY,
     _like,
@@ -78,21 +79,12 @@ MAX_INDEXED_PARAMS = 5000
 _OWNED_BY_STORE = ("session_id", "status", "started_at", "ended_at", "heartbeat_at")
 
 
-# Log lines go in as multi-row INSERTs, not executemany: executemany gives up the GIL and takes
-# it back for every row, and while a node logs flat out (holding the GIL) each retake waits, so
-# the recorder's thread fell ~570k lines behind a 600k-line storm; lines not yet stored are lost
-# if the process is killed. 1,000 rows is 6,000 parameters, well under SQLite's 32,766.
-_LOG_ROWS_PER_INSERT = 1000
-
-
-@functools.lru_cache(maxsize=8)
-def _insert_logs_sql(rows: int) -> str:
-    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
-    return f"INSERT INTO logs (session_id, seq, ts, level, logger, message) VALUES {values}"
-
-
 class SQLiteSessionStore(SQLiteConnection):
     """Sessions, node runs and log lines in one SQLite file (see docs/store.md)."""
+
+    def __init__(self, path: str | Path, **kwargs: Any) -> None:
+        self._log_sources = SourceIds()
+        super().__init__(path, **kwargs)
 
     @classmethod
     def for_project(cls, project_path: Path, **kwargs: Any) -> SQLiteSessionStore:
@@ -268,26 +260,18 @@ class SQLiteSessionStore(SQLiteConnection):
             for line in lines
         ]
 
-        def work(conn: sqlite3.Connection) -> None:
-            self._touch(conn, session_id, now)
-            last = conn.execute(
-                "SELECT max(seq) FROM logs WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            start = (last or 0) + 1
-            for first in range(0, len(prepared), _LOG_ROWS_PER_INSERT):
-                chunk = prepared[first : first + _LOG_ROWS_PER_INSERT]
-                args: list[Any] = []
-                for i, row in enumerate(chunk, start + first):
-                    args += (session_id, i, *row)
-                conn.execute(_insert_logs_sql(len(chunk)), args)
+        def work(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+            rid = self._touch(conn, session_id, now)
+            return insert_lines(conn, rid, prepared, self._log_sources)
 
-        self._write(work)
+        self._log_sources.remember(self._write(work))  # committed: the new source ids are real
 
-    def _touch(self, conn: sqlite3.Connection, session_id: str, now: float) -> None:
-        """Check the session exists, and count the write as a heartbeat while it runs."""
+    def _touch(self, conn: sqlite3.Connection, session_id: str, now: float) -> int:
+        """Check the session exists (its rid), and count the write as a heartbeat while it runs."""
         rid, status = self._require(conn, session_id)
         if status == "running":
             conn.execute("UPDATE sessions SET heartbeat_at = ? WHERE rid = ?", (now, rid))
+        return rid
 
     def heartbeat(self, session_id: str) -> None:
         """Say the process is alive; revives a session wrongly reaped (e.g. after a suspend)."""
@@ -359,8 +343,11 @@ class SQLiteSessionStore(SQLiteConnection):
             ids = [(sid,) for _, sid in found]
             for table in ("sessions", "session_data", "session_params"):
                 conn.executemany(f"DELETE FROM {table} WHERE rid = ?", rids)
-            for table in ("nodes", "logs"):
-                conn.executemany(f"DELETE FROM {table} WHERE session_id = ?", ids)
+            conn.executemany("DELETE FROM nodes WHERE session_id = ?", ids)
+            conn.executemany(
+                "DELETE FROM log_lines WHERE id >= ? AND id < ?",
+                [session_range(rid) for rid, _ in found],
+            )
             return len(found)
 
         return self._write(work) if unique else 0
@@ -457,15 +444,38 @@ class SQLiteSessionStore(SQLiteConnection):
         text: str | None = None,
     ) -> list[LogLine]:
         """Log lines with ``seq > after`` in order; ``text`` keeps lines containing it (any case)."""
-        sql = "SELECT seq, ts, level, logger, message FROM logs WHERE session_id = ? AND seq > ?"
-        args: list[Any] = [session_id, after]
-        if text:
-            sql += " AND message LIKE ? ESCAPE '\\'"
-            args.append(_like(text))
-        sql += " ORDER BY seq LIMIT ?"
-        args.append(-1 if limit is None else limit)
-        rows = self._read(lambda conn: conn.execute(sql, args).fetchall())
-        return [LogLine(*row) for row in rows]
+        like = _like(text) if text else None
+
+        def work(conn: sqlite3.Connection) -> list[LogLine]:
+            if self._schema >= 2:
+                return self._logs_v2(conn, session_id, after, limit, like, text)
+            conn.execute("BEGIN")  # one snapshot: another process may migrate the store meanwhile
+            try:
+                self._schema = read_version(conn, self.path)
+                if self._schema >= 2:
+                    return self._logs_v2(conn, session_id, after, limit, like, text)
+                return _logs_v1(conn, session_id, after, limit, like)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+        return self._read(work)
+
+    def _logs_v2(
+        self,
+        conn: sqlite3.Connection,
+        session_id: str,
+        after: int,
+        limit: int | None,
+        like: str | None,
+        text: str | None,
+    ) -> list[LogLine]:
+        row = conn.execute(
+            "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        if row is None:
+            return []
+        return read_lines(conn, int(row[0]), after=after, limit=limit, like=like, text=text)
 
     def export(self, session_id: str) -> dict[str, Any]:
         """The record with its nodes and logs as JSON-ready data (``sessions show --json``)."""
@@ -543,6 +553,20 @@ def _logger() -> Any:
     import logging  # only on this rare path: keeps the import cost of the store down
 
     return logging.getLogger(__name__)
+
+
+def _logs_v1(
+    conn: sqlite3.Connection, session_id: str, after: int, limit: int | None, like: str | None
+) -> list[LogLine]:
+    """Log lines of a schema-1 store, read where it keeps them: a read-only store is not migrated."""
+    sql = "SELECT seq, ts, level, logger, message FROM logs WHERE session_id = ? AND seq > ?"
+    args: list[Any] = [session_id, after]
+    if like is not None:
+        sql += " AND message LIKE ? ESCAPE '\\'"
+        args.append(like)
+    sql += " ORDER BY seq LIMIT ?"
+    args.append(-1 if limit is None else limit)
+    return [LogLine(*row) for row in conn.execute(sql, args)]
 
 
 def _bad_status(status: object, allowed: Iterable[str]) -> str:

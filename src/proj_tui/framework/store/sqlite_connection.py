@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from proj_tui.framework.store.errors import StoreCorruptError, StoreError, StoreVersionError
-from proj_tui.framework.store.schema import SCHEMA_VERSION, migrate, read_version
+from proj_tui.framework.store.schema import (
+    OLDEST_READABLE,
+    SCHEMA_VERSION,
+    migrate,
+    read_version,
+)
 from proj_tui.framework.store.sqlite_errors import (
     _LOCK_ATTEMPTS,
     _is_locked,
@@ -55,6 +60,8 @@ class SQLiteConnection:
         self._token = 0
         self._data_version: int | None = None
         self._immutable = False
+        self._schema = SCHEMA_VERSION
+        """The file's schema: older only for a read-only store, which is read as it is."""
         self._open()
 
     # ------------------------------------------------------------------ opening
@@ -109,13 +116,18 @@ class SQLiteConnection:
             if version > SCHEMA_VERSION:
                 raise self._too_new(version)
             if version < SCHEMA_VERSION:
-                if self.readonly:
+                if self.readonly and version >= OLDEST_READABLE:
+                    pass  # read as it is: the store's readers know every layout since then
+                elif self.readonly:
                     raise StoreError(
                         f"The session store {self.path} has schema version {version} and needs "
                         f"an upgrade to {SCHEMA_VERSION}, which a read-only store cannot do. Open "
                         "it once read-write (any 'proj-tui run' does) and try again."
                     )
-                self._write(self._migrate)
+                else:
+                    self._write(self._migrate)
+                    version = SCHEMA_VERSION
+            self._schema = version
             self._data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error as exc:
             self._drop_connection()
