@@ -203,3 +203,52 @@ def test_immutable_store_file(fresh_project: Path, fault_report) -> None:
         "store file immutable (chattr +i)",
         detail="`run` exits 2 naming the file; file unchanged",
     )
+
+
+async def test_app_history_reads_a_read_only_store(fresh_project: Path, fault_report) -> None:
+    """The app's History lists and opens sessions of a store it cannot write, as the CLI does."""
+    from tui.pilot_helpers import settle
+
+    from proj_tui.tui.app import ProjTuiApp
+    from proj_tui.tui.components.history_table import HistoryTable
+    from proj_tui.tui.screens.session_detail import SessionDetailScreen
+    from proj_tui.tui.screens.sessions import SessionsScreen
+
+    db = _with_sessions(fresh_project, runs=2)
+    with SQLiteSessionStore(db, readonly=True) as store:
+        ids = [s.session_id for s in store.list_sessions()]
+        lines = [line.message for line in store.logs(ids[0])]
+    original = sha256(db)
+    staging = fresh_project.parent / "staging"
+    shutil.copytree(db.parent, staging)
+    for side in staging.glob("sessions.db-*"):  # as the last writer leaves it: no -wal, no -shm
+        side.unlink()
+    with _mount("bind", db.parent, str(staging)) as ok:
+        if not ok:
+            pytest.skip("cannot bind-mount here (needs root and mount)")
+        ro = subprocess.run(["mount", "-o", "remount,ro,bind", str(db.parent)], capture_output=True)
+        if ro.returncode:
+            pytest.skip(f"cannot remount read-only: {ro.stderr.decode().strip()}")
+        app = ProjTuiApp(fresh_project, config_path=fresh_project / "app-config.yml")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, SessionsScreen)
+            status = str(screen.query_one("#history-status").render())
+            assert "Cannot read" not in status, status
+            assert screen.query_one(HistoryTable).ids() == ids
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, SessionDetailScreen)
+            assert app.screen.session_id == ids[0]
+            assert not app.errors, app.errors
+    assert sha256(staging / "sessions.db") == original
+    fault_report(
+        "store files",
+        "the app's History on a read-only store (read-only bind mount), which `sessions list` reads",
+        detail=f"lists both sessions and opens one ({len(lines)} log lines); was 'Cannot read "
+        "the session store'; nothing changed",
+    )
+

@@ -263,8 +263,9 @@ class SQLiteConnection:
         """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction, with lock retries."""
         if self.readonly:
             raise StoreError(
-                f"The session store {self.path} was opened read-only; open it without "
-                "readonly=True to change it."
+                f"The session store {self.path} is open read-only, so nothing in it can be "
+                "changed here: make the file and its folder writable (and open it without "
+                "readonly=True) to pin, annotate or delete sessions."
             )
         with self._lock:
             conn = self._connection()

@@ -43,8 +43,15 @@ class HistoryStore:
                 if not self.exists():
                     return None
                 from proj_tui.framework.project import open_store
+                from proj_tui.framework.store import StoreError
 
-                self._reader = open_store(self.project_path)
+                try:
+                    self._reader = open_store(self.project_path)
+                except StoreError:
+                    # a store this user may read but not write (a read-only mount, an immutable
+                    # file, someone else's files): History reads it as `sessions list` does, and
+                    # pin, note and delete say the store is read-only
+                    self._reader = open_store(self.project_path, readonly=True)
             return self._reader
 
     def token(self) -> int | None:
