@@ -253,3 +253,32 @@ def test_concurrent_openers_migrate_once_and_store_every_line_once(tmp_path: Pat
     assert [tuple(asdict(line).values()) for line in lines[: len(raw[sid])]] == raw[sid]
     written = sorted(line.message for line in lines[len(raw[sid]) :])
     assert written == sorted(f"w{n}-{i}" for n in range(3) for i in range(20))
+
+
+def test_history_free_text_finds_words_in_long_lines(store: SQLiteSessionStore) -> None:
+    from proj_tui.framework.store import parse_query
+
+    plain, long_one, split_one, other = (store.create_session({}) for _ in range(4))
+    store.append_logs(plain, [LogLine(ts=1.0, message="found zebra here")])
+    store.append_logs(long_one, [LogLine(ts=1.0, message="y" * 5000 + " zebra")])
+    split = "a" * (CHUNK_BYTES - 2) + "zebra" + "b" * 900  # "ze|bra" across parts 1 and 2
+    assert split_message(split)[0].endswith("ze")
+    store.append_logs(split_one, [LogLine(ts=1.0, message=split)])
+    store.append_logs(other, [LogLine(ts=1.0, message="z" * 3000), LogLine(ts=1.0, message="e")])
+    query = parse_query("zebra")
+    found = {s.session_id for s in store.list_sessions(query)}
+    assert found == {plain, long_one, split_one}
+    assert store.count_sessions(query) == 3
+
+
+def test_history_free_text_in_a_read_only_schema_1_store(tmp_path: Path) -> None:
+    from proj_tui.framework.store import parse_query
+
+    db = _v1_store(tmp_path / ".proj-tui" / "sessions.db")
+    first = next(iter(_raw_v1_logs(db)))
+    with SQLiteSessionStore(db, readonly=True) as store:
+        assert [s.session_id for s in store.list_sessions(parse_query("NEEDLE"))] == [first]
+        assert store.count_sessions(parse_query("NEEDLE")) == 1
+        SQLiteSessionStore(db).close()  # another opener migrates it under this reader
+        assert [s.session_id for s in store.list_sessions(parse_query("NEEDLE"))] == [first]
+        assert store.count_sessions(parse_query("NEEDLE")) == 1

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from proj_tui.errors import did_you_mean
 from proj_tui.framework.store.errors import StoreCorruptError, StoreError
@@ -43,7 +43,7 @@ from proj_tui.framework.store.records import (
 )
 from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
-from proj_tui.framework.store.schema import read_version
+from proj_tui.framework.store.schema import SCHEMA_VERSION, read_version
 from proj_tui.framework.store.sqlite_file import default_store_path
 from proj_tui.framework.store.sqlite_logs import SourceIds, insert_lines, read_lines, session_range
 from proj_tui.framework.store.sqlite_plan import (
@@ -72,6 +72,8 @@ from proj_tui.framework.store.sqlite_rows import (
     _split_fields,
     _summary,
 )
+
+_T = TypeVar("_T")
 
 MAX_INDEXED_PARAMS = 5000
 """Parameter leaves per session that History filters (``model.lr>0.01``) can find."""
@@ -372,14 +374,14 @@ class SQLiteSessionStore(SQLiteConnection):
         query = query or SessionQuery()
 
         def work(conn: sqlite3.Connection) -> list[Any]:
-            source, where, args = _plan(conn, query, counting=False)
+            source, where, args = _plan(conn, query, counting=False, logs_v1=self._schema < 2)
             sql = (
                 f"SELECT {_SUMMARY_COLUMNS} FROM {source}{where} "
                 f"ORDER BY {_ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
             )
             return conn.execute(sql, [*args, limit, offset]).fetchall()
 
-        summaries = [_summary(row) for row in self._read(work)]
+        summaries = [_summary(row) for row in self._read_current(work)]
         return _present_dead(summaries, dead, record=False) if dead else summaries
 
     def count_sessions(self, query: SessionQuery | None = None) -> int:
@@ -398,10 +400,10 @@ class SQLiteSessionStore(SQLiteConnection):
                 counted = "DISTINCT p.rid" if several_keys(cond, "p") else "*"
                 sql = f"SELECT count({counted}) FROM session_params AS p WHERE {cond}"
                 return int(conn.execute(sql, args).fetchone()[0])
-            source, where, args = _plan(conn, query, counting=True)
+            source, where, args = _plan(conn, query, counting=True, logs_v1=self._schema < 2)
             return int(conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0])
 
-        return self._read(work)
+        return self._read_current(work)
 
     def get_session(self, session_id: str) -> SessionRecord:
         """The full record; a StoreError with "did you mean" if there is no such session."""
@@ -447,35 +449,36 @@ class SQLiteSessionStore(SQLiteConnection):
         like = _like(text) if text else None
 
         def work(conn: sqlite3.Connection) -> list[LogLine]:
-            if self._schema >= 2:
-                return self._logs_v2(conn, session_id, after, limit, like, text)
-            conn.execute("BEGIN")  # one snapshot: another process may migrate the store meanwhile
+            if self._schema < 2:
+                return _logs_v1(conn, session_id, after, limit, like)
+            row = conn.execute(
+                "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                return []
+            return read_lines(conn, int(row[0]), after=after, limit=limit, like=like, text=text)
+
+        return self._read_current(work)
+
+    def _read_current(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``_read`` for work that depends on the log layout, knowing the file's layout.
+
+        Only a read-only store can be of an older schema, and another process may migrate it at
+        any moment: its version is then read again, in one snapshot with the work.
+        """
+
+        def run(conn: sqlite3.Connection) -> _T:
+            if self._schema >= SCHEMA_VERSION:
+                return work(conn)
+            conn.execute("BEGIN")
             try:
                 self._schema = read_version(conn, self.path)
-                if self._schema >= 2:
-                    return self._logs_v2(conn, session_id, after, limit, like, text)
-                return _logs_v1(conn, session_id, after, limit, like)
+                return work(conn)
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
 
-        return self._read(work)
-
-    def _logs_v2(
-        self,
-        conn: sqlite3.Connection,
-        session_id: str,
-        after: int,
-        limit: int | None,
-        like: str | None,
-        text: str | None,
-    ) -> list[LogLine]:
-        row = conn.execute(
-            "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
-        ).fetchone()
-        if row is None:
-            return []
-        return read_lines(conn, int(row[0]), after=after, limit=limit, like=like, text=text)
+        return self._read(run)
 
     def export(self, session_id: str) -> dict[str, Any]:
         """The record with its nodes and logs as JSON-ready data (``sessions show --json``)."""

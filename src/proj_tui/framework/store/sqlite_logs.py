@@ -54,6 +54,20 @@ _PART_MASK = PARTS - 1
 _ROWS_PER_INSERT = 1000
 """Multi-row INSERTs, not executemany (see ``insert_lines``); 5,000 parameters, under SQLite's
 32,766."""
+LOG_TEXT = (
+    f"EXISTS (SELECT 1 FROM log_lines AS l WHERE l.id >= s.rid << {SESSION_SHIFT} "
+    f"AND l.id < (s.rid + 1) << {SESSION_SHIFT} AND (l.message LIKE ? ESCAPE '\\' OR "
+    f"((l.id & {_PART_MASK}) != 0 OR l.more IS NOT NULL) AND l.message || coalesce((SELECT "
+    f"p.message FROM log_lines AS p WHERE p.id = l.id + 1 AND (p.id & {_PART_MASK}) != 0), '') "
+    "LIKE ? ESCAPE '\\'))"
+)
+"""History's free text in a session's log lines (two LIKE patterns): a part is also read with
+the start of the next, so a word split between two parts is found."""
+LOG_TEXT_V1 = (
+    "EXISTS (SELECT 1 FROM logs AS l WHERE l.session_id = s.session_id AND "
+    "l.message LIKE ? ESCAPE '\\')"
+)
+"""The same in a schema-1 store (read-only, so not migrated)."""
 _ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 

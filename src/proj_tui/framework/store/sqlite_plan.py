@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any
 
 from proj_tui.framework.store.records import ParamFilter, SessionQuery
+from proj_tui.framework.store.sqlite_logs import LOG_TEXT, LOG_TEXT_V1
 
 _DRIVE_FROM_PARAM_BELOW = 2000
 """A parameter filter matching fewer sessions than this drives the query from its index."""
@@ -61,7 +62,7 @@ def several_keys(condition: str, alias: str) -> bool:
 
 
 def _plan(
-    conn: sqlite3.Connection, query: SessionQuery, *, counting: bool
+    conn: sqlite3.Connection, query: SessionQuery, *, counting: bool, logs_v1: bool = False
 ) -> tuple[str, str, list[Any]]:
     """FROM source, WHERE clause and arguments for a query, shaped for the indexes.
 
@@ -131,13 +132,12 @@ def _plan(
     for prefix in query.id_prefixes:
         clauses.append("s.session_id >= ? AND s.session_id < ?")
         args.extend((prefix, prefix + "\U0010ffff"))
+    logs, log_args = (LOG_TEXT_V1, 1) if logs_v1 else (LOG_TEXT, 2)
     for word in query.text:  # the listed fields, then the error, then the log lines
         clauses.append(
             "(s.search LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM session_data AS d WHERE "
-            "d.rid = s.rid AND json_extract(d.data, '$.error') LIKE ? ESCAPE '\\') OR "
-            "EXISTS (SELECT 1 FROM logs AS l WHERE l.session_id = s.session_id AND "
-            "l.message LIKE ? ESCAPE '\\'))"
+            f"d.rid = s.rid AND json_extract(d.data, '$.error') LIKE ? ESCAPE '\\') OR {logs})"
         )
-        args.extend([_like(word)] * 3)
+        args.extend([_like(word)] * (2 + log_args))
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     return source, where, [*source_args, *args]
