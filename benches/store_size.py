@@ -75,7 +75,9 @@ def log_case(
         turn = 0
         while payload < mb * 1e6:
             batch = [
-                LogLine(ts=1.7e9 + turn, level="INFO", logger=LOGGER, message=_text(rng, sizes(rng)))
+                LogLine(
+                    ts=1.7e9 + turn, level="INFO", logger=LOGGER, message=_text(rng, sizes(rng))
+                )
                 for _ in range(BATCH)
             ]
             payload += sum(

@@ -207,12 +207,11 @@ def test_immutable_store_file(fresh_project: Path, fault_report) -> None:
 
 async def test_app_history_reads_a_read_only_store(fresh_project: Path, fault_report) -> None:
     """The app's History lists and opens sessions of a store it cannot write, as the CLI does."""
-    from tui.pilot_helpers import settle
-
     from proj_tui.tui.app import ProjTuiApp
     from proj_tui.tui.components.history_table import HistoryTable
     from proj_tui.tui.screens.session_detail import SessionDetailScreen
     from proj_tui.tui.screens.sessions import SessionsScreen
+    from tui.pilot_helpers import settle
 
     db = _with_sessions(fresh_project, runs=2)
     with SQLiteSessionStore(db, readonly=True) as store:
@@ -251,4 +250,3 @@ async def test_app_history_reads_a_read_only_store(fresh_project: Path, fault_re
         detail=f"lists both sessions and opens one ({len(lines)} log lines); was 'Cannot read "
         "the session store'; nothing changed",
     )
-

@@ -41,9 +41,9 @@ from proj_tui.framework.store.records import (
     SessionRecord,
     SessionSummary,
 )
+from proj_tui.framework.store.schema import SCHEMA_VERSION, read_version
 from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
-from proj_tui.framework.store.schema import SCHEMA_VERSION, read_version
 from proj_tui.framework.store.sqlite_file import default_store_path
 from proj_tui.framework.store.sqlite_logs import SourceIds, insert_lines, read_lines, session_range
 from proj_tui.framework.store.sqlite_plan import (

@@ -156,7 +156,10 @@ def insert_lines(
     ids = sources.lookup(conn, ((level, logger) for _, level, logger, _ in lines))
     rows = _rows(
         lo,
-        ((seq, ts, ids[level, logger], text) for seq, (ts, level, logger, text) in enumerate(lines, start)),
+        (
+            (seq, ts, ids[level, logger], text)
+            for seq, (ts, level, logger, text) in enumerate(lines, start)
+        ),
     )
     for first in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[first : first + _ROWS_PER_INSERT]
@@ -268,7 +271,10 @@ def migrate_v1_logs(conn: sqlite3.Connection) -> None:
             sources.remember(ids)
             rows = _rows(
                 session_range(rid)[0],
-                ((int(seq), ts, ids[level, logger], text) for seq, ts, level, logger, text in batch),
+                (
+                    (int(seq), ts, ids[level, logger], text)
+                    for seq, ts, level, logger, text in batch
+                ),
             )
             conn.executemany("INSERT INTO log_lines VALUES (?, ?, ?, ?, ?)", rows)
     conn.execute("DROP TABLE logs")
