@@ -108,7 +108,6 @@ class Session:
         self._last_run: dict[str, Any] | None = None
         self.record_problem: str | None = None
         """Set by close() when the store could not take the whole record (see Recorder.stop)."""
-        self._attach_logging()
         self._recorder.start()
 
     # -- construction -------------------------------------------------------------------------
@@ -276,6 +275,15 @@ class Session:
                 "This session already completed a successful run. Create a new session "
                 "(Session.create(...)) for another run."
             )
+        # The root logger feeds this session only while it runs: a notebook that never closes
+        # its sessions would otherwise stack their handlers, each recording every later line.
+        self._attach_logging()
+        try:
+            return self._run(pipeline_name, **kwargs)
+        finally:
+            self._detach_logging()
+
+    def _run(self, pipeline_name: str | None, **kwargs: Unpack[RunKwargs]) -> dict[str, Any]:
         runner = kwargs.get("runner")
         selection = RunSelection.from_run_kwargs(pipeline_name, **kwargs)
         name = selection.pipeline
@@ -391,6 +399,8 @@ class Session:
     # -- internals ----------------------------------------------------------------------------
     def _attach_logging(self) -> None:
         root = logging.getLogger()
+        if self._handler in root.handlers:
+            return
         root.addHandler(self._handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             self._previous_root_level = root.level
