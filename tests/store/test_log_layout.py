@@ -153,7 +153,9 @@ def test_a_schema_1_store_is_migrated_with_nothing_lost(tmp_path: Path) -> None:
         tables = {
             row[0]
             for row in store._read(
-                lambda conn: conn.execute("SELECT name FROM sqlite_master").fetchall()
+                lambda conn: conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                ).fetchall()
             )
         }
         found = store.logs(next(iter(raw)), text="needle")
@@ -282,3 +284,19 @@ def test_history_free_text_in_a_read_only_schema_1_store(tmp_path: Path) -> None
         SQLiteSessionStore(db).close()  # another opener migrates it under this reader
         assert [s.session_id for s in store.list_sessions(parse_query("NEEDLE"))] == [first]
         assert store.count_sessions(parse_query("NEEDLE")) == 1
+
+
+def test_repair_of_a_schema_1_store_keeps_its_log_lines(tmp_path: Path) -> None:
+    from proj_tui.cli.repair import repair_store
+
+    db = _v1_store(tmp_path / ".proj-tui" / "sessions.db")
+    raw = _raw_v1_logs(db)
+    with SQLiteSessionStore(db, readonly=True) as old:
+        before = _everything(old)
+    report = repair_store(db)
+    assert report["sessions"] == 3 and report["lost"] == 0
+    assert _version(db) == SCHEMA_VERSION
+    with SQLiteSessionStore(db) as store:
+        assert _everything(store) == before
+        for session_id, lines in raw.items():
+            assert [tuple(asdict(line).values()) for line in store.logs(session_id)] == lines

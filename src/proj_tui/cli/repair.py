@@ -19,7 +19,10 @@ from pathlib import Path
 
 from proj_tui.errors import ProjTuiError
 
-_TABLES = ("meta", "sessions", "session_data", "param_keys", "session_params", "nodes", "logs")
+_TABLES = (
+    "meta", "sessions", "session_data", "param_keys", "session_params", "nodes", "log_sources",
+    "log_lines",
+)  # fmt: skip
 _BATCH = 500
 
 
@@ -75,6 +78,14 @@ def repair_store(path: Path) -> dict[str, object]:
             copied, skipped = _copy_table(source, target, table)
             rows += copied
             lost += skipped
+        if _has_table(source, "logs"):  # schema 1: its lines move to log_lines as on an upgrade
+            from proj_tui.framework.store.sqlite_logs import V1_LOGS, migrate_v1_logs
+
+            target.execute(V1_LOGS)
+            copied, skipped = _copy_table(source, target, "logs")
+            rows += copied
+            lost += skipped
+            migrate_v1_logs(target)
         target.execute("COMMIT")
         sessions = target.execute("SELECT count(*) FROM sessions").fetchone()[0]
     finally:
@@ -91,6 +102,16 @@ def repair_store(path: Path) -> dict[str, object]:
             Path(f"{path}{suffix}").unlink()
     fresh.replace(path)
     return {"backup": str(backup), "rows": rows, "sessions": sessions, "lost": lost}
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+    except sqlite3.Error:
+        return False
+    return found is not None
 
 
 def _open_damaged(path: Path) -> sqlite3.Connection:

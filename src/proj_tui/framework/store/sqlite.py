@@ -198,6 +198,9 @@ class SQLiteSessionStore(SQLiteConnection):
             )
             rid = cursor.lastrowid
             assert rid is not None
+            # a rid is reused once the newest session is deleted: lines a writer of another
+            # version left under it (see schema.LOGS_VIEW) must not become this session's
+            conn.execute("DELETE FROM log_lines WHERE id >= ? AND id < ?", session_range(rid))
             conn.execute("INSERT INTO session_data (rid, data) VALUES (?, ?)", (rid, data_json))
             conn.executemany(
                 "INSERT INTO session_params VALUES (?, ?, ?, ?)",

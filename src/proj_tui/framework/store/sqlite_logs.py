@@ -25,13 +25,13 @@ from proj_tui.framework.store.errors import StoreError
 from proj_tui.framework.store.records import LogLine
 
 SCHEMA = """
-CREATE TABLE log_sources (
+CREATE TABLE IF NOT EXISTS log_sources (
     id INTEGER PRIMARY KEY,
     level TEXT NOT NULL,
     logger TEXT NOT NULL,
     UNIQUE (level, logger)
 );
-CREATE TABLE log_lines (
+CREATE TABLE IF NOT EXISTS log_lines (
     id INTEGER PRIMARY KEY,
     ts REAL,
     source INTEGER,
@@ -41,6 +41,19 @@ CREATE TABLE log_lines (
 """
 """``id`` = rid << 37 | seq << 5 | part; ``ts`` and ``source`` are NULL on parts after the first,
 ``more`` is the number of parts after the first (NULL for a line of one part)."""
+
+V1_LOGS = """
+CREATE TABLE logs (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    level TEXT NOT NULL,
+    logger TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID
+"""
+"""Schema 1's table, for ``sessions repair`` of a schema-1 file (its rows then migrate as usual)."""
 
 CHUNK_BYTES = 400
 PART_BITS = 5
