@@ -99,10 +99,11 @@ def split_message(text: str) -> list[str]:
     if len(text) <= CHUNK_BYTES // 4 or (len(text) <= CHUNK_BYTES and text.isascii()):
         return [text]
     if text.isascii():
-        cuts = range(0, min(len(text), CHUNK_BYTES * (PARTS - 1)), CHUNK_BYTES)
-        parts = [text[cut : cut + CHUNK_BYTES] for cut in cuts]
-        rest = text[len(parts) * CHUNK_BYTES :]
-        return [*parts[:-1], parts[-1] + rest] if len(parts) == PARTS - 1 and rest else parts
+        whole = CHUNK_BYTES * (PARTS - 1)
+        parts = [
+            text[cut : cut + CHUNK_BYTES] for cut in range(0, min(len(text), whole), CHUNK_BYTES)
+        ]
+        return [*parts, text[whole:]] if len(text) > whole else parts
     raw = text.encode("utf-8")
     parts, start = [], 0
     while len(raw) - start > CHUNK_BYTES and len(parts) < PARTS - 1:
