@@ -84,9 +84,11 @@ _OWNED_BY_STORE = ("session_id", "status", "started_at", "ended_at", "heartbeat_
 class SQLiteSessionStore(SQLiteConnection):
     """Sessions, node runs and log lines in one SQLite file (see docs/store.md)."""
 
-    def __init__(self, path: str | Path, **kwargs: Any) -> None:
+    def __init__(
+        self, path: str | Path, *, readonly: bool = False, busy_timeout: float = 5.0
+    ) -> None:
         self._log_sources = SourceIds()
-        super().__init__(path, **kwargs)
+        super().__init__(path, readonly=readonly, busy_timeout=busy_timeout)
 
     @classmethod
     def for_project(cls, project_path: Path, **kwargs: Any) -> SQLiteSessionStore:
