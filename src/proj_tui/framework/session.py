@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +62,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+_ATTACHED: weakref.WeakSet[Session] = weakref.WeakSet()
+"""Sessions whose handler is on the root logger: the newest, and any still running."""
+_ROOT_LEVEL: list[int] = []
+"""The root logger's level before the first attached session raised it to INFO."""
+
+
+def _release_root_logger(handler: logging.Handler) -> None:
+    """Take ``handler`` off the root logger; the last one out restores the root's level."""
+    root = logging.getLogger()
+    root.removeHandler(handler)
+    if _ROOT_LEVEL and not list(_ATTACHED):  # live ones only (len() counts a dying one)
+        root.setLevel(_ROOT_LEVEL.pop())
+
+
 class SessionError(ProjTuiError):
     """The session was used in a way its lifecycle does not allow."""
 
@@ -103,11 +118,14 @@ class Session:
         self._redactor = Redactor(())
         self._recorder = Recorder(store, session_id, self._redactor)
         self._handler = RecordingHandler(self._recorder)
-        self._previous_root_level: int | None = None
+        self._running = False
         self._started = time.time()
         self._last_run: dict[str, Any] | None = None
         self.record_problem: str | None = None
         """Set by close() when the store could not take the whole record (see Recorder.stop)."""
+        self._attach_logging()
+        # a session dropped without close() takes its handler off the root logger with it
+        weakref.finalize(self, _release_root_logger, self._handler)
         self._recorder.start()
 
     # -- construction -------------------------------------------------------------------------
@@ -275,13 +293,12 @@ class Session:
                 "This session already completed a successful run. Create a new session "
                 "(Session.create(...)) for another run."
             )
-        # The root logger feeds this session only while it runs: a notebook that never closes
-        # its sessions would otherwise stack their handlers, each recording every later line.
-        self._attach_logging()
+        self._attach_logging()  # the root logger's lines are this session's while it runs
+        self._running = True
         try:
             return self._run(pipeline_name, **kwargs)
         finally:
-            self._detach_logging()
+            self._running = False
 
     def _run(self, pipeline_name: str | None, **kwargs: Unpack[RunKwargs]) -> dict[str, Any]:
         runner = kwargs.get("runner")
@@ -398,20 +415,25 @@ class Session:
 
     # -- internals ----------------------------------------------------------------------------
     def _attach_logging(self) -> None:
+        """Record the root logger's lines; idle sessions attached before stop (the newest wins).
+
+        A notebook that never closes its sessions would otherwise stack their handlers, each
+        recording every later line. A session that is running keeps its handler.
+        """
+        for other in list(_ATTACHED):
+            if other is not self and not other._running:
+                other._detach_logging()
         root = logging.getLogger()
-        if self._handler in root.handlers:
-            return
-        root.addHandler(self._handler)
-        if root.level > logging.INFO or root.level == logging.NOTSET:
-            self._previous_root_level = root.level
+        if self._handler not in root.handlers:
+            root.addHandler(self._handler)
+        _ATTACHED.add(self)
+        if not _ROOT_LEVEL and (root.level > logging.INFO or root.level == logging.NOTSET):
+            _ROOT_LEVEL.append(root.level)
             root.setLevel(logging.INFO)
 
     def _detach_logging(self) -> None:
-        root = logging.getLogger()
-        root.removeHandler(self._handler)
-        if self._previous_root_level is not None:
-            root.setLevel(self._previous_root_level)
-            self._previous_root_level = None
+        _ATTACHED.discard(self)
+        _release_root_logger(self._handler)
 
     def _record_error(self, exc: BaseException) -> None:
         scrub = self._redactor.scrub
