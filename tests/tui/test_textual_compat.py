@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Log, Static
@@ -152,3 +153,30 @@ async def test_append_log_lines_does_what_write_lines_does() -> None:
         assert list(ours.lines) == list(theirs.lines) == ["x", *(f"tail {i}" for i in range(4))]
         assert ours.virtual_size == theirs.virtual_size
         assert ours.scroll_offset == theirs.scroll_offset and ours.is_vertical_scroll_end
+
+
+class _Themed(App[None]):
+    def on_load(self) -> None:
+        compat.use_theme_before_css(self, "textual-light")
+
+    def compose(self) -> ComposeResult:
+        yield Static("themed", id="x")
+
+
+async def test_use_theme_before_css_themes_the_first_frame_as_setting_theme_would() -> None:
+    """The theme, its classes and variables are those ``App.theme = name`` gives, unparsed."""
+    app = _Themed()
+    async with app.run_test() as pilot:
+        assert app.theme == "textual-light"
+        assert app.has_class("-theme-textual-light", "-light-mode")
+        assert not app.has_class("-dark-mode", "-theme-textual-dark")
+        light = dict(app.theme_variables)
+        static = app.query_one("#x", Static)
+        background = static.styles.background
+        app.theme = "textual-dark"
+        await pilot.pause()
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert app.theme_variables == light and static.styles.background == background
+    with pytest.raises(ValueError, match="not been registered"):
+        compat.use_theme_before_css(_Themed(), "no-such-theme")

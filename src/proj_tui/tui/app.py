@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,18 +46,10 @@ from proj_tui.tui.messages import (
     SetupPrefill,
 )
 from proj_tui.tui.model import default_cli
-from proj_tui.tui.reload import (
-    ConfigBroken,
-    ConfigReloaded,
-    LiveReload,
-    PipelinesReloaded,
-    StaleChecked,
-)
 from proj_tui.tui.run_registry import RunRegistry
-from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal, PickModal, PromptModal
 from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.state import AppState, RunSetup, Topic
-from proj_tui.tui.textual_compat import mark_styles_current
+from proj_tui.tui.textual_compat import mark_styles_current, use_theme_before_css
 from proj_tui.tui.typed_check import TypedParamsCheck
 from proj_tui.tui.workers import WorkerFailure
 
@@ -65,6 +58,13 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from proj_tui.tui.components.param_form import ParamRow
+    from proj_tui.tui.reload import (
+        ConfigBroken,
+        ConfigReloaded,
+        LiveReload,
+        PipelinesReloaded,
+        StaleChecked,
+    )
     from proj_tui.tui.run_spec import RunSpec
     from proj_tui.tui.screens.runs import RunsScreen
     from proj_tui.tui.user_config import UserConfig
@@ -98,6 +98,7 @@ class ProjTuiApp(App[int]):
     }
     DEFAULT_MODE = "project"
     _theme_ready = False  # a theme switch is remembered only once the user's themes are in
+    _theme_problems: list[str] = []  # replaced, never mutated, as the app loads
     COMMANDS = App.COMMANDS | {ProjTuiCommands}
     BINDINGS = [
         # Run and Help first: the footer shows screen keys, then these, and may cut the tail.
@@ -128,11 +129,17 @@ class ProjTuiApp(App[int]):
             cli=list(cli) if cli else default_cli(),
             publisher=self.state_changed,
         )
-        self.live = LiveReload(self, self.state, reload_project=self.load_project)
         self.typed = TypedParamsCheck(self, self.state)  # Kedro's typed params, before a run
         self.runs = RunRegistry()
         self.first_screen_ready: float | None = None
         self.errors: list[str] = []
+
+    @cached_property
+    def live(self) -> LiveReload:
+        """Live reload, a component the app owns (made after the first paint, with its imports)."""
+        from proj_tui.tui.reload import LiveReload
+
+        return LiveReload(self, self.state, reload_project=self.load_project)
 
     # --- start-up --------------------------------------------------------------------------
 
@@ -146,6 +153,7 @@ class ProjTuiApp(App[int]):
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=64, thread_name_prefix="proj-tui")
         )
+        self._load_user_config()
 
     def on_mount(self) -> None:
         self.title = f"proj-tui · {self.state.project_path.name}"
@@ -153,14 +161,14 @@ class ProjTuiApp(App[int]):
         # Textual 8 keeps removed widgets alive (see memory.py); free them in the background.
         self.set_interval(RELEASE_EVERY, lambda: release(self), name="release-removed-widgets")
         self.call_after_refresh(self._mark_ready)
-        self.call_after_refresh(self.live.start)
+        self.call_after_refresh(lambda: self.live.start())
         self.call_after_refresh(self.typed.start)
 
     def _mark_ready(self) -> None:
         """The first frame is out: now load data (workers would slow the first paint down)."""
         self.first_screen_ready = time.time()
         freeze()  # and the first screen
-        self.describe()  # first: a child process, the slowest
+        self.describe(show_kept=True)  # first: a child process, the slowest
         self.load_project()
         self._warm_up()
         self.set_timer(WARM_HISTORY_AFTER, self._warm_history)
@@ -169,25 +177,35 @@ class ProjTuiApp(App[int]):
         if ready_file:
             Path(ready_file).write_text(repr(self.first_screen_ready))
 
-    def _apply_user_config(self) -> None:
+    def _load_user_config(self) -> None:
+        """The user's settings and theme, before the stylesheet is first parsed (``on_load``).
+
+        The first frame is drawn in the chosen theme: switching on mount re-parsed every
+        stylesheet and restyled every widget, a fifth of the time to the first screen.
+        """
+        from proj_tui.tui.themes import choose_theme
         from proj_tui.tui.user_config import load_user_config
 
         config = load_user_config(self.config_path)
+        self.state.use_settings(config)
+        theme, self._theme_problems = choose_theme(self, config.theme)
+        use_theme_before_css(self, theme)
+        self._theme_ready = True
+
+    def _apply_user_config(self) -> None:
+        """What needs a running app: the keymap, and toasts for what was wrong in the files."""
+        config = self.state.settings
         for problem in config.problems:
             self.notify(problem, title="Config", severity="warning", timeout=10)
         if config.keymap:
             self.set_keymap(config.keymap)
-        self.state.use_settings(config)
-        from proj_tui.tui.themes import install_themes
-
-        for problem in install_themes(self, config.theme):
+        for problem in self._theme_problems:
             self.log.warning(problem)
             self.notify(problem, title="Theme", severity="warning", timeout=10)
-        self._theme_ready = True
 
     @property
     def settings(self) -> UserConfig:
-        """The user's settings (defaults until the file is read on mount)."""
+        """The user's settings (defaults until the file is read as the app loads)."""
         return self.state.settings
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -280,11 +298,30 @@ class ProjTuiApp(App[int]):
         group="describe",
         description="Describe pipelines",
     )
-    def describe(self) -> None:
-        from proj_tui.tui.model import describe_pipelines
+    def describe(self, *, show_kept: bool = False) -> None:
+        """Describe the pipelines in a child process (fresh imports of the project's code).
 
-        description = describe_pipelines(self.state.project_path, self.state.cli)
-        self.post_message(PipelinesDescribed(description))
+        ``show_kept`` (start-up): first show the description kept from the last time, if every
+        file it came from is unchanged (``describe_cache``), then the fresh one if it differs.
+        """
+        from proj_tui.tui.describe_cache import DescribeCache, project_stamps
+        from proj_tui.tui.model import ProjectDescription, describe_json
+
+        path, cli = self.state.project_path, self.state.cli
+        cache = DescribeCache(path, cli)
+        stamps = project_stamps(path)  # before describing: a file saved meanwhile voids it
+        kept = cache.load(stamps) if show_kept else None
+        if kept is not None:
+            self.post_message(PipelinesDescribed(kept))
+        answer = describe_json(path, cli)
+        if isinstance(answer, ProjectDescription):
+            description = answer
+        else:
+            description = ProjectDescription.from_json(answer)
+            if not description.errors:
+                cache.save(stamps, answer)
+        if description != kept:
+            self.post_message(PipelinesDescribed(description))
 
     # --- what the workers found ------------------------------------------------------------
 
@@ -348,6 +385,8 @@ class ProjTuiApp(App[int]):
     def show_error(self, title: str, text: str) -> None:
         """An error modal, or a toast if one is already open (errors can come in bursts)."""
         self.errors.append(f"{title}: {text}")
+        from proj_tui.tui.screens.modals import ErrorModal
+
         if isinstance(self.screen, ErrorModal):
             self.notify(text, title=title, severity="error", timeout=10)
         else:
@@ -477,6 +516,7 @@ class ProjTuiApp(App[int]):
 
     @staticmethod
     def help_sections() -> list[tuple[str, type]]:
+        from proj_tui.tui.screens.modals import ConfirmModal
         from proj_tui.tui.screens.run_setup import RunSetupScreen
         from proj_tui.tui.screens.runs import RunsScreen
         from proj_tui.tui.screens.sessions import SessionsScreen, history_help_sections
@@ -498,6 +538,7 @@ class ProjTuiApp(App[int]):
 
     def action_save_preset(self) -> None:
         from proj_tui.tui.presets import Preset, PresetError, save_preset
+        from proj_tui.tui.screens.modals import PromptModal
 
         def save(name: str | None) -> None:
             if not name:
@@ -525,6 +566,7 @@ class ProjTuiApp(App[int]):
 
     def action_load_preset(self) -> None:
         from proj_tui.tui.presets import list_presets
+        from proj_tui.tui.screens.modals import PickModal
 
         names = list_presets(self.state.project_path)
         if not names:
@@ -582,6 +624,8 @@ class ProjTuiApp(App[int]):
             self.exit(0)
             return
 
+        from proj_tui.tui.screens.modals import ConfirmModal
+
         def answer(yes: bool | None) -> None:
             if yes:
                 self.runs.kill_all()
@@ -607,8 +651,14 @@ def _screen(module: str, name: str) -> Screen[Any]:
     import importlib
 
     cls = getattr(importlib.import_module(f"proj_tui.tui.screens.{module}"), name)
-    screen: Screen[Any] = cls()
-    mark_styles_current(screen, screen.app)  # no re-parse of every stylesheet when first shown
+    return _current(cls())
+
+
+def _current(screen: Screen[Any]) -> Screen[Any]:
+    """A mode's new screen, styled from the current stylesheet as it mounts: no re-parse of every
+    stylesheet when it is first shown (our screens bring no stylesheet of their own). Not for the
+    first mode: Textual's re-parse as it is built is what gives its widgets their theme colours."""
+    mark_styles_current(screen, screen.app)
     return screen
 
 

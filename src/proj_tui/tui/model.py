@@ -135,6 +135,17 @@ def describe_pipelines(
     A child process imports the pipeline code afresh every time and keeps a crashing import away
     from the app; a failure comes back as an entry in ``errors`` instead of an exception.
     """
+    answer = describe_json(project_path, cli, timeout)
+    if isinstance(answer, ProjectDescription):
+        return answer
+    return ProjectDescription.from_json(answer)
+
+
+def describe_json(
+    project_path: Path, cli: Sequence[str] | None = None, timeout: float = 120.0
+) -> dict[str, Any] | ProjectDescription:
+    """The CLI's JSON answer (what :func:`describe_pipelines` reads), or, when there is none, a
+    description holding only the error that says why."""
     argv = [*(cli or default_cli()), "pipelines", "describe", "--json", "--project"]
     argv.append(str(project_path))
     try:
@@ -153,4 +164,4 @@ def describe_pipelines(
         return ProjectDescription(
             errors=[DescribeError(f"`pipelines describe --json` failed: {detail}")]
         )
-    return ProjectDescription.from_json(data)
+    return data

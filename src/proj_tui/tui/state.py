@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from proj_tui.tui.model import DEFAULT_PIPELINE, NodeInfo, ProjectDescription, RunFilters
-from proj_tui.tui.params import ParamField
-from proj_tui.tui.run_spec import RunSpec
 from proj_tui.tui.user_config import UserConfig
 
 if TYPE_CHECKING:
     from proj_tui.framework.project import Project
     from proj_tui.tui.components.history_store import HistoryStore
+    from proj_tui.tui.params import ParamField
     from proj_tui.tui.reload_model import ConfigProblem, ConfigSnapshot, StaleInfo
+    from proj_tui.tui.run_spec import RunSpec
 
 Topic = Literal[
     "project",  # project metadata, settings and envs (re)loaded
@@ -131,6 +131,8 @@ class RunSetup:
     parent: str | None = None
 
     def spec(self, project_path: Path) -> RunSpec:
+        from proj_tui.tui.run_spec import RunSpec  # not needed to show the first screen
+
         return RunSpec(
             project_path=project_path,
             pipeline=self.pipeline or DEFAULT_PIPELINE,
@@ -186,6 +188,8 @@ class AppState:
         return self.filters.plan(self.pipeline_nodes())
 
     def spec(self) -> RunSpec:
+        from proj_tui.tui.run_spec import RunSpec
+
         return RunSpec(
             project_path=self.project_path,
             pipeline=self.pipeline,

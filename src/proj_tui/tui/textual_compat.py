@@ -116,6 +116,29 @@ def append_log_lines(log: Log, lines: list[str], width: int) -> None:
         log.refresh()
 
 
+def use_theme_before_css(app: App[Any], name: str) -> None:
+    """Switch ``app`` to the registered theme ``name`` before its stylesheet is first parsed.
+
+    What setting ``App.theme`` does (``App._watch_theme``: the theme's classes on the app, the
+    ANSI colour filter, the stylesheet's variables) without what it schedules: a re-parse of
+    every stylesheet and a restyle of every widget, which on mount was a fifth of start-up and
+    has nothing to redo before the first parse. Only for ``on_load``.
+    """
+    from textual.app import App
+
+    if name not in app.available_themes:
+        raise ValueError(f"Theme {name!r} has not been registered.")
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    classes = {c: False for c in app.classes if c.startswith("-theme-")}
+    classes[f"-theme-{theme.name}"] = True
+    classes["-dark-mode"] = theme.dark
+    classes["-light-mode"] = not theme.dark
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())
+
+
 __all__ = [
     "append_log_lines",
     "clear_styles_memo",
@@ -127,5 +150,6 @@ __all__ = [
     "notifications",
     "prepare_mode",
     "registered_nodes",
+    "use_theme_before_css",
     "watcher_table",
 ]

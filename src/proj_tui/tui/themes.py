@@ -21,6 +21,8 @@ from textual.theme import Theme
 if TYPE_CHECKING:
     from textual.app import App
 
+    from proj_tui.tui.file_cache import FileCache
+
 DEFAULT_THEME = "harbor-night"
 PACKAGED_DIR = Path(__file__).resolve().parent.parent / "themes"
 
@@ -73,23 +75,44 @@ def theme_dirs() -> list[Path]:
     return [PACKAGED_DIR, user_themes_dir()]
 
 
-def parse_theme(path: Path) -> Theme:
-    """Read and validate one theme file; raises :class:`ThemeFileError` saying what is wrong."""
+def parse_theme(path: Path, cache: FileCache | None = None) -> Theme:
+    """Read and validate one theme file; raises :class:`ThemeFileError` saying what is wrong.
+
+    With ``cache``, an unchanged file that passed every check before comes from it: no YAML
+    parser imported at start-up, and its colours are not generated again to see they draw.
+    """
+    if cache is not None:
+        hit, data = cache.get(path)
+        if hit:
+            return theme_from_mapping(data, path, drawable=True)
+    data = _read_yaml(path)
+    theme = theme_from_mapping(data, path)
+    if cache is not None:
+        cache.put(path, data)
+    return theme
+
+
+def _read_yaml(path: Path) -> Any:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~15x faster, at start-up
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader
     except (OSError, UnicodeDecodeError) as exc:
         raise ThemeFileError(f"{path}: cannot read the file ({exc}).") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ThemeFileError(f"{path}:{where} invalid YAML ({exc}).") from exc
-    return theme_from_mapping(data, path)
+    return data
 
 
-def theme_from_mapping(data: Any, path: Path) -> Theme:
-    """A ``Theme`` from a file's parsed content, checking every field."""
+def theme_from_mapping(data: Any, path: Path, *, drawable: bool = False) -> Theme:
+    """A ``Theme`` from a file's parsed content, checking every field.
+
+    ``drawable``: the content is known to draw (it passed :func:`theme_problem` before, with
+    this Textual), so that costly check is skipped.
+    """
     if not isinstance(data, dict):
         raise ThemeFileError(f"{path}: a theme file must be a mapping of fields (name, dark, …).")
     for key in ("name", "dark", "primary"):
@@ -133,7 +156,7 @@ def theme_from_mapping(data: Any, path: Path) -> Theme:
         checked[key] = value
     kwargs["variables"] = checked
     theme = Theme(**kwargs)
-    problem = theme_problem(theme)
+    problem = None if drawable else theme_problem(theme)
     if problem is not None:
         raise ThemeFileError(f"{path}: {problem}")
     return theme
@@ -166,18 +189,25 @@ def _colour(path: Path, key: str, value: object) -> str:
 
 def load_themes(dirs: Iterable[Path] | None = None) -> ThemeLoad:
     """Every ``*.yaml`` theme in ``dirs`` (default :func:`theme_dirs`), in name order per dir."""
+    import textual
+
+    from proj_tui.tui.file_cache import FileCache
+
     found = ThemeLoad()
+    # only files that passed every check are cached; what draws could change with Textual
+    cache = FileCache("themes", depends_on=(Path(textual.__file__),))
     for directory in theme_dirs() if dirs is None else dirs:
         if not directory.is_dir():
             continue
         for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
             try:
-                theme = parse_theme(path)
+                theme = parse_theme(path, cache)
             except ThemeFileError as exc:
                 found.problems.append(f"{exc} The theme was skipped.")
                 continue
             found.themes[theme.name] = theme
             found.sources[theme.name] = path
+    cache.save()
     return found
 
 
@@ -233,6 +263,7 @@ __all__ = [
     "STATUS_FALLBACKS",
     "ThemeFileError",
     "ThemeLoad",
+    "choose_theme",
     "install_themes",
     "load_themes",
     "next_theme",
@@ -253,6 +284,16 @@ def install_themes(app: App[Any], wanted: str | None) -> list[str]:
 
     Returns the problems to show: invalid files, or a remembered theme that no longer exists.
     """
+    name, problems = choose_theme(app, wanted)
+    app.theme = name
+    return problems
+
+
+def choose_theme(app: App[Any], wanted: str | None) -> tuple[str, list[str]]:
+    """Register the theme files; the theme to use for ``wanted``, and the problems to show.
+
+    For an app that switches before its stylesheet is parsed (the main app, in ``on_load``).
+    """
     found = register_themes(app)
     problems = list(found.problems)
     name = wanted or DEFAULT_THEME
@@ -271,8 +312,7 @@ def install_themes(app: App[Any], wanted: str | None) -> list[str]:
             f"Using {fallback!r}; ctrl+p → 'Theme' lists the themes."
         )
         name = fallback
-    app.theme = name
-    return problems
+    return name, problems
 
 
 def theme_names(app: App[Any]) -> list[str]:

@@ -25,10 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+
+def _tomllib() -> Any:
+    """The TOML parser, imported only when there is a file to read (start-up often has none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
+
 
 #: Top-level keys: name → (type, default, (min, max) for ints, what it does).
 SETTINGS: dict[str, tuple[type, Any, tuple[int, int] | None, str]] = {
@@ -81,8 +86,8 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         config.problems.append(f"{path}: cannot read the file ({exc}); using defaults.")
         return config
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = _tomllib().loads(text)
+    except _tomllib().TOMLDecodeError as exc:
         config.valid = False
         config.problems.append(f"{path}: invalid TOML ({exc}); using defaults.")
         return config
@@ -178,8 +183,8 @@ def save_theme(name: str, path: Path | None = None) -> Path:
         new = f"# proj-tui settings (docs/tui.md)\n{line}\n"
     else:
         try:
-            tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            _tomllib().loads(text)
+        except _tomllib().TOMLDecodeError as exc:
             raise ConfigWriteError(
                 f"{path}: not saving the theme because the file is not valid TOML ({exc})."
             ) from exc
