@@ -595,7 +595,7 @@ def bench_streams(
             f"p95 {tail:.1f} ms   budget {limit}  {verdict(ok)}"
         )
         print(
-            f"    per run: median {spread(medians, '{:.1f}')} ms; p95 {spread(p95s, '{:.1f}')} ms"
+            f"    per-run medians: {spread(medians, '{:.1f}')} ms; per-run p95s: {spread(p95s, '{:.1f}')} ms"
         )
         rss = [r["maxrss_kb"] / 1024 for r in results]
         kept = {int(r["kept_lines"]) for r in results}
