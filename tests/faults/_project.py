@@ -203,7 +203,18 @@ def register_pipelines() -> dict[str, Pipeline]:
             node(n.exit_after, ["params:fast", "f3"], "f4", name="last_exits"),
         ]
     )
-    pipes = {"__default__": chain, "chain": chain, "exitlate": fast_chain}
+    flood_then_exit = Pipeline(
+        [
+            node(n.burst, "params:burst", "flood", name="flood"),
+            node(n.exit_after, ["params:fast", "flood"], "after_flood", name="exits_after_flood"),
+        ]
+    )
+    pipes = {
+        "__default__": chain,
+        "chain": chain,
+        "exitlate": fast_chain,
+        "floodexit": flood_then_exit,
+    }
     pipes.update({name: Pipeline([one]) for name, one in single.items()})
     return pipes
 '''

@@ -104,3 +104,39 @@ def test_os_exit_in_the_last_node_blames_it_and_keeps_the_rest(
         detail="the error and the store name 'last_exits'; earlier nodes succeeded, it crashed; "
         "every line streamed is stored",
     )
+
+
+def test_os_exit_after_a_flood_keeps_every_line_once(fault_project: Path, fault_report) -> None:
+    """40,000 lines fill the crash witness's shared region several times before the next node
+    calls os._exit: the record has each of them once, in order (none twice from a region the
+    watcher had already been handed through the pipe)."""
+    count = 40_000
+    result = run_cli(
+        "run",
+        "--events",
+        "json",
+        "--pipeline",
+        "floodexit",
+        "--params",
+        f"burst.pause=0,burst.lines={count}",
+        cwd=fault_project,
+    )
+    assert result.returncode == 3
+    assert "while node 'exits_after_flood' was running" in result.stderr.decode()
+    events = parse_events(result.stdout)
+    sid = events[0]["session_id"]
+    with SQLiteSessionStore(store_path(fault_project), readonly=True) as store:
+        nodes = {n.name: n.status for n in store.nodes(sid)}
+        stored = [line.message for line in store.logs(sid)]
+    assert nodes == {"flood": "succeeded", "exits_after_flood": "crashed"}
+    flood = [m for m in stored if m.startswith("burst line ")]
+    assert flood == [f"burst line {i} of {count}" for i in range(count)]
+    streamed = [e["message"] for e in events if e["event"] == "log"]
+    assert stored[: len(streamed)] == streamed
+    fault_report(
+        "misbehaving nodes",
+        f"os._exit(3) in the node after one that logged {count:,} lines (the crash witness's "
+        "shared region filled and was passed on several times)",
+        detail=f"all {count:,} lines stored once, in order; the flood node succeeded, the next "
+        "one crashed",
+    )

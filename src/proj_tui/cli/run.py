@@ -21,6 +21,7 @@ from proj_tui.cli.output import UsageError, error, is_terminal
 from proj_tui.cli.parser import parse_pairs
 from proj_tui.errors import ProjTuiError
 from proj_tui.framework.events import Event, LogMessage, StartError
+from proj_tui.framework.printable import printable
 from proj_tui.framework.selection import RunSelection, given_flags
 
 # recorded beside the selection's own options (see given_flags)
@@ -439,8 +440,6 @@ class _ScrubFilter(logging.Filter):
         self._scrub = scrub
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from proj_tui.framework.printable import printable
-
         message = record.getMessage()
         cleaned = printable(self._scrub(message))
         if cleaned != message:

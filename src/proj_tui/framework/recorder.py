@@ -33,7 +33,7 @@ import threading
 import time
 from collections import deque
 from itertools import islice
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from proj_tui.framework.events import (
     ErrorSummary,
@@ -58,6 +58,11 @@ LOG_BATCH = 2000
 MAX_BACKLOG = 500_000
 """Unstored lines kept in memory while the store cannot be written; older ones are counted, not kept."""
 
+NodeState: TypeAlias = tuple[str, str, float | None, float | None, str | None]
+"""A node's status as the recorder keeps it: ``NodeRun``'s fields in order (name, status,
+started_at, ended_at, error). A tuple, not a ``NodeRun``: two are made a node, and a frozen
+dataclass costs ~1 us each to build; ``NodeRun(*state)`` when one goes to the store."""
+
 
 class NamedNode(Protocol):
     """What the recorder needs of a node: its name (ours, or a Kedro node in the Kedro plugin)."""
@@ -69,7 +74,7 @@ class NamedNode(Protocol):
 class CrashWitness(Protocol):
     """Something outside this process that can finish the record if the process dies."""
 
-    def node(self, run: NodeRun) -> None:
+    def node(self, state: NodeState) -> None:
         """A node's status changed (called on the node's thread, synchronously)."""
 
     def logs(self, lines: list[LogLine]) -> None:
@@ -104,8 +109,8 @@ class Recorder:
         self._heartbeat_interval = heartbeat_interval
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
-        self._nodes: dict[str, NodeRun] = {}
-        self._dirty: dict[str, NodeRun] = {}
+        self._nodes: dict[str, NodeState] = {}
+        self._dirty: dict[str, NodeState] = {}
         self._logs: deque[LogLine] = deque()  # appended without the lock: see log()
         self._handoff_lock = threading.Lock()
         self._backlog: deque[LogLine] = deque()  # taken from _logs, not yet stored (in order)
@@ -201,22 +206,21 @@ class Recorder:
         """Record the nodes a run will execute, so a failure can say which never ran."""
         with self._lock:
             for name in node_names:
-                run = NodeRun(
-                    name=name, status="pending", started_at=None, ended_at=None, error=None
-                )
-                self._nodes[name] = run
-                self._dirty[name] = run
+                state = (name, "pending", None, None, None)
+                self._nodes[name] = state
+                self._dirty[name] = state
 
     # -- the runner's listener (runner.RunListener) --------------------------------------------
     def node_started(self, node: NamedNode, index: int, total: int) -> None:
         """Book the node as running and announce it."""
         now = time.time()
         name = node.name
-        run = NodeRun(name=name, status="running", started_at=now, ended_at=None, error=None)
+        state = (name, "running", now, None, None)
         with self._lock:
-            self._nodes[name] = run
-            self._dirty[name] = run
-        self._witness_node(run)
+            self._nodes[name] = state
+            self._dirty[name] = state
+        if self.witness is not None:
+            self._witness_node(state)
         if self.listeners:
             self.emit(NodeStarted(name, index, total, now, self.session_id))
 
@@ -242,32 +246,34 @@ class Recorder:
         now = time.time()
         with self._lock:
             previous = self._nodes.get(name)
-            started = previous.started_at if previous and previous.started_at else now
-            run = NodeRun(name=name, status=status, started_at=started, ended_at=now, error=error)
-            self._nodes[name] = run
-            self._dirty[name] = run
-        self._witness_node(run)
+            started = previous[2] if previous is not None and previous[2] else now
+            state = (name, status, started, now, error)
+            self._nodes[name] = state
+            self._dirty[name] = state
+        if self.witness is not None:
+            self._witness_node(state)
         return now
 
-    def _witness_node(self, run: NodeRun) -> None:
-        if self.witness is not None:
-            self._handoff()  # the node's lines first, so a crash record keeps them in order
-            self.witness.node(run)
+    def _witness_node(self, state: NodeState) -> None:
+        witness = self.witness
+        if witness is not None:
+            if self._logs:  # the node's lines first, so a crash record keeps them in order
+                self._handoff()
+            witness.node(state)
 
     def settle_nodes(self, status: str) -> None:
         """Give nodes still pending a final status (``skipped`` or ``not_run``)."""
         with self._lock:
-            for name, run in self._nodes.items():
-                if run.status == "pending":
-                    settled = NodeRun(
-                        name=name, status=status, started_at=None, ended_at=None, error=None
-                    )
+            for name, state in self._nodes.items():
+                if state[1] == "pending":
+                    settled = (name, status, None, None, None)
                     self._nodes[name] = settled
                     self._dirty[name] = settled
 
     def node_runs(self) -> list[NodeRun]:
         with self._lock:
-            return list(self._nodes.values())
+            states = list(self._nodes.values())
+        return [NodeRun(*state) for state in states]
 
     def log(self, record: logging.LogRecord, message: str) -> None:
         """Store a formatted log record (secrets scrubbed) and forward it.
@@ -297,13 +303,13 @@ class Recorder:
                 dirty, self._dirty = list(self._dirty.values()), {}
             try:
                 if dirty:
-                    self.store.record_nodes(self.session_id, dirty)
+                    self.store.record_nodes(self.session_id, [NodeRun(*state) for state in dirty])
                 self._write_backlog()
             except Exception as exc:
                 if dirty:
                     with self._lock:  # a newer status that arrived meanwhile wins
-                        for run in dirty:
-                            self._dirty.setdefault(run.name, run)
+                        for state in dirty:
+                            self._dirty.setdefault(state[0], state)
                 self._write_failed(exc)
                 ok = False
             else:

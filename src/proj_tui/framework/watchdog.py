@@ -5,10 +5,11 @@ isolates it), so a node that calls ``os._exit``, segfaults or is SIGKILLed takes
 ``finally`` blocks with it: no message, no ``session_finished`` event, and the store row stays
 ``running`` until some later reader reaps it. The watcher is forked before any thread starts and
 before any project code is imported; it only blocks on a pipe. The run writes what it knows
-(store path, session id) into the pipe and ``done`` when it ends normally. End of file without
-``done`` means the process died abruptly: the watcher marks the session ``crashed`` at once,
-prints one clear error on stderr and, in ``--events json`` mode, ends the stream with a
-``session_finished`` event whose status is ``crashed`` — so a reader never waits forever.
+(store path, session id) into memory it shares with the watcher, and ``done`` into the pipe when
+it ends normally. End of file without ``done`` means the process died abruptly: the watcher marks
+the session ``crashed`` at once, prints one clear error on stderr and, in ``--events json`` mode,
+ends the stream with a ``session_finished`` event whose status is ``crashed`` — so a reader never
+waits forever.
 
 It is also the session's crash witness (``framework.recorder.CrashWitness``): the run hands it each
 node status as it changes and the log lines not yet stored, and says how many of those the store
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import mmap
 import os
 import signal
 import struct
@@ -35,55 +37,83 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.events import ErrorDetail, SessionFinished
 
 if TYPE_CHECKING:
-    from proj_tui.framework.store import LogLine, NodeRun
+    from collections.abc import Iterator
+
+    from proj_tui.framework.recorder import NodeState
+    from proj_tui.framework.store import LogLine
 
 # The pipe carries frames: a kind byte, a 4-byte length, a marshal payload. marshal, not JSON:
 # the run hands over every log line, and JSON's float formatting alone cost ~2 us a line.
 _FRAME = struct.Struct("!cI")
 _DONE = _FRAME.pack(b"d", 0)
+_DRAINED = b"g"
+"""A pipe frame holding a full region: its generation (4 bytes), then the region's frames."""
+_GENERATION = struct.Struct("!I")
+# A region frame: kind, generation, payload length, CRC-32 of the payload. The generation tells
+# this filling's frames from those of earlier ones still further on in the mapping, and the CRC
+# a frame the run was killed in the middle of writing.
+_HEAD = struct.Struct("!cIII")
+REGION_SIZE = 1 << 20
+"""Bytes of shared memory the run fills before passing them on through the pipe (~5000 nodes)."""
 _MAX_HELD = 500_000
 """Unstored lines the watcher keeps (the recorder's own limit); older ones are counted."""
 
 
 class Watchdog:
-    """The run's end of the pipe to the watcher process; also the session's crash witness."""
+    """The run's end of the pipe to the watcher process; also the session's crash witness.
+
+    What the run witnesses goes into a region of memory shared with the watcher, not through the
+    pipe: a write to the pipe costs ~17 us (and wakes the watcher on another core), once a node
+    at least; a copy into the region costs no system call. The watcher reads the region only once
+    the run has died. A full region is passed on through the pipe in one write (about every 5000
+    trivial nodes) and its generation counted up, so the watcher never takes a frame twice: a
+    generation it has received whole through the pipe is skipped in the region. Without a region
+    (``region=None``) every frame goes through the pipe.
+    """
 
     def __init__(
-        self, write_fd: int, pid: int, process: subprocess.Popen[bytes] | None = None
+        self,
+        write_fd: int,
+        pid: int,
+        process: subprocess.Popen[bytes] | None = None,
+        region: mmap.mmap | None = None,
     ) -> None:
         self._fd = write_fd
         self.pid = pid
         self._process = process  # set when spawned: the Popen that waits for it
+        self._region = region
+        self._size = len(region) if region is not None else 0
+        self._used = 0  # bytes of the region holding this generation's frames
+        self._generation = 1
         self._lock = threading.Lock()  # node events and log hand-offs come from two threads
-        self._pending = bytearray()  # frames not yet written (see _frame)
+        self._pending = bytearray()  # pipe bytes not written yet (see _write)
         self._stalled = False  # the last write found the pipe full (a spawned watcher starting)
 
     # -- CrashWitness ------------------------------------------------------------------------
-    # A write to the pipe costs ~17 us, and three a node (its line, start, end) were most of a
-    # trivial node's cost. Frames are held and written together when a node starts (so a death
-    # inside a node's code always finds that node running), when lines are stored (so a crash
-    # never writes stored lines again) and on the recorder's flush tick (~50 ms). A death holds
-    # back at most the last tick's lines and finished statuses, as it does the event stream's.
-    def node(self, run: NodeRun) -> None:
-        value = (run.name, run.status, run.started_at, run.ended_at, run.error)
-        self._frame(b"n", value, now=run.status == "running")
+    def node(self, state: NodeState) -> None:
+        self._put(b"n", state)
 
     def logs(self, lines: list[LogLine]) -> None:
-        lines_value = [(line.ts, line.level, line.logger, line.message) for line in lines]
-        self._frame(b"l", lines_value, now=False)
+        self._put(b"l", [(line.ts, line.level, line.logger, line.message) for line in lines])
 
     def stored(self, count: int) -> None:
-        self._frame(b"s", count, now=True)
+        self._put(b"s", count)
 
     def flush(self) -> None:
-        """Write the frames held since the last write (the recorder calls it every tick)."""
-        self._send(b"", retry=True)
+        """Pass a region more than half full on now (the recorder's thread calls this every
+        tick), so that a node's own thread seldom pays for it; retry what a full pipe held."""
+        if self._used > self._size // 2 or self._pending:
+            with self._lock:
+                if self._used > self._size // 2:
+                    self._drain_locked()
+                self._write(b"", retry=True)
 
     def announce(
         self,
@@ -96,24 +126,15 @@ class Watchdog:
         """Tell the watcher which session to mark if this process dies, and how to name it."""
         value = {"store": store_path, "session_id": session_id}
         value.update(process=process, reproduce=reproduce)
-        self._frame(b"a", value, now=True)
-
-    def _frame(self, kind: bytes, value: Any, *, now: bool) -> None:
-        payload = marshal.dumps(value)
-        frame = _FRAME.pack(kind, len(payload)) + payload
-        if now:
-            self._send(frame)
-        else:
-            with self._lock:
-                self._pending += frame
+        self._put(b"a", value)
 
     def done(self) -> None:
         """The run is ending normally: the watcher exits without a word."""
-        with contextlib.suppress(OSError):
-            if self._fd >= 0:
-                os.set_blocking(self._fd, True)  # everything held goes out before the end
-        self._send(_DONE, retry=True)
         with self._lock:
+            with contextlib.suppress(OSError):
+                if self._fd >= 0:
+                    os.set_blocking(self._fd, True)  # everything held goes out before the end
+            self._write(_DONE, retry=True)
             fd, self._fd = self._fd, -1
         with contextlib.suppress(OSError):
             if fd >= 0:
@@ -128,7 +149,8 @@ class Watchdog:
         """In a forked child of the run: close this process's copy of the pipe, saying nothing.
 
         The watcher hears the end of file only once every copy is closed, so a process-pool
-        worker that kept one would keep it waiting after the run died.
+        worker that kept one would keep it waiting after the run died. The child writes nothing
+        into the shared region from then on (it would overwrite the run's frames).
         """
         with self._lock:
             fd, self._fd = self._fd, -1
@@ -137,32 +159,82 @@ class Watchdog:
             if fd >= 0:
                 os.close(fd)
 
-    def _send(self, data: bytes, *, retry: bool = False) -> None:
-        """Write the held frames, then ``data``, in one go (in order, under the lock).
+    def _put(self, kind: bytes, value: Any) -> None:
+        """Append a frame to the region: the payload first, then the header that makes it count."""
+        payload = marshal.dumps(value)
+        length = len(payload)
+        head_size = _HEAD.size
+        with self._lock:
+            region = self._region
+            if self._fd < 0:  # the watcher is gone, or this is a detached child
+                return
+            if region is None or head_size + length > self._size:  # as it is, after the rest
+                self._drain_locked()
+                self._write(_FRAME.pack(kind, length) + payload)
+                return
+            if self._used + head_size + length > self._size:
+                self._drain_locked()
+            start = self._used
+            body = start + head_size
+            region[body : body + length] = payload
+            region[start:body] = _HEAD.pack(kind, self._generation, length, zlib.crc32(payload))
+            self._used = body + length
+
+    def _drain_locked(self) -> None:
+        """Send this generation's frames through the pipe; the next generation starts at 0."""
+        if self._used and self._region is not None:
+            payload = _GENERATION.pack(self._generation) + self._region[: self._used]
+            self._write(_FRAME.pack(_DRAINED, len(payload)) + payload)
+            self._generation += 1
+            self._used = 0
+
+    def _write(self, data: bytes, *, retry: bool = False) -> None:
+        """Write what a full pipe held, then ``data``, in order (the caller holds the lock).
 
         A pipe found full (only a spawned watcher's, which is non-blocking, before it reads)
-        is tried again only on the next ``retry`` (the flush tick), so a stalled watcher costs
-        the run an append per frame, not a write.
+        is tried again only on the next ``retry`` (the flush tick), so a stalled watcher never
+        makes the run wait.
         """
-        with self._lock:
-            self._pending += data
-            if self._fd < 0 or not self._pending or (self._stalled and not retry):
-                return
-            written = 0
-            view = memoryview(self._pending)
-            try:
-                while written < len(view):  # a pipe takes at most its size at a time
-                    written += os.write(self._fd, view[written:])
-                self._stalled = False
-            except BlockingIOError:
-                self._stalled = True
-            except OSError:  # the watcher is gone: nothing to tell
-                self._fd = -1
-            finally:
-                view.release()
-                del self._pending[:written]
-            if self._fd < 0:
-                self._pending.clear()
+        self._pending += data
+        if self._fd < 0 or not self._pending or (self._stalled and not retry):
+            return
+        written = 0
+        view = memoryview(self._pending)
+        try:
+            while written < len(view):  # a pipe takes at most its size at a time
+                written += os.write(self._fd, view[written:])
+            self._stalled = False
+        except BlockingIOError:
+            self._stalled = True
+        except OSError:  # the watcher is gone: nothing to tell
+            self._fd = -1
+        finally:
+            view.release()
+            del self._pending[:written]
+        if self._fd < 0:
+            self._pending.clear()
+
+
+def shared_region() -> mmap.mmap:
+    """Anonymous shared memory for a watcher about to be forked: nothing touches the disk."""
+    return mmap.mmap(-1, REGION_SIZE, flags=mmap.MAP_SHARED)
+
+
+def _region_file() -> int | None:
+    """A file descriptor of ``REGION_SIZE`` zero bytes a spawned watcher can map too (memfd on
+    Linux, an unlinked temporary file elsewhere), or None when neither can be made."""
+    try:
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("proj-tui-witness", os.MFD_CLOEXEC)
+        else:  # pragma: no cover - macOS and other POSIX systems
+            import tempfile
+
+            with tempfile.TemporaryFile() as handle:
+                fd = os.dup(handle.fileno())
+        os.ftruncate(fd, REGION_SIZE)
+    except OSError:
+        return None
+    return fd
 
 
 def spawn(*, events: bool = False) -> Watchdog | None:
@@ -175,19 +247,29 @@ def spawn(*, events: bool = False) -> Watchdog | None:
     if os.name != "posix" or os.environ.get("PROJ_TUI_NO_WATCHDOG"):
         return None
     read_fd, write_fd = os.pipe()  # neither end is inherited by other children
+    region_fd = _region_file()
+    region = None
+    if region_fd is not None:
+        try:
+            region = mmap.mmap(region_fd, REGION_SIZE, flags=mmap.MAP_SHARED)
+        except OSError:
+            os.close(region_fd)
+            region_fd = None
     argv = [sys.executable, "-m", "proj_tui.framework.watchdog", str(read_fd), str(os.getpid())]
+    shared = (region_fd,) if region_fd is not None else ()
     try:
         process = subprocess.Popen(
-            [*argv, "events" if events else "quiet"],
-            pass_fds=(read_fd,),
+            [*argv, "events" if events else "quiet", *map(str, shared)],
+            pass_fds=(read_fd, *shared),
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+        for fd in (read_fd, write_fd, *shared):
+            os.close(fd)
         return None
-    os.close(read_fd)
+    for fd in (read_fd, *shared):
+        os.close(fd)
     # A fresh interpreter takes a while (seconds on a loaded machine) before it reads: the run
     # must not wait on a full pipe meanwhile, so writes that do not fit are held for the next
     # try, and the pipe is made as large as the system lets an unprivileged process make it.
@@ -196,7 +278,7 @@ def spawn(*, events: bool = False) -> Watchdog | None:
         import fcntl
 
         fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    return Watchdog(write_fd, process.pid, process)
+    return Watchdog(write_fd, process.pid, process, region)
 
 
 class _Witnessed:
@@ -228,13 +310,21 @@ class _Witnessed:
         return running[-1] if running else None
 
 
-def watch(read_fd: int, run_pid: int, events: bool) -> None:
+def watch(read_fd: int, run_pid: int, events: bool, region: mmap.mmap | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal is the run's to record
     with contextlib.suppress(OSError):
         os.chdir("/")  # never keep a directory (a mount point in tests) busy
+    seen = receive(read_fd, region)
+    if seen is not None:
+        _report(run_pid, seen, events)
+
+
+def receive(read_fd: int, region: mmap.mmap | None) -> _Witnessed | None:
+    """Read the pipe until ``done`` (None) or its end, then take what is left in the region."""
     seen = _Witnessed()
+    received = 0  # the last region generation that came whole through the pipe
     buffer = bytearray()
     size = _FRAME.size
     while True:
@@ -251,13 +341,41 @@ def watch(read_fd: int, run_pid: int, events: bool) -> None:
             if len(buffer) - start - size < length:
                 break  # the rest of this frame is still in the pipe
             if kind == b"d":
-                return  # without waiting for EOF: process-pool workers may hold the pipe a while
+                return None  # without waiting for EOF: pool workers may hold the pipe a while
             body = bytes(buffer[start + size : start + size + length])
             start += size + length
+            if kind == _DRAINED:
+                (received,) = _GENERATION.unpack_from(body)
+                for region_kind, value in _region_frames(body[_GENERATION.size :], received):
+                    seen.take(region_kind, value)
+                continue
             with contextlib.suppress(ValueError, EOFError, TypeError):
                 seen.take(kind, marshal.loads(body))
         del buffer[:start]
-    _report(run_pid, seen, events)
+    if region is not None:  # the run is gone: what it wrote since the last whole drain
+        for kind, value in _region_frames(region, received + 1):
+            seen.take(kind, value)
+    return seen
+
+
+def _region_frames(data: bytes | mmap.mmap, generation: int) -> Iterator[tuple[bytes, Any]]:
+    """The frames of ``generation`` at the start of ``data``, up to the first that is not one
+    (another generation's, never written, or cut short by the run's death)."""
+    pos, head_size, end = 0, _HEAD.size, len(data)
+    while pos + head_size <= end:
+        kind, frame_generation, length, crc = _HEAD.unpack_from(data, pos)
+        body = pos + head_size
+        if frame_generation != generation or body + length > end:
+            return
+        payload = bytes(data[body : body + length])
+        if zlib.crc32(payload) != crc:
+            return
+        try:
+            value = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return
+        yield kind, value
+        pos = body + length
 
 
 def _report(run_pid: int, seen: _Witnessed, events: bool) -> None:
@@ -336,10 +454,12 @@ def _alive(pid: int) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m proj_tui.framework.watchdog READ_FD RUN_PID events|quiet`` (see :func:`spawn`)."""
+    """``python -m proj_tui.framework.watchdog READ_FD RUN_PID events|quiet [REGION_FD]``
+    (see :func:`spawn`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # before anything else: the run's to handle
     read_fd, run_pid, mode = int(argv[0]), int(argv[1]), argv[2]
-    watch(read_fd, run_pid, mode == "events")
+    region = mmap.mmap(int(argv[3]), REGION_SIZE, flags=mmap.MAP_SHARED) if argv[3:] else None
+    watch(read_fd, run_pid, mode == "events", region)
     return 0
 
 

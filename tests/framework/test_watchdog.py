@@ -1,0 +1,117 @@
+"""The crash witness's shared-memory region: what the run hands over reaches the watcher once.
+
+The run writes frames into a region of shared memory and passes a full region on through the
+pipe; the watcher reads the pipe to its end, then the region. These tests drive both ends in one
+process (a real pipe, a real anonymous mapping, the watcher's reader on a thread), with the run's
+"death" being its end of the pipe closing without ``done``.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import threading
+
+from proj_tui.framework import watchdog
+from proj_tui.framework.recorder import NodeState
+from proj_tui.framework.store import LogLine
+
+
+class _Ends:
+    """A run end (``Watchdog``) and the watcher's reader over one pipe and one region."""
+
+    def __init__(self, region_size: int = 4096) -> None:
+        self.region = mmap.mmap(-1, region_size, flags=mmap.MAP_SHARED)
+        read_fd, write_fd = os.pipe()
+        self.read_fd = read_fd
+        self.guard = watchdog.Watchdog(write_fd, pid=0, region=self.region)
+        self.result: dict[str, watchdog._Witnessed | None] = {}
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        self.result["seen"] = watchdog.receive(self.read_fd, self.region)
+
+    def die(self) -> watchdog._Witnessed | None:
+        """Close the run's end without ``done``, as a killed process does."""
+        os.close(self.guard._fd)
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        os.close(self.read_fd)
+        return self.result["seen"]
+
+
+def _state(
+    name: str, status: str, started: float | None = None, ended: float | None = None
+) -> NodeState:
+    return (name, status, started, ended, None)
+
+
+def _line(i: int) -> LogLine:
+    return LogLine(0, float(i), "INFO", "chain", f"line {i}")
+
+
+def test_frames_across_many_fillings_of_the_region_are_each_taken_once() -> None:
+    ends = _Ends(region_size=4096)  # a few dozen frames a filling
+    ends.guard.announce("/tmp/store.db", "sid-1")
+    for i in range(2000):
+        ends.guard.node(_state(f"n{i}", "running", float(i)))
+        ends.guard.logs([_line(i)])
+        ends.guard.node(_state(f"n{i}", "succeeded", float(i), float(i) + 0.5))
+        if i % 100 == 99:
+            ends.guard.stored(50)  # the store took some of the lines so far
+        if i % 7 == 0:
+            ends.guard.flush()  # the recorder's tick drains a region more than half full
+    ends.guard.node(_state("last", "running", 9999.0))
+    seen = ends.die()
+    assert seen is not None
+    assert seen.announced["session_id"] == "sid-1"
+    assert seen.running_node() == "last"
+    assert len(seen.nodes) == 2001
+    assert all(run[1] == "succeeded" for name, run in seen.nodes.items() if name != "last")
+    # 20 x 50 lines were stored: the rest, in order, each once
+    assert [row[3] for row in seen.lines] == [f"line {i}" for i in range(1000, 2000)]
+
+
+def test_a_frame_larger_than_the_region_goes_through_the_pipe_in_order() -> None:
+    ends = _Ends(region_size=4096)
+    ends.guard.logs([_line(0)])
+    ends.guard.logs([_line(i) for i in range(1, 500)])  # ~20 kB: more than the whole region
+    ends.guard.logs([_line(500)])
+    seen = ends.die()
+    assert seen is not None
+    assert [row[3] for row in seen.lines] == [f"line {i}" for i in range(501)]
+
+
+def test_a_drained_generation_still_in_the_region_is_not_taken_twice() -> None:
+    """The run died after writing a full region to the pipe, before starting the next."""
+    ends = _Ends(region_size=4096)
+    for i in range(10):
+        ends.guard.logs([_line(i)])
+    guard = ends.guard
+    payload = watchdog._GENERATION.pack(guard._generation) + ends.region[: guard._used]
+    guard._write(watchdog._FRAME.pack(watchdog._DRAINED, len(payload)) + payload)
+    seen = ends.die()  # the region still holds generation 1, which the pipe delivered whole
+    assert seen is not None
+    assert [row[3] for row in seen.lines] == [f"line {i}" for i in range(10)]
+
+
+def test_a_frame_cut_short_by_the_death_is_ignored() -> None:
+    ends = _Ends(region_size=4096)
+    ends.guard.node(_state("a", "running", 1.0))
+    ends.guard.node(_state("a", "succeeded", 1.0, 2.0))
+    cut = ends.guard._used
+    ends.guard.node(_state("b", "running", 3.0))
+    # the payload was still being copied: its name reads 'a' (marshal would take it as such)
+    ends.region[cut + watchdog._HEAD.size + 4] ^= ord("a") ^ ord("b")
+    seen = ends.die()
+    assert seen is not None
+    assert seen.nodes == {"a": ["a", "succeeded", 1.0, 2.0, None]}
+
+
+def test_done_means_nothing_to_report() -> None:
+    ends = _Ends()
+    ends.guard.node(_state("a", "running", 1.0))
+    os.write(ends.guard._fd, watchdog._DONE)
+    seen = ends.die()
+    assert seen is None
