@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import platform
 import shlex
-import socket
 import sys
 import threading
 import time
@@ -47,6 +45,7 @@ from proj_tui.framework.selection import (
     runner_name,
 )
 from proj_tui.framework.settings import Settings
+from proj_tui.framework.store.process import _hostname, _username
 from proj_tui.framework.startup import ProjectMetadata, load_pipelines
 from proj_tui.runner import AbstractRunner, RunCancelled, resume_start_nodes, runner_from_name
 
@@ -182,11 +181,11 @@ class Session:
             "cli": cli or {"command": shlex.join(sys.argv), "argv": list(sys.argv), "flags": {}},
             "env_vars": recorded_env,
             "git": describe_git(metadata.project_path),
-            "user": _user(),
-            "host": socket.gethostname(),
+            "user": _username(),
+            "host": _hostname(),
             "pid": os.getpid(),
             "versions": {
-                "python": platform.python_version(),
+                "python": sys.version.split()[0],  # platform.python_version(), without platform
                 "proj_tui": __version__,
                 "platform": sys.platform,
             },
@@ -499,12 +498,3 @@ def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
 
 def _is_cancel(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, RunCancelled))
-
-
-def _user() -> str | None:
-    import getpass  # ~5 ms of imports (termios); only needed here
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return os.environ.get("USER")
