@@ -45,8 +45,8 @@ from proj_tui.framework.selection import (
     runner_name,
 )
 from proj_tui.framework.settings import Settings
-from proj_tui.framework.store.process import _hostname, _username
 from proj_tui.framework.startup import ProjectMetadata, load_pipelines
+from proj_tui.framework.store.process import _hostname, _username
 from proj_tui.runner import AbstractRunner, RunCancelled, resume_start_nodes, runner_from_name
 
 if TYPE_CHECKING:
