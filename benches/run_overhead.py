@@ -2,11 +2,16 @@
 
     python benches/run_overhead.py [--sizes 1,100,1000,5000] [--repeat 3]
                                    [--kedro-python /path/to/venv/bin/python]
+                                   [--vs-python /path/to/baseline/venv/bin/python]
 
 For each size N it writes an N-node chain project (node i adds one to the output of node i-1) for proj-tui
 and, when a Python with ``kedro`` importable is given (``--kedro-python`` or ``$KEDRO_PYTHON``), an equivalent
 Kedro project, and times ``proj-tui run`` / ``kedro run`` as whole processes (best of ``--repeat``).
 Without Kedro it compares against the figures measured for Kedro 1.7.0 on this project's 2-core machine.
+With ``--vs-python`` (a Python whose ``proj_tui`` is another checkout, e.g. a ``git worktree`` of the
+baseline commit with its own venv) each size also runs that checkout on a copy of the project, in turn
+with this one (A B A B ...), and prints the median and spread of ``--repeat`` runs of each and of the
+ratio taken pair by pair: the side-by-side check that a change did not make runs slower.
 Budgets (issue 2): at 1000 nodes >= 30x faster than Kedro, at 5000 >= 200x, and 1000 -> 5000 costs <= 6x.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +91,47 @@ def time_command(argv: list[str], cwd: Path, repeat: int, env: dict[str, str]) -
     return best
 
 
+def time_pairs(
+    a: list[str], a_cwd: Path, b: list[str], b_cwd: Path, repeat: int, env: dict[str, str]
+) -> tuple[list[float], list[float]]:
+    """``repeat`` runs of ``a`` and of ``b`` in turn (after one warm-up run of each)."""
+    time_command(a, a_cwd, 1, env)
+    time_command(b, b_cwd, 1, env)
+    a_times, b_times = [], []
+    for _ in range(repeat):
+        a_times.append(time_command(a, a_cwd, 1, env))
+        b_times.append(time_command(b, b_cwd, 1, env))
+    return a_times, b_times
+
+
+def _spread(values: list[float], digits: int = 3) -> str:
+    return (
+        f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-"
+        f"{max(values):.{digits}f})"
+    )
+
+
+def side_by_side(sizes: list[int], repeat: int, vs_python: str, env: dict[str, str]) -> None:
+    """This checkout (A) against the one ``vs_python`` imports (B), size by size."""
+    print(f"side by side: A = {sys.executable}, B = {vs_python}; {repeat} runs each, in turn")
+    print(f"{'nodes':>6} {'A s median (min-max)':>24} {'B s median (min-max)':>24} {'A/B':>20}")
+    with tempfile.TemporaryDirectory(prefix="proj-tui-bench-vs-") as tmp:
+        root = Path(tmp)
+        for n in sizes:
+            a_project = write_project(root / "a", n, "proj_tui")
+            b_project = write_project(root / "b", n, "proj_tui")
+            a_times, b_times = time_pairs(
+                [sys.executable, "-m", "proj_tui", "run"],
+                a_project,
+                [vs_python, "-m", "proj_tui", "run"],
+                b_project,
+                repeat,
+                env,
+            )
+            ratios = [x / y for x, y in zip(a_times, b_times, strict=True)]
+            print(f"{n:>6} {_spread(a_times):>24} {_spread(b_times):>24} {_spread(ratios, 2):>20}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,100,1000,5000")
@@ -96,11 +143,18 @@ def main() -> None:
         default=1000,
         help="largest N to run Kedro at (Kedro's cost grows with N^2)",
     )
+    parser.add_argument(
+        "--vs-python",
+        help="a Python whose proj_tui is the baseline checkout: compare side by side instead",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # people run with cached bytecode
     env.pop("PROJ_TUI_ENV", None)
+    if args.vs_python:
+        side_by_side(sizes, args.repeat, args.vs_python, env)
+        return
     with tempfile.TemporaryDirectory(prefix="proj-tui-bench-") as tmp:
         root = Path(tmp)
         ours: dict[int, float] = {}
