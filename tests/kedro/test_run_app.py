@@ -66,6 +66,16 @@ async def test_run_from_setup_then_rerun_from_history(kedro_project: Path) -> No
         await until(pilot, lambda: not tab.live, why=lambda: tab.state)
         assert tab.state.status == "succeeded", tab.state.error
 
+        await pilot.press("4")  # rerun edited: Run setup filled from the original
+        await settle(pilot)
+        await until(pilot, lambda: app.screen.total == 2)  # type: ignore[attr-defined]
+        assert app.screen.current_id() == original  # type: ignore[attr-defined]
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.current_mode == "setup" and app.state.parent == original
+        assert app.state.overrides == {"features.scale": 5}
+        assert app.state.spec().command() == "kedro run --env local --params features.scale=5"
+
     with SQLiteSessionStore.for_project(kedro_project, readonly=True) as store:
         [newest, first_record] = [store.get_session(s.session_id) for s in store.list_sessions()]
     assert first_record.session_id == original

@@ -24,6 +24,7 @@ from proj_tui.framework.events import (
     NodeStarted,
     SessionFinished,
     SessionStarted,
+    StartError,
 )
 from proj_tui.framework.store import SQLiteSessionStore
 
@@ -193,3 +194,21 @@ def test_cancel_ends_the_kedro_session_cancelled(kedro_project: Path) -> None:
     record, nodes = _record(kedro_project, session_id)
     assert record.status == "cancelled"
     assert "succeeded" not in {n.status for n in nodes if n.name.startswith("preprocess_shuttles")}
+
+
+def test_a_run_kedro_refuses_is_an_error_event_and_exit_2(kedro_project: Path) -> None:
+    done = cli("run", "--project", str(kedro_project), "--events", "json", "--nodes", "nope")
+    assert done.returncode == 2
+    [event] = read_events(done.stdout)
+    assert isinstance(event, StartError)
+    assert event.message == "ValueError: Pipeline does not contain nodes named ['nope']."
+    assert "Pipeline does not contain nodes named ['nope']" in done.stderr
+    assert not (kedro_project / ".proj-tui" / "sessions.db").exists()  # nothing ran
+
+    # refused before Kedro is asked: what this command cannot hand to Kedro
+    for argv, why in (
+        (["--runner", "dask"], "'dask' is not a runner Kedro knows"),
+        (["--watch"], "--watch is not available on a Kedro project"),
+    ):
+        done = cli("run", "--project", str(kedro_project), *argv)
+        assert done.returncode == 2 and why in done.stderr
