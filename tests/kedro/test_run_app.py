@@ -18,6 +18,7 @@ from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.components.param_form import ParamRow
 from proj_tui.tui.components.run_tab import RunTab
 from proj_tui.tui.screens.runs import RunsScreen
+from proj_tui.tui.screens.session_detail import SessionDetailScreen
 from proj_tui.tui.screens.sessions import SessionsScreen
 from tui.pilot_helpers import settle
 
@@ -70,6 +71,13 @@ async def test_run_from_setup_then_rerun_from_history(kedro_project: Path) -> No
         await settle(pilot)
         await until(pilot, lambda: app.screen.total == 2)  # type: ignore[attr-defined]
         assert app.screen.current_id() == original  # type: ignore[attr-defined]
+        await pilot.press("enter")  # its detail shows the kedro run command; y copies it
+        await settle(pilot)
+        assert isinstance(app.screen, SessionDetailScreen)
+        await pilot.press("y")
+        assert app.clipboard == "kedro run --env local --params features.scale=5"
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
         assert app.current_mode == "setup" and app.state.parent == original

@@ -95,6 +95,14 @@ class SessionDetailScreen(HistoryActions):
         Binding("p", "pin", "Pin", show=False, id="detail.pin", tooltip="Pin/unpin as a baseline"),
         Binding("n", "note", "Note", show=False, id="detail.note", tooltip="Add or edit the note"),
         Binding("delete", "delete", "Delete", show=False, id="detail.delete", tooltip="Delete it"),
+        Binding(
+            "y",
+            "copy_command",
+            "Copy command",
+            show=False,
+            id="detail.copy_command",
+            tooltip="Copy the command line it recorded",
+        ),
     ]
 
     def __init__(self, session_id: str, *, marked: list[str] | None = None) -> None:
@@ -426,6 +434,17 @@ class SessionDetailScreen(HistoryActions):
     def action_pin(self) -> None:
         if (record := self._loaded()) is not None:
             self.write_pinned(self.session_id, not record.pinned)
+
+    def action_copy_command(self) -> None:
+        """The recorded command line to the clipboard (a Kedro session's is its ``kedro run``)."""
+        if (record := self._loaded()) is None:
+            return
+        command = str((record.cli or {}).get("command") or "")
+        if not command:
+            self.notify("This session recorded no command line.", severity="warning")
+            return
+        self.app.copy_to_clipboard(command)
+        self.notify(command, title="Copied to clipboard", timeout=4)
 
     def action_note(self) -> None:
         if (record := self._loaded()) is not None:
