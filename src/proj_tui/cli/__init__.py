@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         and args_list[0] != "--version"
     ):
         args_list = ["app", *args_list]
-    parser = build_parser()
+    parser = build_parser(commands=args_list[:1])  # the other subcommands' arguments: unneeded
     args = parser.parse_args(args_list)
     from proj_tui.cli.output import run_guarded
 

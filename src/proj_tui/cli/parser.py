@@ -1,15 +1,63 @@
-"""Argument parsing for every subcommand; handlers are imported lazily by name."""
+"""Argument parsing for every subcommand; handlers are imported lazily by name.
+
+A command line needs the arguments of one subcommand only: ``build_parser(commands)`` gives the
+others their name and help and nothing else (``proj-tui --help`` lists them that way), since
+building them all costs every start-up a few milliseconds and the run options import
+``framework.selection``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Collection
 from typing import Any
 
 from proj_tui import __version__
 
 SUBCOMMANDS = ("app", "run", "sessions", "pipelines", "new", "config")
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, with the terminal's width read once per process.
+
+    argparse makes a formatter for every ``add_argument`` (to check the metavar), and each asks
+    ``shutil`` for the terminal size: an import and a system call per argument on every start.
+    The width is the one ``shutil.get_terminal_size`` gives: ``$COLUMNS``, else the terminal's,
+    else 80.
+    """
+
+    _terminal_width: int | None = None
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _Formatter._terminal_width
+            if width is None:
+                width = _Formatter._terminal_width = (
+                    _terminal_columns() - 2
+                )  # argparse's own margin
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
@@ -81,29 +129,48 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The ``proj-tui`` parser; of the subcommands not in ``commands`` (all when None) only the
+    names and help, which is all ``proj-tui --help`` shows of them."""
     parser = argparse.ArgumentParser(
         prog="proj-tui",
         description="Run and keep track of data-pipeline sessions. With no subcommand, opens the app.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"proj-tui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=parser.prog)
+    for name, (help_text, add_arguments) in _COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, formatter_class=_Formatter)
+        if commands is None or name in commands:
+            add_arguments(command)
+    return parser
 
-    app = sub.add_parser("app", help="open the app (the default)")
+
+def _subcommands(parser: argparse.ArgumentParser, dest: str) -> Callable[..., Any]:
+    """``add_parser`` of a required group of actions (``sessions list``, ...), our formatter on each."""
+    actions = parser.add_subparsers(dest=dest, metavar="ACTION", required=True, prog=parser.prog)
+
+    def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return actions.add_parser(name, formatter_class=_Formatter, **kwargs)
+
+    return add
+
+
+def _app_arguments(app: argparse.ArgumentParser) -> None:
     app.add_argument("path", nargs="?", default=None, help="project directory (default: .)")
     app.add_argument("--demo", action="store_true", help="open the bundled demo project")
     app.set_defaults(handler=_lazy("app", "cmd_app"))
 
-    run = sub.add_parser("run", help="run a pipeline in a new session")
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     _add_project(run)
     _add_run_options(run)
     run.set_defaults(handler=_lazy("run", "cmd_run"))
 
-    sessions = sub.add_parser(
-        "sessions", help="list, show, diff, rerun, resume, note, pin and delete past sessions"
-    )
-    ssub = sessions.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
-    s_list = ssub.add_parser("list", help="past sessions, newest first")
+
+def _sessions_arguments(sessions: argparse.ArgumentParser) -> None:
+    add_parser = _subcommands(sessions, "sessions_command")
+    s_list = add_parser("list", help="past sessions, newest first")
     _add_project(s_list)
     s_list.add_argument(
         "--filter",
@@ -115,20 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     s_list.add_argument("--limit", "-l", type=int, default=20)
     s_list.add_argument("--json", action="store_true")
     s_list.set_defaults(handler=_lazy("sessions", "cmd_list"))
-    s_show = ssub.add_parser("show", help="everything recorded about a session")
+    s_show = add_parser("show", help="everything recorded about a session")
     _add_project(s_show)
     s_show.add_argument("session_id", help="a session id or a unique prefix ('latest' works)")
     s_show.add_argument("--logs", action="store_true", help="print the log lines too")
     s_show.add_argument("--json", action="store_true")
     s_show.set_defaults(handler=_lazy("sessions", "cmd_show"))
-    s_diff = ssub.add_parser("diff", help="what differs between two sessions")
+    s_diff = add_parser("diff", help="what differs between two sessions")
     _add_project(s_diff)
     s_diff.add_argument("first")
     s_diff.add_argument("second")
     s_diff.add_argument("--all", action="store_true", help="show equal fields too")
     s_diff.add_argument("--json", action="store_true")
     s_diff.set_defaults(handler=_lazy("sessions", "cmd_diff"))
-    s_rerun = ssub.add_parser("rerun", help="run a session again, as it was or with changes")
+    s_rerun = add_parser("rerun", help="run a session again, as it was or with changes")
     _add_project(s_rerun)
     s_rerun.add_argument("session_id")
     s_rerun.add_argument("--params", metavar="K=V,...", help="override parameters on top")
@@ -136,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     s_rerun.add_argument("--events", choices=["json"])
     s_rerun.add_argument("--dry-run", action="store_true", help="print the command only")
     s_rerun.set_defaults(handler=_lazy("sessions", "cmd_rerun"))
-    s_resume = ssub.add_parser("resume", help="run what a failed or cancelled session did not")
+    s_resume = add_parser("resume", help="run what a failed or cancelled session did not")
     _add_project(s_resume)
     s_resume.add_argument("session_id")
     s_resume.add_argument("--events", choices=["json"])
@@ -145,22 +212,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="with --dry-run: the plan (from-nodes, nodes, argv)"
     )
     s_resume.set_defaults(handler=_lazy("sessions", "cmd_resume"))
-    s_note = ssub.add_parser("note", help="attach a note to a session ('' removes it)")
+    s_note = add_parser("note", help="attach a note to a session ('' removes it)")
     _add_project(s_note)
     s_note.add_argument("session_id")
     s_note.add_argument("text", help="the note; an empty string removes it")
     s_note.set_defaults(handler=_lazy("sessions", "cmd_note"))
-    s_pin = ssub.add_parser("pin", help="pin a session as a baseline (find it with is:pinned)")
+    s_pin = add_parser("pin", help="pin a session as a baseline (find it with is:pinned)")
     _add_project(s_pin)
     s_pin.add_argument("session_id")
     s_pin.add_argument("--off", action="store_true", help="unpin instead")
     s_pin.set_defaults(handler=_lazy("sessions", "cmd_pin"))
-    s_delete = ssub.add_parser("delete", help="delete sessions with their nodes and logs")
+    s_delete = add_parser("delete", help="delete sessions with their nodes and logs")
     _add_project(s_delete)
     s_delete.add_argument("session_ids", nargs="+", metavar="ID")
     s_delete.add_argument("--yes", "-y", action="store_true", help="do not ask")
     s_delete.set_defaults(handler=_lazy("sessions", "cmd_delete"))
-    s_prune = ssub.add_parser(
+    s_prune = add_parser(
         "prune", help="delete old sessions (by age and/or count; pinned and running are kept)"
     )
     _add_project(s_prune)
@@ -174,25 +241,26 @@ def build_parser() -> argparse.ArgumentParser:
     s_prune.add_argument("--vacuum", action="store_true", help="then shrink the file (VACUUM)")
     s_prune.add_argument("--yes", "-y", action="store_true", help="do not ask")
     s_prune.set_defaults(handler=_lazy("sessions", "cmd_prune"))
-    s_repair = ssub.add_parser(
+    s_repair = add_parser(
         "repair", help="back up a damaged session store and recover every readable row"
     )
     _add_project(s_repair)
     s_repair.add_argument("--store", metavar="FILE", help="the database (default: the project's)")
     s_repair.set_defaults(handler=_lazy("repair", "cmd_repair"))
 
-    pipes = sub.add_parser("pipelines", help="list and describe the project's pipelines")
-    psub = pipes.add_subparsers(dest="pipelines_command", metavar="ACTION", required=True)
-    p_list = psub.add_parser("list", help="registered pipelines and their sizes")
+
+def _pipelines_arguments(pipes: argparse.ArgumentParser) -> None:
+    add_parser = _subcommands(pipes, "pipelines_command")
+    p_list = add_parser("list", help="registered pipelines and their sizes")
     _add_project(p_list)
     p_list.add_argument("--json", action="store_true")
     p_list.set_defaults(handler=_lazy("pipelines", "cmd_list"))
-    p_desc = psub.add_parser("describe", help="the nodes of a pipeline, in run order")
+    p_desc = add_parser("describe", help="the nodes of a pipeline, in run order")
     _add_project(p_desc)
     p_desc.add_argument("name", nargs="?", default=None, help="pipeline (default: all)")
     p_desc.add_argument("--json", action="store_true")
     p_desc.set_defaults(handler=_lazy("pipelines", "cmd_describe"))
-    p_stale = psub.add_parser(
+    p_stale = add_parser(
         "stale", help="nodes whose params, datasets or code changed since they last succeeded"
     )
     _add_project(p_stale)
@@ -203,16 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_stale.add_argument("--json", action="store_true")
     p_stale.set_defaults(handler=_lazy("stale", "cmd_stale"))
 
-    config = sub.add_parser("config", help="where config values come from; compare envs")
-    csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    c_blame = csub.add_parser("blame", help="which file and env set each key, and what it overrode")
+
+def _config_arguments(config: argparse.ArgumentParser) -> None:
+    add_parser = _subcommands(config, "config_command")
+    c_blame = add_parser("blame", help="which file and env set each key, and what it overrode")
     _add_project(c_blame)
     c_blame.add_argument("key", nargs="?", default=None, help="dotted key or prefix (default: all)")
     c_blame.add_argument("--env", "-e", metavar="ENV", help="default: $PROJ_TUI_ENV or local")
     c_blame.add_argument("--params", metavar="K=V,...", help="runtime parameters on top")
     c_blame.add_argument("--json", action="store_true")
     c_blame.set_defaults(handler=_lazy("config_cmd", "cmd_blame"))
-    c_cmp = csub.add_parser("compare", help="the parameters of two envs side by side")
+    c_cmp = add_parser("compare", help="the parameters of two envs side by side")
     _add_project(c_cmp)
     c_cmp.add_argument("env1")
     c_cmp.add_argument("env2")
@@ -220,10 +289,24 @@ def build_parser() -> argparse.ArgumentParser:
     c_cmp.add_argument("--json", action="store_true")
     c_cmp.set_defaults(handler=_lazy("config_cmd", "cmd_compare"))
 
-    new = sub.add_parser("new", help="create a project from the bundled demo template")
+
+def _new_arguments(new: argparse.ArgumentParser) -> None:
     new.add_argument("path", help="directory to create")
     new.set_defaults(handler=_lazy("new", "cmd_new"))
-    return parser
+
+
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "app": ("open the app (the default)", _app_arguments),
+    "run": ("run a pipeline in a new session", _run_arguments),
+    "sessions": (
+        "list, show, diff, rerun, resume, note, pin and delete past sessions",
+        _sessions_arguments,
+    ),
+    "pipelines": ("list and describe the project's pipelines", _pipelines_arguments),
+    "config": ("where config values come from; compare envs", _config_arguments),
+    "new": ("create a project from the bundled demo template", _new_arguments),
+}
+"""Each subcommand's help and the function that adds its arguments, in ``--help`` order."""
 
 
 def split_list(value: str | None) -> list[str] | None:

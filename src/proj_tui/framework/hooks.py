@@ -7,7 +7,10 @@ registration, calls them in a defined order, and lets plugins register through a
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
+from importlib.machinery import PathFinder
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -148,9 +151,49 @@ def register_hooks(
     for hook in hooks:
         if not manager.is_registered(hook):
             manager.register(hook)
-    if load_plugins:
+    if load_plugins and _declared(ENTRY_POINT_GROUP):
         manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for name in disabled_plugins:
             plugin = manager.get_plugin(name)
             if plugin is not None:
                 manager.unregister(plugin)
+
+
+def _declared(group: str) -> bool:
+    """Whether an installed distribution may declare entry points of ``group``.
+
+    pluggy's search imports ``importlib.metadata`` and reads the metadata of every installed
+    distribution, ~25 ms of every ``proj-tui run`` in an environment with a hundred packages,
+    nearly always to find nothing. This looks where ``importlib.metadata`` looks (the
+    ``*.dist-info`` and ``*.egg-info`` folders on ``sys.path``) for the group's section in an
+    ``entry_points.txt``, and says yes whenever it cannot tell (a zip on the path, a finder
+    of its own that lists distributions), so the full search never misses a plugin.
+    """
+    for finder in sys.meta_path:
+        if finder is not PathFinder and hasattr(finder, "find_distributions"):
+            return True
+    header = f"[{group}]"
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            with os.scandir(folder) as listing:
+                names = [e.name for e in listing]
+        except NotADirectoryError:
+            return True  # a zip file: let importlib.metadata read it
+        except OSError:
+            continue  # missing or unreadable: importlib.metadata finds nothing there either
+        for name in names:
+            lowered = name.lower()
+            if lowered.endswith(".egg") or name == "EGG-INFO":
+                return True  # an egg: importlib.metadata reads it its own way
+            if not lowered.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(
+                    os.path.join(folder, name, "entry_points.txt"), encoding="utf-8"
+                ) as handle:
+                    if any(line.strip() == header for line in handle):
+                        return True
+            except (OSError, UnicodeDecodeError):
+                continue
+    return False
