@@ -12,12 +12,17 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import kedro
 from kedro_project import PACKAGE, SECRET, copy_project, disable_plugin, kedro_env, kedro_run
 from proj_tui.framework.fingerprints import decode_fingerprints
 from proj_tui.framework.project import store_path
 from proj_tui.framework.store import SQLiteSessionStore
 from proj_tui.framework.store.ids import is_session_id
+
+# real Kedro runs: a minute or more each on a loaded machine
+pytestmark = pytest.mark.timeout(600)
 
 NODES = [  # Kedro's names, in its execution order (the hashed default name included)
     "preprocess_companies",

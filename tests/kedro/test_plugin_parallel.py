@@ -15,6 +15,9 @@ from kedro_project import kedro_env
 from proj_tui.framework.project import store_path
 from proj_tui.framework.store import SQLiteSessionStore
 
+# real Kedro runs: a minute or more each on a loaded machine
+pytestmark = pytest.mark.timeout(600)
+
 _SCRIPT = """\
 import json, sys
 from pathlib import Path

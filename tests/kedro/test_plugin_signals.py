@@ -15,12 +15,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from kedro_project import kedro_env
 from proj_tui.framework.project import store_path
 from proj_tui.framework.store import SessionRecord, SQLiteSessionStore
 
+# real Kedro runs: a minute or more each on a loaded machine
+pytestmark = pytest.mark.timeout(600)
+
 PAUSED = "preprocess_shuttles__"  # the node that sleeps runtime.pause_s seconds
-DEADLINE = 120.0
+DEADLINE = 300.0
 
 
 def _poll(what: str, check: Callable[[], object], proc: subprocess.Popen[bytes] | None) -> object:
