@@ -167,17 +167,28 @@ def insert_lines(
             f"The session has {start - 1:,} log lines, the most one session can store is "
             f"{MAX_SEQ:,}; log less (raise the log level) or split the run."
         )
-    ids = sources.lookup(conn, ((level, logger) for _, level, logger, _ in lines))
-    rows = _rows(
-        lo,
-        (
-            (seq, ts, ids[level, logger], text)
-            for seq, (ts, level, logger, text) in enumerate(lines, start)
-        ),
-    )
-    for first in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[first : first + _ROWS_PER_INSERT]
-        conn.execute(_insert_sql(len(chunk)), [value for row in chunk for value in row])
+    ids = sources.lookup(conn, {(level, logger) for _, level, logger, _ in lines})
+    # one flat list of values, built in one loop: this runs for every line a node logs
+    values: list[Any] = []
+    add = values.extend
+    rows = 0
+    short = CHUNK_BYTES // 4
+    key = lo | start << PART_BITS
+    for ts, level, logger, text in lines:
+        if len(text) <= short or (len(text) <= CHUNK_BYTES and text.isascii()):
+            add((key, ts, ids[level, logger], None, text))
+            rows += 1
+        else:
+            parts = split_message(text)
+            add((key, ts, ids[level, logger], len(parts) - 1 or None, parts[0]))
+            for i, part in enumerate(parts[1:], 1):
+                add((key + i, None, None, None, part))
+            rows += len(parts)
+        key += PARTS
+    width = _ROWS_PER_INSERT * 5
+    for first in range(0, rows, _ROWS_PER_INSERT):
+        count = min(_ROWS_PER_INSERT, rows - first)
+        conn.execute(_insert_sql(count), values[first * 5 : first * 5 + width])
     return ids
 
 
