@@ -36,15 +36,14 @@ def test_sessions_left_open_keep_one_handler_and_record_only_their_own_run(demo:
             failing.run()
         second.run(pipeline_name="data_processing")
         assert _ours() == [second._handler]
-        first_lines, second_lines = _messages(first), _messages(second)
-        assert first_lines and second_lines
-        assert [m for m in first_lines if "between runs" in m] == ["a line between runs"]
-        assert not any("between runs" in m for m in second_lines + _messages(failing))
-        assert _messages(third) == []
-        assert not any("between runs" in m for m in _messages(failing))
     finally:
         for session in (first, second, third, failing):
-            session.close()
+            session.close()  # flushes what the recorders still hold
+    first_lines, second_lines = _messages(first), _messages(second)
+    assert first_lines and second_lines  # each holds its own run's lines
+    assert [m for m in first_lines if "between runs" in m] == ["a line between runs"]
+    assert not any("between runs" in m for m in second_lines + _messages(failing))
+    assert _messages(third) == []
     assert root.handlers == handlers and root.level == level
 
 
