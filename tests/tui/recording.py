@@ -12,12 +12,14 @@ from proj_tui.tui.app import ProjTuiApp
 
 
 class RecordingApp(ProjTuiApp):
-    """``ProjTuiApp`` with ``said``: every toast's message, in order."""
+    """``ProjTuiApp`` with ``said``: every toast's message, in order (``titled``: with its title)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.said: list[str] = []
+        self.titled: list[tuple[str, str]] = []
 
     def notify(self, message: str, **kwargs: Any) -> None:
         self.said.append(str(message))
+        self.titled.append((str(kwargs.get("title") or ""), str(message)))
         super().notify(message, **kwargs)

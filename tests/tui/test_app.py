@@ -78,7 +78,7 @@ async def test_env_params_validation_and_command(taxi: Path) -> None:
         await pilot.press("2")
         await pilot.pause()
         assert isinstance(app.screen, RunSetupScreen)
-        await pilot.press("ctrl+t", "down", "enter")  # env picker: local -> prod
+        await pilot.press("ctrl+f", "down", "enter")  # env picker: local -> prod
         await settle(pilot)
         assert app.state.env == "prod"
         fare = row(app, "cleaning.max_fare")

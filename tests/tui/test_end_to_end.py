@@ -86,7 +86,7 @@ async def test_real_runs_cancel_one_let_one_succeed(tmp_path: Path) -> None:
         # run 2 in prod (no latency): let it succeed
         await pilot.press("2")
         await pilot.pause()
-        await pilot.press("escape", "ctrl+t", "down", "enter")
+        await pilot.press("escape", "ctrl+f", "down", "enter")
         await settle(pilot)
         assert app.state.env == "prod" and app.state.overrides == {"reporting.top_zones": 3}
         await pilot.press("ctrl+r")

@@ -11,9 +11,9 @@ from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.model import RunFilters
 from proj_tui.tui.presets import Preset, PresetError, list_presets, load_preset, save_preset
 from proj_tui.tui.screens.modals import ErrorModal
-from proj_tui.tui.textual_compat import notifications
 from proj_tui.tui.user_config import config_path, load_user_config
 from tui.pilot_helpers import settle
+from tui.recording import RecordingApp
 
 SIZE = (120, 40)
 
@@ -64,7 +64,9 @@ def write_preset(project: Path, name: str, text: str) -> Path:
 
 
 def preset_notes(app: ProjTuiApp) -> list[str]:
-    return [str(n.message) for n in notifications(app) if n.title == "Preset"]
+    """What the app said about presets (kept: a toast may expire before a loaded test reads it)."""
+    assert isinstance(app, RecordingApp)
+    return [message for title, message in app.titled if title == "Preset"]
 
 
 async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path) -> None:
@@ -74,7 +76,7 @@ async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path)
         from_nodes=frozenset({"model_a.split_data"}),
         to_nodes=frozenset({"model_a.evaluate_model"}),
     )
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.state.set_filters(filters)
@@ -90,7 +92,7 @@ async def test_preset_round_trip_keeps_namespace_and_from_to_filters(taxi: Path)
     assert "from_nodes:\n- model_a.split_data\n" in text
     assert "to_nodes:\n- model_a.evaluate_model\n" in text
 
-    fresh = ProjTuiApp(taxi)
+    fresh = RecordingApp(taxi)
     async with fresh.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert fresh.state.filters.is_empty()
@@ -127,7 +129,7 @@ async def test_old_preset_file_loads_and_stale_names_are_warned(taxi: Path) -> N
         tags=frozenset({"reporting"}), node_names=frozenset({"zone_report", "old_step"})
     )
     write_preset(taxi, "moved", "namespaces: [model_a, model_c]\nfrom_nodes: [model_z.split]\n")
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.apply_preset("legacy")
@@ -191,7 +193,7 @@ def test_unknown_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
 
 async def test_preset_of_a_pipeline_gone_keeps_the_current_one_and_says_so(taxi: Path) -> None:
     write_preset(taxi, "gone", "pipeline: retired\ntags: [reporting]\n")
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.state.description is not None
@@ -204,7 +206,7 @@ async def test_preset_of_a_pipeline_gone_keeps_the_current_one_and_says_so(taxi:
 
 async def test_wrong_type_in_app_is_an_error_not_a_crash(taxi: Path) -> None:
     path = write_preset(taxi, "bad", "tags: 3\nnamespaces: [model_a]\n")
-    app = ProjTuiApp(taxi)
+    app = RecordingApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("2")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.containers import HorizontalGroup
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Log, Static
 
@@ -120,6 +121,44 @@ async def test_footer_ready_once_the_footer_built_its_keys() -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
         assert compat.footer_ready(app.query_one(Footer))
+
+
+async def test_footer_parts_are_what_the_footer_is_built_from() -> None:
+    class WithFooter(App[None]):
+        BINDINGS = [("f2", "bell", "Bell"), ("f3", "bell", "Ring")]
+
+        def compose(self) -> ComposeResult:
+            yield Footer()
+
+    parts = compat.footer_parts()
+    app = WithFooter()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        keys = app.query_one(Footer).query(parts.key)
+        assert [k.key for k in keys if "-command-palette" not in k.classes] == ["f2"]
+        assert issubclass(parts.group, HorizontalGroup)
+        assert issubclass(parts.label, Label)
+
+
+async def test_styles_current_until_the_stylesheet_changes() -> None:
+    class Two(App[None]):
+        MODES = {"a": Screen, "b": Screen}
+        DEFAULT_MODE = "a"
+
+    app = Two()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        compat.mark_styles_current(app.screen, app)
+        assert compat.styles_current(app.screen)
+        first = app.screen
+        await app.switch_mode("b")
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        assert compat.styles_current(app.screen)  # refresh_css restyled the shown one
+        assert not compat.styles_current(first)  # switch_mode refreshes it when shown again
+        await app.switch_mode("a")
+        await pilot.pause()
+        assert compat.styles_current(first)
 
 
 async def test_notifications_lists_the_toasts_shown() -> None:

@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.markup import escape
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
 READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: the app writes a timestamp when first painted
 _MODES = Binding.Group("Modes", compact=True)
 WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
+WARM_SETUP_AFTER = 2.0  # ... and Run setup (its ~150 widgets took 0.7 s to build on the key)
 
 
 def error_text(error: BaseException | None) -> str:
@@ -172,6 +173,7 @@ class ProjTuiApp(App[int]):
         self.load_project()
         self._warm_up()
         self.set_timer(WARM_HISTORY_AFTER, self._warm_history)
+        self.set_timer(WARM_SETUP_AFTER, self._warm_setup)
         self.set_timer(SETTLE_AFTER, settle)
         ready_file = os.environ.get(READY_FILE_ENV)
         if ready_file:
@@ -249,6 +251,12 @@ class ProjTuiApp(App[int]):
 
         warm_history(self)
 
+    def _warm_setup(self) -> None:
+        """Build Run setup unseen too, so that the first press of 2 is a switch."""
+        from proj_tui.tui.textual_compat import prepare_mode
+
+        prepare_mode(self, "setup")
+
     def on_binding_ids_known(self, message: BindingIdsKnown) -> None:
         known = message.ids
         config = self.state.settings
@@ -322,6 +330,12 @@ class ProjTuiApp(App[int]):
                 cache.save(stamps, answer)
         if description != kept:
             self.post_message(PipelinesDescribed(description))
+
+    def on_key(self, event: events.Key) -> None:
+        """Printable keys typed before a text field took the focus go to it (type_ahead.py)."""
+        from proj_tui.tui.components.type_ahead import send_to_field
+
+        send_to_field(self.screen, event)
 
     # --- what the workers found ------------------------------------------------------------
 
@@ -560,8 +574,15 @@ class ProjTuiApp(App[int]):
             rel = path.relative_to(s.project_path)
             self.notify(f"Saved {rel}", title="Preset")
 
+        from proj_tui.tui.presets import name_problem
+
+        def problem(name: str) -> str | None:
+            found = name_problem(name)
+            return f"Cannot save preset {name!r}: {found}." if found else None
+
         self.push_screen(
-            PromptModal("Save preset", "Name (saved as .proj-tui/presets/NAME.yml)"), save
+            PromptModal("Save preset", "Name (saved as .proj-tui/presets/NAME.yml)", check=problem),
+            save,
         )
 
     def action_load_preset(self) -> None:

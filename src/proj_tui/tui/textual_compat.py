@@ -10,7 +10,7 @@ first use rather than quietly turning a workaround off.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -86,6 +86,29 @@ def footer_ready(footer: Footer) -> bool:
     return bool(footer._bindings_ready)
 
 
+def styles_current(screen: Screen[Any]) -> bool:
+    """Whether ``screen`` was styled from the app's current stylesheet: its
+    ``Screen._css_update_count`` equals ``App._css_update_count`` (``switch_mode`` compares them
+    and refreshes the CSS when they differ)."""
+    return bool(screen._css_update_count == screen.app._css_update_count)
+
+
+class FooterParts(NamedTuple):
+    """The widgets Textual's ``Footer`` is built from (``textual.widgets._footer``)."""
+
+    key: type[Any]
+    group: type[Any]
+    label: type[Any]
+
+
+def footer_parts() -> FooterParts:
+    """``FooterKey``, ``KeyGroup`` and ``FooterLabel``: a footer that lays the keys out itself
+    (``KeyFooter``) reuses them, so it looks and reacts (clicks, tooltips) like Textual's."""
+    from textual.widgets import _footer
+
+    return FooterParts(_footer.FooterKey, _footer.KeyGroup, _footer.FooterLabel)
+
+
 def notifications(app: App[Any]) -> list[Notification]:
     """The toasts the app holds now (for tests and benches): ``App._notifications``."""
     return list(app._notifications)
@@ -142,6 +165,7 @@ def use_theme_before_css(app: App[Any], name: str) -> None:
 __all__ = [
     "append_log_lines",
     "clear_styles_memo",
+    "footer_parts",
     "footer_ready",
     "is_closed",
     "keymap",
@@ -150,6 +174,7 @@ __all__ = [
     "notifications",
     "prepare_mode",
     "registered_nodes",
+    "styles_current",
     "use_theme_before_css",
     "watcher_table",
 ]

@@ -27,6 +27,7 @@ FIELDS: tuple[str, ...] = (
     "until",
     "is",
     "id",
+    "parent",
     "sort",
 )
 _SORT_ALIASES = {"-started": "-started", "started": "started", "+started": "started",
@@ -49,6 +50,7 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
     params: list[ParamFilter] = []
     pinned: bool | None = None
     id_prefixes: list[str] = []
+    parents: list[str] = []
     words: list[str] = []
     sort = "-started"
     for token in _TOKEN_RE.findall(text):
@@ -96,6 +98,8 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
                     raise QueryError(f"Unknown 'is:{value}'. Use is:pinned or is:unpinned.")
             elif name == "id":
                 id_prefixes.append(value)
+            elif name == "parent":
+                parents.append(value)
             else:  # sort
                 key = value.lower()
                 if key not in _SORT_ALIASES:
@@ -128,6 +132,7 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
         params=tuple(params),
         pinned=pinned,
         id_prefixes=tuple(id_prefixes),
+        parents=tuple(parents),
         text=tuple(words),
         sort=sort,
     )
@@ -166,6 +171,7 @@ def _example(name: str) -> str:
         "until": "until:2026-11-20",
         "is": "is:pinned",
         "id": "id:2026-11-24T19",
+        "parent": "parent:2026-11-24T19.04.33.496Z",
         "sort": "sort:-duration",
     }[name]
 

@@ -127,6 +127,8 @@ class SessionQuery:
     params: tuple[ParamFilter, ...] = ()
     pinned: bool | None = None
     id_prefixes: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
+    """Sessions rerun or resumed from this one (``parent:ID``): their ``parent_id`` is it."""
     text: tuple[str, ...] = ()
     sort: str = "-started"
 

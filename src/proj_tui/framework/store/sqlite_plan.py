@@ -132,6 +132,9 @@ def _plan(
     for prefix in query.id_prefixes:
         clauses.append("s.session_id >= ? AND s.session_id < ?")
         args.extend((prefix, prefix + "\U0010ffff"))
+    for parent in query.parents:
+        clauses.append("s.parent_id = ?")
+        args.append(parent)
     logs, log_args = (LOG_TEXT_V1, 1) if logs_v1 else (LOG_TEXT, 2)
     for word in query.text:  # the listed fields, then the error, then the log lines
         clauses.append(

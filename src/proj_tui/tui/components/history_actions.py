@@ -20,13 +20,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from proj_tui.framework.replay import replay_selection, resume_selection
 from proj_tui.tui.components.history_messages import HistoryChanged, ResumePlanned
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.messages import RunRequested, SetupPrefill
+from proj_tui.tui.screens.mode_screen import ModeScreen
 from proj_tui.tui.state import RunSetup, app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
 
@@ -75,7 +76,7 @@ def record_setup(record: SessionRecord, selection: RunSelection | None = None) -
     )
 
 
-class HistoryActions(ReportsWorkerErrors, Screen[None]):
+class HistoryActions(ReportsWorkerErrors, ModeScreen):
     """The base of the History list and detail screens.
 
     Their workers' failures go to the app's error modal through :class:`ReportsWorkerErrors`;

@@ -101,3 +101,18 @@ class DiffCandidates(Message):
         super().__init__()
         self.session_id = session_id
         self.choices = choices
+
+
+class LineageLoaded(Message):
+    """A session's ancestors (oldest first; None for one deleted since) and its children."""
+
+    def __init__(
+        self,
+        session_id: str,
+        ancestors: list[tuple[str, SessionRecord | None]],
+        children: list[SessionSummary],
+    ) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.ancestors = ancestors
+        self.children = children

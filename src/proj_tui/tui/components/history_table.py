@@ -29,21 +29,23 @@ if TYPE_CHECKING:
 
     from proj_tui.framework.store import SessionSummary
 
+# Most telling first, so 80 columns show id, status, duration, pipeline and env. The id is the
+# UTC start time to the millisecond: a "started" column repeated it (the detail has local time).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("mark", " "),
-    ("id", "session"),
-    ("started", "started"),
-    ("duration", "duration"),
+    ("id", "session (UTC start)"),
     ("status", "status"),
+    ("duration", "duration"),
     ("pipeline", "pipeline"),
     ("env", "env"),
+    ("parent", "parent"),
+    ("overrides", "overrides"),
     ("user", "user"),
     ("git", "git"),
-    ("overrides", "overrides"),
     ("note", "note"),
 )
 RIGHT_ALIGNED = frozenset({"duration"})
-MAX_WIDTH = {"overrides": 40, "note": 30, "pipeline": 16, "user": 12, "env": 10}
+MAX_WIDTH = {"overrides": 40, "note": 30, "pipeline": 16, "user": 12, "env": 10, "parent": 24}
 STATUS_VARS = {  # the themes' status-* variables (fallbacks: App.get_theme_variable_defaults)
     "running": "status-running",
     "succeeded": "status-succeeded",
@@ -94,6 +96,15 @@ def git_text(commit: str | None, dirty: bool | None) -> str:
     return commit[:8] + ("*" if dirty else "")
 
 
+def parent_text(session_id: str, parent_id: str | None) -> str:
+    """The session this one reran or resumed, without the date both ids share: ``↳01.39.07.094Z``."""
+    if not parent_id:
+        return ""
+    day = session_id[:11]  # "2026-12-02T"
+    short = parent_id[11:] if parent_id.startswith(day) and len(parent_id) > 11 else parent_id
+    return "↳" + short
+
+
 def row_cells(s: SessionSummary, marked: bool) -> list[str]:
     """The cells of one session's row, in ``COLUMNS`` order, as plain text."""
     mark = ("●" if marked else " ") + ("★" if s.pinned else " ")
@@ -101,14 +112,14 @@ def row_cells(s: SessionSummary, marked: bool) -> list[str]:
     return [
         mark,
         s.session_id,
-        fmt_time(s.started_at),
-        fmt_duration(s.duration),
         s.status,
+        fmt_duration(s.duration),
         s.pipeline or "—",
         s.env or "—",
+        parent_text(s.session_id, s.parent_id),
+        short_overrides(s.runtime_params),
         s.user or "—",
         git_text(s.git_commit, s.git_dirty),
-        short_overrides(s.runtime_params),
         note,
     ]
 

@@ -8,7 +8,11 @@ without ``write_lines``' second split and per-line width worker (``append_log_li
 
 from __future__ import annotations
 
+from collections import deque
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len
+from textual.reactive import reactive
 from textual.widgets import Log
 
 from proj_tui.framework.events import LogMessage
@@ -16,7 +20,91 @@ from proj_tui.framework.printable import printable
 from proj_tui.tui.state import app_state
 from proj_tui.tui.textual_compat import append_log_lines
 
+if TYPE_CHECKING:
+    from textual import events
+
 MAX_LINES = 20_000
+INDENT = "  "  # a wrapped line's continuation
+
+
+def fold_lines(lines: list[str], width: int) -> list[str]:
+    """Each line cut into pieces of ``width`` characters, the pieces after the first indented."""
+    if width <= len(INDENT) + 1:
+        return lines
+    rest = width - len(INDENT)
+    out: list[str] = []
+    append = out.append
+    for line in lines:
+        if len(line) <= width:
+            append(line)
+            continue
+        append(line[:width])
+        for start in range(width, len(line), rest):
+            append(INDENT + line[start : start + rest])
+    return out
+
+
+class WrapLog(Log):
+    """A ``Log`` whose long lines can wrap to its width (``wrap``), for logs read in full.
+
+    ``Log`` draws a line on one row and cuts it at the edge (a resume hint ended at
+    "--from-nodes inge"). With ``wrap`` on, the pane keeps the lines as written and shows them
+    folded to its width, folding again when the width changes; with it off (the default, and
+    the fast path for a live log) lines go straight to ``Log``.
+    """
+
+    wrap: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, *, max_lines: int, auto_scroll: bool, id: str | None = None) -> None:
+        super().__init__(max_lines=max_lines, auto_scroll=auto_scroll, id=id)
+        self._raw: deque[str] | None = None  # the lines as written, while wrapping
+        self._folded_at = 0
+
+    def write_shown(self, lines: list[str], width: int | None = None) -> None:
+        """Append printable single lines (the one way lines reach the pane).
+
+        ``width``, the widest line's cells when the caller measured it, lets an unwrapped pane
+        append without ``write_lines``' own split and measuring (``append_log_lines``).
+        """
+        if self._raw is None:
+            if width is None:
+                self.write_lines(lines)
+            else:
+                append_log_lines(self, lines, width)
+            return
+        self._raw.extend(lines)
+        self.write_lines(fold_lines(lines, self._fold_width()))
+
+    def clear(self) -> WrapLog:
+        if self._raw is not None:
+            self._raw.clear()
+        super().clear()
+        return self
+
+    def _fold_width(self) -> int:
+        return max(0, self.size.width - self.styles.scrollbar_size_vertical)
+
+    def watch_wrap(self, wrap: bool) -> None:
+        if wrap:
+            self._raw = deque(self.lines, maxlen=self.max_lines)
+            self._refold()
+            return
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            super().clear()
+            self.write_lines(list(raw))
+
+    def _refold(self) -> None:
+        if self._raw is None:
+            return
+        self._folded_at = self._fold_width()
+        lines = list(self._raw)
+        super().clear()
+        self.write_lines(fold_lines(lines, self._folded_at))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._raw is not None and self._fold_width() != self._folded_at:
+            self._refold()
 
 
 def format_record(record: LogMessage) -> list[str]:
@@ -47,7 +135,7 @@ def shown_lines(lines: list[str]) -> tuple[list[str], int]:
     return shown, max((cell_len(line.expandtabs()) for line in shown), default=0)
 
 
-class LogPane(Log):
+class LogPane(WrapLog):
     """Keeps the newest ``max_lines`` lines; follows the tail unless the user scrolled up.
 
     ``received`` counts every line handed to the pane, shown or not: of a batch longer than
@@ -84,4 +172,4 @@ class LogPane(Log):
         if not lines:
             return
         shown, width = shown_lines(lines)
-        append_log_lines(self, shown, width)
+        self.write_shown(shown, width)

@@ -56,8 +56,19 @@ class NodeTree(Tree[TreeData]):
                 why = stale.marker(node.name) if stale and stale.pipeline == name else None
                 mark = f" [b yellow]● stale[/] [yellow]{escape(why)}[/]" if why else ""
                 branch.add_leaf(f"{ns}{escape(node.short_name)}{tags}{mark}", data=node)
+        if text and not self.root.children:
+            self.root.add_leaf(
+                f"[dim]No node matches [b]{escape(text)}[/b] "
+                "(it searches names, tags, datasets; tag:x, ds:y)[/dim]"
+            )
         if self.root.children:
             self.cursor_line = 0
+
+    @property
+    def no_matches(self) -> bool:
+        """Whether the tree shows the "no node matches" line instead of pipelines."""
+        children = self.root.children
+        return len(children) == 1 and children[0].data is None
 
     def select_named(self, pipeline: str | None, node: str | None) -> bool:
         """Put the cursor back on ``node`` of ``pipeline`` (after a rebuild), if it still exists."""

@@ -40,6 +40,11 @@ class KindValidator(Validator):
         return self.success()
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (``1`` and ``1.0`` are shown differently)."""
+    return type(a) is type(b) and bool(a == b)
+
+
 class ParamRow(Vertical):
     """One parameter: label, editor, provenance line, error line."""
 
@@ -170,6 +175,44 @@ class ParamRow(Vertical):
                     editor.value = text
         self.query_one(".param-info", Static).update(self._info())
 
+    def refill(self, field: ParamField, override: Any, has_override: bool) -> None:
+        """Show another setup's value for the same key (a prefill, a preset) without rebuilding.
+
+        Rebuilding the form's ~150 widgets is what made rerun-edited and a preset load take
+        a second or more; the app already holds these overrides, so the editors change
+        quietly (no ``Changed`` goes back to it).
+        """
+        override = override if has_override else None
+        unchanged = (
+            field == self.field
+            and has_override == self.has_override
+            and _same(override, self.override)
+            and not self.has_class("-invalid")
+        )
+        if unchanged:
+            return  # nothing to redraw: most rows of a prefill show what they showed
+        self.field = field
+        self.override, self.has_override = override, has_override
+        shown = override if has_override else field.value
+        editor = self.query_one(".param-editor")
+        with self.prevent(Input.Changed, Switch.Changed):
+            if isinstance(editor, Switch):
+                editor.value = bool(shown)
+                self.query_one(".param-kind", Label).update("true" if shown else "false")
+            elif isinstance(editor, Input):
+                for validator in editor.validators:
+                    if isinstance(validator, KindValidator):
+                        validator.field = field
+                text = to_text(shown, field.kind)
+                if editor.value != text:
+                    editor.value = text
+        error = self.query_one(".param-error", Static)
+        error.update("")
+        error.display = False
+        self.set_class(False, "-invalid")
+        self.set_class(has_override, "-overridden")
+        self.query_one(".param-info", Static).update(self._info())
+
     def reset(self) -> None:
         """Back to the env's value (drops the override)."""
         if self.vanished is not None:  # nothing to go back to: drop the override and the row
@@ -216,6 +259,29 @@ class ParamForm(VerticalScroll):
             value = overrides[key]
             widgets.append(ParamRow(ParamField(key, value), value, True, (vanished or {})[key]))
         return self.mount_all(widgets)
+
+    def show(
+        self,
+        fields: list[ParamField],
+        overrides: dict[str, Any],
+        error: str | None = None,
+        vanished: Mapping[str, str] | None = None,
+    ) -> None:
+        """``load``, but refill the rows in place when they are the same keys of the same kinds."""
+        rows = self.rows()
+        same = (
+            error is None
+            and not any(k in overrides for k in vanished or {})
+            and bool(fields)
+            and all(r.vanished is None for r in rows)
+            and not self.query(".param-load-error, .param-empty")
+            and [(r.field.key, r.field.kind) for r in rows] == [(f.key, f.kind) for f in fields]
+        )
+        if not same:
+            self.load(fields, overrides, error, vanished)
+            return
+        for row, f in zip(rows, fields, strict=True):
+            row.refill(f, overrides.get(f.key), f.key in overrides)
 
     def update_fields(
         self, fields: list[ParamField], overrides: dict[str, Any], vanished: Mapping[str, str]

@@ -94,7 +94,9 @@ class RunTab(ReportsWorkerErrors, TabPane):
     @staticmethod
     def _label(number: int, spec: RunSpec, status: str) -> str:
         mark = {"succeeded": "✓ ", "failed": "✗ ", "cancelled": "■ "}.get(status, "▶ ")
-        return f"{mark}#{number} {spec.pipeline} · {spec.env or 'default'}"
+        # short, so that a row of tabs holds seven at 140 columns (the header names the env)
+        pipeline = spec.pipeline if len(spec.pipeline) <= 14 else spec.pipeline[:13] + "…"
+        return f"{mark}{number} {pipeline}"
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="run-header")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -64,22 +66,54 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class PromptModal(ModalScreen[str | None]):
-    """Ask for one line of text (a preset name …)."""
+    """Ask for one line of text (a preset name …).
+
+    ``check`` says what is wrong with a value (or None): the problem shows under the field as
+    you type, and enter on a bad value keeps the dialog open with what was typed.
+    """
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="modal.cancel")]
 
-    def __init__(self, title: str, label: str, value: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        value: str = "",
+        check: Callable[[str], str | None] | None = None,
+    ) -> None:
         super().__init__(classes="modal")
         self.title_text, self.label, self.value = title, label, value
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box") as box:
             box.border_title = self.title_text
             yield Label(self.label)
             yield Input(self.value, id="prompt-input")
+            yield Static("", id="prompt-problem", classes="modal-problem")
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-problem").display = False
+
+    def _problem(self, value: str) -> str | None:
+        return self.check(value) if self.check is not None and value else None
+
+    def _show(self, problem: str | None) -> None:
+        shown = self.query_one("#prompt-problem", Static)
+        shown.update(escape(problem or ""))
+        shown.display = problem is not None
+        self.query_one("#prompt-input", Input).set_class(problem is not None, "-invalid")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show(self._problem(event.value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        value = event.value.strip()
+        problem = self._problem(value)
+        if problem is not None:
+            self._show(problem)
+            return
+        self.dismiss(value or None)
 
 
 class PickModal(ModalScreen[str | None]):

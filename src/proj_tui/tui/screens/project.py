@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static, Tree
 
 from proj_tui.tui.components.config_banner import ConfigBanner
@@ -25,13 +24,14 @@ from proj_tui.tui.messages import (
     StaleCheckRequested,
 )
 from proj_tui.tui.model import NodeInfo, RunFilters
+from proj_tui.tui.screens.mode_screen import ModeScreen
 from proj_tui.tui.state import app_state
 
 if TYPE_CHECKING:
     from proj_tui.tui.state import AppState, Topic
 
 
-class ProjectScreen(Screen[None]):
+class ProjectScreen(ModeScreen):
     """Pipelines → nodes, the selected node, and what a run would execute."""
 
     SUB_TITLE = "Project"
@@ -55,7 +55,6 @@ class ProjectScreen(Screen[None]):
             "s",
             "filter_namespace",
             "NS",
-            show=False,  # in `?` help and the palette: the footer must fit 120 columns
             id="project.namespace_filter",
             tooltip="Toggle the selected node's namespace as a run filter",
         ),

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.screen import Screen
 from textual.widgets import Header, Label, Select, Static
 
 from proj_tui.tui.components.config_banner import ConfigBanner
@@ -17,19 +16,25 @@ from proj_tui.tui.components.env_vars_form import EnvVarsForm
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.param_form import ParamForm
 from proj_tui.tui.messages import EnvChosen, EnvVarsEdited
+from proj_tui.tui.screens.mode_screen import ModeScreen
 from proj_tui.tui.state import app_state
 
 if TYPE_CHECKING:
     from proj_tui.tui.state import AppState, Topic
 
 
-class RunSetupScreen(Screen[None]):
+class RunSetupScreen(ModeScreen):
     """Everything a run is given, and the command line that gives it."""
 
     SUB_TITLE = "Run setup"
     BINDINGS = [
         Binding(
-            "ctrl+t", "pick_env", "Env", id="setup.env", tooltip="Choose the config environment"
+            # not ctrl+t: that is the theme on every screen; ctrl+f is free in Input fields
+            "ctrl+f",
+            "pick_env",
+            "Env",
+            id="setup.env",
+            tooltip="Choose the config environment",
         ),
         Binding(
             "ctrl+b",
@@ -42,7 +47,6 @@ class RunSetupScreen(Screen[None]):
             "ctrl+g",
             "reset_all",
             "Reset all",
-            show=False,  # in `?` help and the palette: the footer must fit 120 columns
             id="setup.reset_all",
             tooltip="Drop every parameter override",
         ),
@@ -79,7 +83,9 @@ class RunSetupScreen(Screen[None]):
         yield ConfigBanner(id="setup-config-banner")
         with Horizontal(id="setup-top"):
             yield Label("env", id="env-label")
-            yield Select[str]([], id="env", allow_blank=True, prompt="loading…")
+            # the Select arrives with the envs: one made blank-able for "loading…" kept that
+            # as a permanent choice in its list
+            yield Static("loading…", id="env-loading")
             yield Static("", id="setup-summary")
         with Horizontal(id="setup-body"):
             yield ParamForm(id="params")
@@ -120,19 +126,41 @@ class RunSetupScreen(Screen[None]):
 
     def _render_envs(self) -> None:
         config = self.shared.config
-        select: Select[str] = self.query_one("#env", Select)
         if config is None:
             return
         options = [(e, e) for e in config.envs]
+        env = self.shared.env or config.default_env
+        placeholder = self.query_one("#env-loading", Static)
+        selects = self.query("#env").results(Select)
+        select = next(selects, None)
+        if not options:
+            placeholder.update("[$text-muted]no envs[/]")
+            placeholder.display = True
+            if select is not None:
+                select.display = False
+            return
+        placeholder.display = False
+        if select is None:
+            with self.prevent(Select.Changed):
+                self.query_one("#setup-top").mount(
+                    Select[str](
+                        options,
+                        id="env",
+                        allow_blank=False,
+                        value=env if env in config.envs else options[0][1],
+                    ),
+                    after=placeholder,
+                )
+            return
+        select.display = True
         with self.prevent(Select.Changed):
             select.set_options(options)
-            env = self.shared.env or config.default_env
             if env in config.envs:
                 select.value = env
 
     def _render_params(self) -> None:
         state = self.shared
-        self.query_one(ParamForm).load(
+        self.query_one(ParamForm).show(
             state.fields, state.overrides, state.params_error, state.vanished
         )
 
@@ -168,7 +196,10 @@ class RunSetupScreen(Screen[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def action_pick_env(self) -> None:
-        select: Select[str] = self.query_one("#env", Select)
+        select = next(self.query("#env").results(Select), None)
+        if select is None or not select.display:
+            self.notify("The project's envs are still loading.", severity="warning", timeout=2)
+            return
         select.focus()
         select.action_show_overlay()
 

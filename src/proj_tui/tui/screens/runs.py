@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent
 
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.components.run_tab import RunTab
+from proj_tui.tui.screens.mode_screen import ModeScreen
 
 if TYPE_CHECKING:
     from proj_tui.tui.run_spec import RunSpec
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _TAB = Binding.Group("Tab", compact=True)
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(ModeScreen):
     """Live sessions; several can run at once."""
 
     @dataclass
@@ -49,7 +49,24 @@ class RunsScreen(Screen[None]):
         ),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="runs.prev", group=_TAB),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="runs.next", group=_TAB),
+        Binding(
+            "W",
+            "close_ended",
+            "Close ended",
+            id="runs.close_ended",
+            tooltip="Close every tab whose run has ended",
+        ),
         Binding("l", "focus_log", "Log", id="runs.log", tooltip="Focus the log to scroll it"),
+        Binding(
+            "z",
+            "zoom_log",
+            "Zoom",
+            id="runs.zoom",
+            tooltip="Show the log at full width (the node table hidden), or both again",
+        ),
+        Binding(
+            "v", "wrap_log", "Wrap", id="runs.wrap", tooltip="Wrap long log lines, or cut them"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -80,6 +97,7 @@ class RunsScreen(Screen[None]):
         tab = RunTab(self._count, spec, argv, planned)
         tabs = self.query_one(TabbedContent)
         await tabs.add_pane(tab)
+        tab.query_one(LogPane).wrap = self.has_class("-wrap")
         tabs.active = tab.id or ""
         self._sync_empty()
         return tab
@@ -94,8 +112,10 @@ class RunsScreen(Screen[None]):
             return tab is not None and tab.live
         if action == "close_tab":
             return tab is not None and not tab.live
-        if action in ("tab", "focus_log"):
+        if action in ("tab", "focus_log", "zoom_log", "wrap_log"):
             return tab is not None
+        if action == "close_ended":
+            return any(not t.live for t in self.query(RunTab))
         return True
 
     def action_cancel(self) -> None:
@@ -112,6 +132,29 @@ class RunsScreen(Screen[None]):
         await self.query_one(TabbedContent).remove_pane(tab.id or "")
         self._sync_empty()
 
+    async def action_close_ended(self) -> None:
+        """Close every tab whose run has ended, in one go (the live ones stay)."""
+        tabs = self.query_one(TabbedContent)
+        ended = [t for t in self.query(RunTab) if not t.live]
+        for tab in ended:
+            self.post_message(self.TabClosed(tab))
+            await tabs.remove_pane(tab.id or "")
+        self._sync_empty()
+        self.refresh_bindings()
+        if ended:
+            self.notify(f"Closed {len(ended)} ended run(s).", timeout=2)
+
+    def action_zoom_log(self) -> None:
+        """The log alone, at the screen's width, in every tab (80 columns left it 28)."""
+        self.toggle_class("-log-only")
+
+    def action_wrap_log(self) -> None:
+        wrap = not self.has_class("-wrap")
+        self.set_class(wrap, "-wrap")
+        for pane in self.query(LogPane):
+            pane.wrap = wrap
+        self.notify("Long log lines wrap." if wrap else "Long log lines are cut.", timeout=2)
+
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
         panes = [p.id for p in tabs.query(RunTab) if p.id]
@@ -124,7 +167,7 @@ class RunsScreen(Screen[None]):
     def action_focus_log(self) -> None:
         tab = self.current()
         if tab is not None:
-            tab.query_one(LogPane).focus()
+            self.set_focus(tab.query_one(LogPane))
 
     def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()

@@ -30,6 +30,7 @@ from proj_tui.tui.components.history_actions import RESUMABLE, HistoryActions
 from proj_tui.tui.components.history_messages import (
     DiffCandidates,
     HistoryChanged,
+    LineageLoaded,
     LogsLoaded,
     ResumePlanned,
     SessionLoaded,
@@ -37,6 +38,7 @@ from proj_tui.tui.components.history_messages import (
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
 from proj_tui.tui.components.key_footer import KeyFooter
+from proj_tui.tui.components.log_pane import WrapLog
 from proj_tui.tui.components.timeline import Timeline
 from proj_tui.tui.themes import theme_colour
 
@@ -48,13 +50,16 @@ if TYPE_CHECKING:
 _TAB = Binding.Group("Tab", compact=True)
 LOG_CHUNK = 5000
 LOG_MAX_LINES = 200_000
-TABS = ("tab-overview", "tab-params", "tab-timeline", "tab-logs", "tab-error")
+TABS = ("tab-overview", "tab-params", "tab-timeline", "tab-logs", "tab-error", "tab-lineage")
 _LAZY_TABS = {
     "tab-params": "detail-params",
     "tab-timeline": "detail-timeline",
     "tab-logs": "detail-log",
     "tab-error": "detail-error",
+    "tab-lineage": "detail-lineage",
 }
+LINEAGE_DEPTH = 20  # ancestors followed (a chain of reruns of reruns)
+LINEAGE_CHILDREN = 50
 REDACTED = "<redacted>"
 SHARED_NAME = "session-detail"
 
@@ -65,6 +70,15 @@ def format_log(line: LogLine) -> list[str]:
     head = f"{clock} {line.level:<8} " + (f"{line.logger}: " if line.logger else "")
     first, *rest = line.message.split("\n")
     return [head + first, *("    " + more for more in rest)]
+
+
+def _how(record: SessionRecord) -> str:
+    """What kind of run a session was, for the lineage: a resume names its from-nodes."""
+    flags = (record.cli or {}).get("flags") or {}
+    start = fmt_time(record.started_at)
+    if flags.get("from_nodes") or (record.filters or {}).get("from_nodes"):
+        return f"{start} · resumed"
+    return f"{start} · {record.pipeline or '—'} · {record.env or '—'}"
 
 
 def _value(value: Any) -> str:
@@ -91,10 +105,12 @@ class SessionDetailScreen(HistoryActions):
         ),
         Binding("R", "resume", "Resume", id="detail.resume", tooltip="Resume where it stopped"),
         Binding("P", "parent", "Parent", id="detail.parent", tooltip="Open the parent session"),
-        # Less used: in `?` help and the palette, not the footer (it must fit 80-120 columns).
-        Binding("p", "pin", "Pin", show=False, id="detail.pin", tooltip="Pin/unpin as a baseline"),
-        Binding("n", "note", "Note", show=False, id="detail.note", tooltip="Add or edit the note"),
-        Binding("delete", "delete", "Delete", show=False, id="detail.delete", tooltip="Delete it"),
+        Binding("p", "pin", "Pin", id="detail.pin", tooltip="Pin/unpin as a baseline"),
+        Binding("n", "note", "Note", id="detail.note", tooltip="Add or edit the note"),
+        Binding("delete", "delete", "Delete", id="detail.delete", tooltip="Delete it"),
+        Binding(
+            "v", "wrap_log", "Wrap", id="detail.wrap", tooltip="Wrap long log lines, or cut them"
+        ),
         Binding(
             "y",
             "copy_command",
@@ -132,7 +148,7 @@ class SessionDetailScreen(HistoryActions):
             return  # on_mount reads it
         self.query_one("#detail-head", Static).update(f"Session {escape(session_id)} · loading…")
         self.query_one("#detail-overview", Static).update("")
-        for pane_id in ("tab-params", "tab-error"):  # the tabs built on an earlier visit
+        for pane_id in ("tab-params", "tab-error", "tab-lineage"):  # built on an earlier visit
             if pane_id in self._built:
                 self.query_one(f"#{_LAZY_TABS[pane_id]}", Static).update("")
         if "tab-timeline" in self._built:
@@ -161,6 +177,7 @@ class SessionDetailScreen(HistoryActions):
             yield TabPane("Timeline", id="tab-timeline")
             yield TabPane("Logs", id="tab-logs")
             yield TabPane("Error", id="tab-error")
+            yield TabPane("Lineage", id="tab-lineage")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -182,7 +199,7 @@ class SessionDetailScreen(HistoryActions):
             await pane.mount_all(
                 [
                     Input(placeholder="filter log lines (any case)", id="detail-log-filter"),
-                    Log(max_lines=LOG_MAX_LINES, auto_scroll=False, id="detail-log"),
+                    WrapLog(max_lines=LOG_MAX_LINES, auto_scroll=False, id="detail-log"),
                     Static("reading…", id="detail-log-status"),
                 ]
             )
@@ -196,6 +213,8 @@ class SessionDetailScreen(HistoryActions):
         self._built.add(pane_id)
         if self.record is not None:
             self._show_tab(pane_id)
+        if pane_id == "tab-lineage":
+            self._load_lineage(self.session_id)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -211,6 +230,64 @@ class SessionDetailScreen(HistoryActions):
         session_id = self.session_id
         record = store.get_session(session_id)
         self.post_message(SessionLoaded(record, in_run_order(store.nodes(session_id), record)))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-lineage",
+        description="Read the session's lineage",
+    )
+    def _load_lineage(self, session_id: str) -> None:
+        """The chain of parents (reruns of reruns) up to the first, and the direct children."""
+        from proj_tui.framework.store import StoreError, parse_query
+
+        store = require_reader(self.history)
+        ancestors: list[tuple[str, SessionRecord | None]] = []
+        seen = {session_id}
+        parent = store.get_session(session_id).parent_id
+        while parent and parent not in seen and len(ancestors) < LINEAGE_DEPTH:
+            seen.add(parent)
+            try:
+                record = store.get_session(parent)
+            except StoreError:  # deleted since: the chain stops there, and says so
+                ancestors.append((parent, None))
+                break
+            ancestors.append((parent, record))
+            parent = record.parent_id
+        query = parse_query(f"parent:{session_id} sort:started")
+        children = store.list_sessions(query, limit=LINEAGE_CHILDREN)
+        self.post_message(LineageLoaded(session_id, ancestors[::-1], children))
+
+    def on_lineage_loaded(self, message: LineageLoaded) -> None:
+        if message.session_id != self.session_id or "tab-lineage" not in self._built:
+            return
+        self.query_one("#detail-lineage", Static).update(self._lineage(message))
+
+    def _lineage(self, message: LineageLoaded) -> str:
+        def line(
+            depth: int, session_id: str, status: str | None, what: str, me: bool = False
+        ) -> str:
+            shown = f"[{self._colour(status)}]{status}[/]" if status else "[dim]deleted[/]"
+            mark = "▶ " if me else "  "
+            return f"{'  ' * depth}{mark}{escape(session_id)}  {shown}  [dim]{escape(what)}[/]"
+
+        lines = ["[b]Where this session comes from, and what was run from it[/b]", ""]
+        for depth, (session_id, record) in enumerate(message.ancestors):
+            what = _how(record) if record is not None else "no longer in the store"
+            lines.append(line(depth, session_id, record.status if record else None, what))
+        depth = len(message.ancestors)
+        record = self.record
+        this = _how(record) if record is not None else ""
+        status = record.status if record is not None else None
+        lines.append(f"[b]{line(depth, message.session_id, status, this, me=True)}[/b]")
+        for child in message.children:
+            lines.append(line(depth + 1, child.session_id, child.status, "rerun or resumed"))
+        if not message.ancestors and not message.children:
+            lines += ["", "No parent and no reruns: r reruns it, R resumes a failed one."]
+        elif message.children:
+            lines += ["", f"History filter parent:{escape(message.session_id)} lists the reruns."]
+        return "\n".join(lines)
 
     def reload_logs(self, text: str) -> None:
         """Read the logs again (all, or those containing ``text``); older reads are dropped."""
@@ -245,13 +322,13 @@ class SessionDetailScreen(HistoryActions):
     def on_logs_loaded(self, message: LogsLoaded) -> None:
         if message.generation != self.log_generation:
             return
-        log = self.query_one("#detail-log", Log)
+        log = self.query_one("#detail-log", WrapLog)
         if message.reset:
             log.clear()
             self.log_lines = 0
         lines = [printable(text) for line in message.lines for text in format_log(line)]
         if lines:
-            log.write_lines(lines)
+            log.write_shown(lines)
         self.log_lines += len(message.lines)
         self.logs_done = message.done
         wanted = self.query_one("#detail-log-filter", Input).value
@@ -409,10 +486,19 @@ class SessionDetailScreen(HistoryActions):
         index = TABS.index(tabs.active) if tabs.active in TABS else 0
         tabs.active = TABS[(index + step) % len(TABS)]
 
+    async def action_wrap_log(self) -> None:
+        """Wrap the Logs tab's long lines (shown at once), or cut them again."""
+        self.query_one(TabbedContent).active = "tab-logs"
+        await self.ensure_tab("tab-logs")
+        log = self.query_one("#detail-log", WrapLog)
+        log.wrap = not log.wrap
+
     async def action_search_logs(self) -> None:
         self.query_one(TabbedContent).active = "tab-logs"
         await self.ensure_tab("tab-logs")
-        self.query_one("#detail-log-filter", Input).focus()
+        self.set_focus(
+            self.query_one("#detail-log-filter", Input)
+        )  # now, not after the keys already queued (focus() waits a turn)
 
     def action_rerun(self) -> None:
         if (record := self._loaded()) is not None:

@@ -97,16 +97,14 @@ class SessionsScreen(HistoryActions):
             id="history.resume",
             tooltip="Resume a failed/cancelled/crashed session where it stopped",
         ),
-        # Less used: in `?` help and the palette, not the footer (it must fit 80-120 columns).
-        Binding("p", "pin", "Pin", show=False, id="history.pin", tooltip="Pin/unpin as a baseline"),
-        Binding("n", "note", "Note", show=False, id="history.note", tooltip="Add or edit the note"),
+        Binding("p", "pin", "Pin", id="history.pin", tooltip="Pin/unpin as a baseline"),
+        Binding("n", "note", "Note", id="history.note", tooltip="Add or edit the note"),
         Binding(
             "delete",
             "delete",
             "Delete",
-            show=False,
             id="history.delete",
-            tooltip="Delete the marked sessions (or this one), after asking",
+            tooltip="Delete this session (the marked ones, if it is marked), after asking",
         ),
         Binding("s", "sort", "Sort", id="history.sort", tooltip="Cycle the sort order"),
         Binding(
@@ -335,10 +333,12 @@ class SessionsScreen(HistoryActions):
         self.query_one(HistoryTable).focus()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#history-filter", Input).focus()
+        self.set_focus(
+            self.query_one("#history-filter", Input)
+        )  # now, not after the keys already queued (focus() waits a turn)
 
     def action_leave_filter(self) -> None:
-        self.query_one(HistoryTable).focus()
+        self.set_focus(self.query_one(HistoryTable))
 
     def action_sort(self) -> None:
         index = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
@@ -487,12 +487,19 @@ class SessionsScreen(HistoryActions):
             self.edit_note(summary.session_id, summary.note)
 
     def action_delete(self) -> None:
-        chosen: dict[str, Any] = dict(self.marked)
-        if not chosen:
-            summary = self.current()
-            if summary is None:
-                return
-            chosen = {summary.session_id: summary}
+        """Delete the row under the cursor, or the marked rows when the cursor is on one of them.
+
+        A mark left from an earlier diff must not turn ``delete`` on another row into deleting
+        the marked session: what is under the cursor is what the key acts on.
+        """
+        summary = self.current()
+        if summary is None:
+            return
+        chosen: dict[str, Any] = (
+            dict(self.marked)
+            if summary.session_id in self.marked
+            else {summary.session_id: summary}
+        )
         running = [sid for sid, s in chosen.items() if s.status == "running"]
         self.confirm_delete(list(chosen), running)
 
