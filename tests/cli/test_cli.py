@@ -312,3 +312,91 @@ def test_no_project_here(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--version"], ["run", "--help"], ["sessions", "--help"]])
 def test_help_and_version(args: list[str]) -> None:
     assert cli(*args).returncode == 0
+
+
+def test_sessions_rerun_and_resume_set_the_sessions_env_vars_again(demo: Path) -> None:
+    """A rerun is the same run: its --env-var variables are set again, a redacted secret is
+    taken from the rerun's own environment (and it says so), never as "<redacted>" (item 3)."""
+    env = {"API_TOKEN": "s3cret-token-value"}
+    first = cli(
+        "run", "--pipeline", "data_processing", "--env-var", "REGION=eu", "--env-var", "API_TOKEN",
+        cwd=demo, env=env,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    store = SQLiteSessionStore.for_project(demo)
+    sid = store.list_sessions(limit=1)[0].session_id
+    assert store.get_session(sid).env_vars["API_TOKEN"] == "<redacted>"
+
+    dry = cli("sessions", "rerun", sid, "--dry-run", cwd=demo)
+    assert "--env-var API_TOKEN --env-var REGION=eu" in dry.stdout, dry.stdout
+    assert "<redacted>" not in dry.stdout
+
+    refused = cli("sessions", "rerun", sid, cwd=demo)  # API_TOKEN is not set here
+    assert refused.returncode == 2
+    assert f"Session {sid} was given API_TOKEN, whose value the store does not keep" in (
+        refused.stderr
+    )
+    assert len(store.list_sessions(limit=10)) == 1  # nothing started
+
+    again = cli("sessions", "rerun", sid, cwd=demo, env={"API_TOKEN": "s3cret-token-value"})
+    assert again.returncode == 0, again.stderr
+    assert "API_TOKEN: taken from this environment" in again.stderr
+    rerun = store.get_session(store.list_sessions(limit=1)[0].session_id)
+    assert rerun.parent_id == sid
+    assert rerun.env_vars["REGION"] == "eu" and rerun.env_vars["API_TOKEN"] == "<redacted>"
+    assert rerun.cli["flags"]["env_var"] == ["API_TOKEN", "REGION"]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (("--env", "nope"), "nope"),
+        (("--pipeline", "data_procesing"), "Did you mean 'data_processing'"),
+        (("--nodes", "zone_repor"), "zone_repor"),
+        (("--tags", "no-such-tag"), "no nodes left after the filters"),
+        (("--pipeline", "data_processing", "--from-nodes", "zone_report"), "zone_report"),
+    ],
+)
+def test_a_run_that_cannot_start_records_no_session(
+    demo: Path, flags: tuple[str, ...], says: str
+) -> None:
+    """One rule for every flag (issue 18, item 4): a session that could not start is not a
+    session. A bad --env always left none; bad --pipeline/--nodes/--tags left a failed one."""
+    result = cli("run", *flags, cwd=demo)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+    sessions = cli("sessions", "list", "--json", cwd=demo)
+    assert json.loads(sessions.stdout or "[]") == [], sessions.stdout
+
+
+def test_bad_catalog_and_missing_input_exit_2_naming_file_line_and_key(demo: Path) -> None:
+    """README: bad config exits 2 with a message that names the file, line and key (item 9)."""
+    catalog = demo / "conf" / "base" / "catalog.yml"
+    good = catalog.read_text()
+    catalog.write_text(good.replace("type: csv.CSVDataset", "type: csv.CSVDatasett", 1))
+    result = cli("run", "--pipeline", "data_processing", cwd=demo)
+    assert result.returncode == 2, result.stderr
+    line = 1 + good.splitlines().index("trips_raw:")
+    assert f"conf/base/catalog.yml:{line}: Dataset 'trips_raw' has unknown type" in result.stderr
+    assert "Did you mean 'csv.CSVDataset'" in result.stderr and "Traceback" not in result.stderr
+
+    catalog.write_text(good.replace("trips_raw:", "trips_rawx:", 1))
+    result = cli("run", "--pipeline", "data_processing", cwd=demo)
+    assert result.returncode == 2, result.stderr
+    assert "'trips_raw' (needed by 'ingest_trips') Did you mean 'trips_rawx'" in result.stderr
+    assert "? Add them to the env's catalog.yml" in result.stderr
+    assert "?." not in result.stderr
+
+
+def test_a_cycle_names_the_files_of_its_nodes(tmp_path: Path) -> None:
+    from proj_tui.pipeline import CircularDependencyError, node, pipeline
+
+    def step(x: int) -> int:
+        return x
+
+    with pytest.raises(CircularDependencyError) as info:
+        pipeline([node(step, "a", "b", name="one"), node(step, "b", "a", name="two")])
+    text = str(info.value)
+    assert "'one' -[a]-> 'two' -[b]-> 'one'" in text or "'one' -[b]-> 'two'" in text
+    assert f"'one' at {__file__}:" in text and f"'two' at {__file__}:" in text

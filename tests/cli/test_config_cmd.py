@@ -35,7 +35,25 @@ def test_blame_names_the_file_and_env_and_what_was_overridden(project: Path) -> 
         "overrode": [
             {"env": "base", "file": "conf/base/parameters/data_science.yml", "value": 300}
         ],
+        "interpolation": None,
+        "comes_from": [],
+        "source": "local: conf/local/parameters.yml",
     }
+
+
+def test_blame_and_compare_say_where_an_interpolated_value_comes_from(project: Path) -> None:
+    """reporting.currency is ${globals:report_currency}: in prod its USD is prod's globals,
+    not "set in base" (issue 18, item 8)."""
+    (row,) = _json(project, "config", "blame", "reporting.currency", "--env", "prod")["keys"]
+    assert row["value"] == "USD" and row["interpolation"] == "${globals:report_currency}"
+    assert row["comes_from"] == [
+        {"ref": "${globals:report_currency}", "env": "prod", "file": "conf/prod/globals.yml"}
+    ]
+    shown = cli("config", "blame", "reporting.currency", "--env", "prod", cwd=project).stdout
+    assert "conf/prod/globals.yml" in shown
+    doc = _json(project, "config", "compare", "base", "prod")
+    (currency,) = [k for k in doc["keys"] if k["key"] == "reporting.currency"]
+    assert currency["prod"]["env"] == "prod via ${globals:report_currency}"
 
 
 def test_blame_of_another_env_and_runtime_params(project: Path) -> None:

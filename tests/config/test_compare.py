@@ -171,3 +171,33 @@ def test_compare_applies_the_rule_to_each_key(conf: Path, write: WriteConf) -> N
         "only_dev": CompareRow("only_dev", None, 0, None, "dev", left_set=False),
     }
     assert not only["only_dev"].same
+
+
+def test_blame_and_compare_show_an_interpolation_and_where_its_value_is_set(
+    conf: Path, write: WriteConf
+) -> None:
+    """``currency: ${globals:report_currency}`` in base takes prod's globals in prod: say so,
+    not "USD, set in base" (issue 18, item 8)."""
+    write("base/globals.yml", "report_currency: EUR\n")
+    write("prod/globals.yml", "report_currency: USD\n")
+    write("base/parameters.yml", "reporting:\n  currency: ${globals:report_currency}\n  n: 1\n")
+    prod = ConfigLoader(conf, env="prod")
+    (row,) = blame(prod, conf.parent, "reporting.currency")
+    assert (row.value, row.env, row.file) == ("USD", "base", "conf/base/parameters.yml")
+    assert row.interpolation == "${globals:report_currency}"
+    assert row.comes_from == (
+        Overridden("prod", "conf/prod/globals.yml", "${globals:report_currency}"),
+    )
+    assert row.source == (
+        "base: conf/base/parameters.yml as ${globals:report_currency}; "
+        "${globals:report_currency} from prod: conf/prod/globals.yml"
+    )
+    (plain,) = blame(prod, conf.parent, "reporting.n")
+    assert plain.interpolation is None and plain.source == "base: conf/base/parameters.yml"
+
+    rows = {r.key: r for r in compare_envs(ConfigLoader(conf, env="base"), prod)}
+    currency = rows["reporting.currency"]
+    assert (currency.left, currency.right) == ("EUR", "USD")
+    assert currency.left_env == "base via ${globals:report_currency}"
+    assert currency.right_env == "prod via ${globals:report_currency}"
+    assert rows["reporting.n"].left_env == "base"

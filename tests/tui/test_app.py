@@ -152,7 +152,8 @@ async def test_env_vars_are_passed_and_redacted(taxi: Path) -> None:
         assert isinstance(value, Input) and value.password
         assert app.state.env_vars == {"API_TOKEN": "s3cret"}
         command = str(app.screen.query_one("#command").render())
-        assert "API_TOKEN=<redacted>" in command and "s3cret" not in command
+        assert "--env-var API_TOKEN" in command and "s3cret" not in command
+        assert "<redacted>" not in command
         argv = app.state.spec().child_argv(["proj-tui"])  # the value goes in its environment
         assert "API_TOKEN" in argv and not any("s3cret" in arg for arg in argv)
         await pilot.press("ctrl+n")
@@ -227,16 +228,15 @@ async def test_broken_config_shows_file_and_line(taxi: Path) -> None:
         await settle(pilot)
         app.set_env("prod")
         await settle(pilot)
-        assert isinstance(app.screen, ErrorModal)
-        assert "conf/prod/parameters.yml" in app.screen.message
-        assert "line 3" in app.screen.message
-        await pilot.press("escape")
+        assert app.state.config_error is not None  # the banner, not a modal (issue 18, item 5)
+        assert app.state.config_error.location == "conf/prod/parameters.yml:3:1"
         await pilot.press("2")
         await pilot.pause()
         assert "parameters.yml" in str(app.state.params_error)
         app.set_env("local")  # the app carries on
         await settle(pilot)
         assert app.state.params_error is None and app.state.fields
+        assert app.state.config_error is None
 
 
 async def test_unknown_env_and_broken_pipeline_are_reported(taxi: Path) -> None:
@@ -349,3 +349,35 @@ async def test_a_run_that_cannot_start_is_reported(taxi: Path, tmp_path: Path) -
         assert isinstance(app.screen, ErrorModal)
         await pilot.press("escape")
         assert app.is_running and not app.runs.live()
+
+
+async def test_ctrl_r_refuses_plans_the_app_knows_cannot_run(taxi: Path) -> None:
+    """A from-node of another pipeline, and a config file that does not load, are refused with
+    "Cannot run / Fix first" instead of a failed session (issue 18, item 4)."""
+    from proj_tui.tui.messages import FilterToggled, PipelineChosen
+    from tui.recording import RecordingApp
+
+    app = RecordingApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.post_message(FilterToggled("from_nodes", ("zone_report",)))  # Project: f on it
+        app.post_message(PipelineChosen("data_processing"))  # the tree's cursor moved on
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert not app.runs.tabs and app.current_mode == "project"
+        assert "Fix first: pipeline data_processing has no nodes zone_report" in app.said[-1]
+        await pilot.press("2")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#command").render())
+        assert "cannot run yet" in shown and "zone_report" in shown
+
+        app.post_message(FilterToggled("from_nodes", ("zone_report",)))  # out again
+        params = taxi / "conf" / "base" / "parameters.yml"
+        params.write_text(params.read_text() + "\nbroken: [\n")
+        await until(lambda: app.state.config_error is not None, pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert not app.runs.tabs
+        assert "Fix first: config: conf/base/parameters.yml" in app.said[-1], app.said[-1]
+    assert not (taxi / ".proj-tui" / "sessions.db").exists()  # no failed session either

@@ -30,6 +30,7 @@ from proj_tui.tui.screens.session_detail import SessionDetailScreen
 from proj_tui.tui.screens.session_diff import SessionDiffScreen
 from proj_tui.tui.screens.sessions import PAGE, SessionsScreen, history_commands
 from tui.pilot_helpers import settle
+from tui.recording import RecordingApp
 
 from helpers import cli
 
@@ -325,6 +326,29 @@ async def test_parent_link_and_diff_from_detail(taxi: Path) -> None:
         assert isinstance(app.screen, SessionDetailScreen) and app.screen.session_id == child
 
 
+async def test_parent_that_was_deleted_is_a_toast_not_an_empty_screen(
+    taxi: Path, store: SQLiteSessionStore
+) -> None:
+    """P on a session whose parent is gone says so, and stays where it is (issue 18, item 6)."""
+    parent = add_session(store, 1, project=taxi)
+    child = add_session(store, 2, project=taxi, parent=parent)
+    assert store.delete_sessions([parent]) == 1
+    app = RecordingApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        assert screen.current_id() == child
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, SessionDetailScreen) and detail.session_id == child
+        depth = len(app.screen_stack)
+        await pilot.press("P")
+        await settle(pilot)
+        assert app.screen is detail and len(app.screen_stack) == depth
+        assert not app.errors  # no error modal either
+        assert any(f"{parent}, is no longer in the store" in m for m in app.said), app.said
+
+
 async def test_mark_and_diff(taxi: Path, store: SQLiteSessionStore) -> None:
     a = add_session(store, 1, project=taxi, env="local", lr=0.01)
     b = add_session(store, 2, project=taxi, env="prod", lr=0.05, override=True, dirty=True)
@@ -460,6 +484,85 @@ async def test_rerun_as_is_and_edited(taxi: Path) -> None:
         edited = store.get_session(store.list_sessions(limit=1)[0].session_id)
         assert edited.session_id not in (original, newest.session_id)
         assert edited.parent_id == original and edited.env == "prod"
+
+
+async def test_rerun_sets_the_sessions_env_vars_and_says_where_a_secret_comes_from(
+    taxi: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun is the same run: as-is (r) and edited (e) keep the variables the session was
+    given; a redacted secret comes from the app's environment, never as "<redacted>", and the
+    copied command names it instead of pasting a wrong value (issue 18, item 3)."""
+    from proj_tui.tui.screens.modals import PromptModal
+
+    token = {"API_TOKEN": "s3cret-token-value"}
+    ran = cli(
+        "run", "--pipeline", "data_processing", "--env-var", "REGION=eu", "--env-var",
+        "API_TOKEN", cwd=taxi, env=token,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    store = SQLiteSessionStore.for_project(taxi)
+    original = store.list_sessions(limit=1)[0].session_id
+    monkeypatch.delenv("API_TOKEN", raising=False)
+    app = RecordingApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("r")  # API_TOKEN is not in the app's environment: refused, and why
+        await settle(pilot)
+        assert not app.runs.tabs
+        assert any(
+            f"Session {original} was given API_TOKEN, whose value the store does not keep" in m
+            for m in app.said
+        ), app.said
+        assert len(store.list_sessions(limit=5)) == 1
+
+        monkeypatch.setenv("API_TOKEN", "s3cret-token-value")
+        await pilot.press("r")
+        tab = await finished_run_tab(app, pilot)
+        assert tab.state.status == "succeeded", tab.state.error
+        assert any("API_TOKEN taken from the app's environment" in m for m in app.said)
+        rerun = store.get_session(store.list_sessions(limit=1)[0].session_id)
+        assert rerun.parent_id == original
+        assert rerun.env_vars["REGION"] == "eu" and rerun.env_vars["API_TOKEN"] == "<redacted>"
+        assert rerun.cli["flags"]["env_var"] == ["API_TOKEN", "REGION"]
+        assert not any("<redacted>" in arg for arg in tab.argv)
+
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("down", "e")  # the original, edited
+        await settle(pilot)
+        assert app.current_mode == "setup"
+        assert app.state.env_vars == {"API_TOKEN": "", "REGION": "eu"}  # "": from the app's env
+        assert app.state.problems() == []
+        value = app.screen.query(".env-value")
+        assert any(
+            getattr(v, "placeholder", "") == "empty: from the app's environment" for v in value
+        )
+        await pilot.press("ctrl+y")
+        copied = app.clipboard
+        assert "--env-var API_TOKEN " in copied and "--env-var REGION=eu" in copied
+        assert "<redacted>" not in copied
+        monkeypatch.delenv("API_TOKEN")
+        assert app.state.problems() == [
+            "env var API_TOKEN: empty, and not set in the app's environment either; type its value"
+        ]
+        await pilot.press("ctrl+r")  # refused: "Cannot run / Fix first"
+        await settle(pilot)
+        assert app.current_mode == "setup"
+
+        await pilot.press("ctrl+s")  # a preset keeps the name, not the value
+        await settle(pilot)
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"with-token", "enter")
+        await settle(pilot)
+        preset = taxi / ".proj-tui" / "presets" / "with-token.yml"
+        assert "API_TOKEN: ''" in preset.read_text()
+        monkeypatch.setenv("API_TOKEN", "s3cret-token-value")
+        app.apply_preset("with-token")
+        await settle(pilot)
+        assert app.state.env_vars == {"API_TOKEN": "", "REGION": "eu"}
+        assert any("API_TOKEN taken from the app's environment" in m for m in app.said)
+        assert app.state.problems() == []
+    store.close()
 
 
 async def test_rerun_keeps_from_inputs_and_to_outputs(taxi: Path) -> None:

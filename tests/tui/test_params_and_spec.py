@@ -107,7 +107,9 @@ def test_command_and_child_argv(tmp_path: Path) -> None:
     assert command.startswith(f"proj-tui run --project {tmp_path} --env prod --params a.b=2")
     assert "--pipeline etl" in command
     assert "--params a.b=2" in command and "--tags t1,t2" in command and "--nodes n" in command
-    assert "API_TOKEN=<redacted>" in command and "s3cret" not in command
+    # a secret is named, never shown: pasted, the command takes it from the shell (issue 18, item 3)
+    assert "--env-var API_TOKEN " in command and "s3cret" not in command
+    assert "<redacted>" not in command
     assert "--env-var REGION=eu" in command
     argv = spec.child_argv(["proj-tui"])
     assert argv[-2:] == ["--events", "json"] and "API_TOKEN" in argv and "REGION" in argv

@@ -53,15 +53,35 @@ def shown(app: ProjTuiApp, title: str) -> ErrorModal:
     return screen
 
 
-async def test_broken_yaml_on_the_project_screen(taxi: Path) -> None:
-    (taxi / "conf" / "base" / "parameters.yml").write_text("cleaning: {max_fare: [1,\n")
+async def test_broken_yaml_at_start_is_a_banner_not_a_modal_that_takes_the_keys(
+    taxi: Path,
+) -> None:
+    """A config file broken at start shows as a broken save does: banner + toast. A modal took
+    every key and, under load, sat unseen: the app looked frozen (issue 18, item 5)."""
+    from proj_tui.tui.components.config_banner import ConfigBanner
+
+    params = taxi / "conf" / "base" / "parameters.yml"
+    good = params.read_text()
+    params.write_text("cleaning: {max_fare: [1,\n")
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        modal = shown(app, "Load parameters")
-        assert "parameters.yml" in modal.message
-        await pilot.press("escape")
-        assert app.current_mode == "project"
+        assert not isinstance(app.screen, ErrorModal), app.screen
+        banner = app.screen.query_one(ConfigBanner)
+        assert banner.display and "conf/base/parameters.yml:2" in str(banner.render())
+        assert any("parameters.yml" in e for e in app.errors)
+        await pilot.press("2")  # keys work at once
+        await settle(pilot)
+        assert app.current_mode == "setup" and app.screen.query_one(ConfigBanner).display
+        await pilot.press("ctrl+r")  # and a run is refused, saying why
+        await settle(pilot)
+        assert app.current_mode == "setup"
+        params.write_text(good)  # fixed: live reload loads it and the banner goes
+        for _ in range(400):
+            if app.state.fields and app.state.config_error is None:
+                break
+            await pilot.pause(0.05)
+        assert app.state.fields and not app.screen.query_one(ConfigBanner).display
 
 
 async def test_garbage_store_on_the_history_list(taxi: Path) -> None:

@@ -46,6 +46,11 @@ def blame_rows(
             "env": row.env,
             "file": row.file,
             "overrode": [{"env": o.env, "file": o.file, "value": o.value} for o in row.overrode],
+            "interpolation": row.interpolation,
+            "comes_from": [
+                {"ref": o.value, "env": o.env or None, "file": o.file} for o in row.comes_from
+            ],
+            "source": row.source,
         }
         for row in blame(loader, root, key)
     ]
@@ -62,7 +67,7 @@ def cmd_blame(args: argparse.Namespace) -> int:
         return 0
     table_rows = []
     for row in rows:
-        where = f"{row['env']}: {row['file']}" if row["file"] else f"{row['env']} (--params)"
+        where = row["source"]
         overrode = "; ".join(
             f"{o['env']}: {o['file'] or '--params'} = {_text(o['value'])}" for o in row["overrode"]
         )

@@ -263,9 +263,13 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
 
 
 def _is_setup_error(exc: ProjTuiError) -> bool:
+    """Bad input found before any node ran: exit code 2, as README promises."""
     from proj_tui.framework.session import SessionError
+    from proj_tui.io import CatalogEntryError
+    from proj_tui.runner.base import MissingInputsError
 
-    return isinstance(exc, SessionError) or type(exc).__module__.startswith(
+    setup = (SessionError, CatalogEntryError, MissingInputsError)
+    return isinstance(exc, setup) or type(exc).__module__.startswith(
         ("proj_tui.config", "proj_tui.pipeline", "proj_tui.framework.selection")
     )
 
@@ -306,6 +310,7 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
         "cli": {"command": command, "argv": argv, "flags": flags},
         "env_vars": env_vars,
         "parent_id": args.parent,
+        "selection": selection,  # checked before anything is recorded
     }
     run_kwargs: dict[str, Any] = dict(selection.run_kwargs())
     run_kwargs["runner"] = runner

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -269,7 +270,26 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     store = _store(args.project)
     record = _resolve(store, args.session_id)
     argv = run_argv(record, params=parse_params(args.params) if args.params else None, env=args.env)
+    _check_env_vars(record, args)
     return _launch(argv, args)
+
+
+def _check_env_vars(record: SessionRecord, args: argparse.Namespace) -> None:
+    """Say where each redacted variable of a replay comes from; refuse when it is not set."""
+    from proj_tui.framework.replay import (
+        ReplayError,
+        missing_env_message,
+        missing_env_vars,
+        replay_env_vars,
+    )
+
+    missing = missing_env_vars(record, os.environ)
+    if missing and not args.dry_run:
+        raise ReplayError(missing_env_message(record, missing, "this shell's environment"))
+    for name, value in replay_env_vars(record).items():
+        if value is None:
+            where = "not set here yet" if name in missing else "taken from this environment"
+            sys.stderr.write(f"{name}: {where} (the store keeps no secret values)\n")
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -290,6 +310,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
         from_nodes = resume_nodes(record, store.nodes(record.session_id))
     selection = resume_selection(record, from_nodes)
     argv = run_argv(record, selection=selection)
+    if not (args.dry_run and getattr(args, "json", False)):
+        _check_env_vars(record, args)
     if args.dry_run and getattr(args, "json", False):
         print_json(
             {

@@ -55,6 +55,23 @@ class BlameRow:
     env: str
     file: str | None  # relative to the project; None for --params
     overrode: tuple[Overridden, ...] = ()  # oldest first
+    interpolation: str | None = None  # "${globals:currency}" when the value is one
+    comes_from: tuple[Overridden, ...] = ()  # where each reference's value is set (value: text)
+
+    @property
+    def source(self) -> str:
+        """Where the value is set, as a person reads it: the file of the key, and for an
+        interpolation also where its value comes from."""
+        where = f"{self.env}: {self.file}" if self.file else f"{self.env} (--params)"
+        if self.interpolation:
+            froms = ", ".join(
+                f"{o.value} from {o.env}: {o.file or '--params'}"
+                if o.env
+                else f"{o.value} unset (its default)"
+                for o in self.comes_from
+            )
+            where += f" as {self.interpolation}" + (f"; {froms}" if froms else "")
+        return where
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,8 @@ def _row(section: str, prov: Provenance, root: Path | None) -> BlameRow:
         prov.env,
         _rel(prov.path, root),
         tuple(Overridden(o.env, _rel(o.path, root), o.value) for o in prov.overridden),
+        prov.interpolation,
+        tuple(Overridden(r.env or "", _rel(r.path, root), r.text) for r in prov.references),
     )
 
 
@@ -151,8 +170,19 @@ def _compare_row(key: str, pa: Provenance | None, pb: Provenance | None) -> Comp
         key,
         pa.value if pa is not None else None,
         pb.value if pb is not None else None,
-        pa.env if pa is not None else None,
-        pb.env if pb is not None else None,
+        _value_env(pa),
+        _value_env(pb),
         pa is not None,
         pb is not None,
     )
+
+
+def _value_env(prov: Provenance | None) -> str | None:
+    """The env a value comes from: for an interpolation, that of what it refers to
+    (``prod via ${globals:currency}``), not only the env the ``${...}`` is written in."""
+    if prov is None:
+        return None
+    envs = sorted({r.env for r in prov.references if r.env})
+    if prov.interpolation and envs:
+        return f"{', '.join(envs)} via {prov.interpolation}"
+    return prov.env

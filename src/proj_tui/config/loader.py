@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,7 +24,7 @@ from proj_tui.config.errors import (
 )
 from proj_tui.config.interpolation import Interpolator, KeyPath
 from proj_tui.config.merge import deep_merge, nest_dotted
-from proj_tui.config.provenance import RUNTIME_ENV, Provenance, trace_provenance
+from proj_tui.config.provenance import RUNTIME_ENV, Provenance, Reference, trace_provenance
 from proj_tui.config.yaml_io import find_key_location, load_config_file
 from proj_tui.errors import Location, did_you_mean
 
@@ -116,6 +117,11 @@ class _KeyOwners:
             )
         for keys, leaf in self._paths(data):
             (self.owner if leaf else self.inner).setdefault(keys, path)
+
+
+_REFERENCE = re.compile(r"\$\{(?:(?P<resolver>[A-Za-z_][\w.\-]*):)?(?P<key>[^,}]+)(?:,[^}]*)?\}")
+"""A ``${resolver:key,default}`` in a raw value (the grammar is interpolation.py's; this only
+needs to find what a value refers to, for blame)."""
 
 
 class ConfigLoader(MutableMapping[str, dict[str, Any]]):
@@ -239,12 +245,42 @@ class ConfigLoader(MutableMapping[str, dict[str, Any]]):
             except ConfigError:
                 return copy.deepcopy(raw)
 
-        return trace_provenance(
+        traced = trace_provenance(
             [(layer.env, layer.path, layer.data) for layer in layers],
             resolved,
             deep_envs=lambda env: env == RUNTIME_ENV or self._deep(key),
             resolve=resolve,
         )
+        if any(p.interpolation for p in traced.values()):
+            self._add_references(key, traced)
+        return traced
+
+    def _add_references(self, key: str, traced: dict[str, Provenance]) -> None:
+        """Each interpolated leaf: where the values it refers to are set (blame and compare
+        show those, not only the file the ``${...}`` is written in)."""
+        globals_ = self.provenance("globals") if key != "globals" else traced
+        for prov in traced.values():
+            if not prov.interpolation:
+                continue
+            for match in _REFERENCE.finditer(prov.interpolation):
+                resolver, dotted = match.group("resolver"), match.group("key").strip()
+                if resolver == "globals":
+                    source = globals_.get(dotted)
+                elif resolver == "runtime_params":
+                    wanted: Any = self.runtime_params
+                    for part in dotted.split("."):
+                        wanted = wanted.get(part) if isinstance(wanted, dict) else None
+                    env = RUNTIME_ENV if wanted is not None else None
+                    prov.references.append(Reference(match.group(0), env, None))
+                    continue
+                elif resolver is None:
+                    source = traced.get(dotted)
+                else:
+                    continue  # oc.env and friends: not a config file
+                if source is None:  # unset: the default in the text applies
+                    prov.references.append(Reference(match.group(0), None, None))
+                else:
+                    prov.references.append(Reference(match.group(0), source.env, source.path))
 
     # ------------------------------------------------------------------ internals
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from proj_tui.config.merge import flatten
 
-__all__ = ["RUNTIME_ENV", "Override", "Provenance", "trace_provenance"]
+__all__ = ["RUNTIME_ENV", "Override", "Provenance", "Reference", "trace_provenance"]
 
 RUNTIME_ENV = "runtime"
 
@@ -24,6 +24,15 @@ class Override(NamedTuple):
     env: str
     path: Path | None
     value: Any
+
+
+class Reference(NamedTuple):
+    """Where an interpolated value comes from: ``${globals:currency}`` set by env ``prod`` in
+    ``conf/prod/globals.yml`` (``path`` None for --params or an unset key's default)."""
+
+    text: str
+    env: str | None
+    path: Path | None
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,8 @@ class Provenance:
     path: Path | None
     overridden: list[Override] = field(default_factory=list)
     line: int | None = None  # where in ``path`` the key is set, when the loader tracked it
+    interpolation: str | None = None  # the raw text, when the value is an interpolation
+    references: list[Reference] = field(default_factory=list)  # where its value comes from
 
 
 @dataclass
@@ -99,5 +110,8 @@ def trace_provenance(
         if source is None:  # pragma: no cover - layering and merge disagree; keep the value
             result[key] = Provenance(key, value, "", None, [])
         else:
-            result[key] = Provenance(key, value, source.env, source.path, list(source.history))
+            raw = source.value if isinstance(source.value, str) and "${" in source.value else None
+            result[key] = Provenance(
+                key, value, source.env, source.path, list(source.history), interpolation=raw
+            )
     return result

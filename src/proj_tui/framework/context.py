@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proj_tui.config import ConfigLoader
-from proj_tui.io import DataCatalog, params_feed
+from proj_tui.errors import Location
+from proj_tui.io import CatalogEntryError, DataCatalog, params_feed
 
 if TYPE_CHECKING:
     import pluggy
@@ -57,13 +58,18 @@ class ProjectContext:
         """Build the catalog and add ``parameters`` / ``params:<key>`` entries."""
         conf_catalog = self.config_loader["catalog"]
         conf_creds = self.config_loader["credentials"]
-        catalog = DataCatalog.from_config(
-            conf_catalog,
-            conf_creds,
-            load_versions=load_versions,
-            save_version=save_version,
-            project_path=self.project_path,
-        )
+        try:
+            catalog = DataCatalog.from_config(
+                conf_catalog,
+                conf_creds,
+                load_versions=load_versions,
+                save_version=save_version,
+                project_path=self.project_path,
+            )
+        except CatalogEntryError as exc:
+            if exc.location is None:
+                exc.location = _entry_location(self.config_loader.files("catalog"), exc.entry)
+            raise
         catalog.add_feed_dict(params_feed(self.params))
         self._hook_manager.hook.after_catalog_created(
             catalog=catalog,
@@ -74,6 +80,25 @@ class ProjectContext:
             load_versions=load_versions,
         )
         return catalog
+
+
+def _entry_location(files: list[Path], entry: str) -> Location | None:
+    """Where catalog entry ``entry`` is written: the last file (it wins) with it as a top-level
+    key, and its line (the loader keeps no line numbers for a merged key)."""
+    import re
+
+    key = re.compile(rf"""^(?:{re.escape(entry)}|'{re.escape(entry)}'|"{re.escape(entry)}")\s*:""")
+    found: Location | None = None
+    for path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, start=1):
+            if key.match(line):
+                found = Location(path, number)
+                break
+    return found
 
 
 def _strings(value: Any) -> Iterator[str]:

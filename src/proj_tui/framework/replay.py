@@ -6,6 +6,7 @@ same way. Arguments are lists, never shell strings: nothing a user typed is ever
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +51,46 @@ def run_argv(
     argv += chosen.to_argv()
     if kedro:
         argv += _kedro_runner_options(record)
+    else:
+        for name, value in replay_env_vars(record).items():
+            argv += ["--env-var", name if value is None else f"{name}={value}"]
     argv += ["--parent", record.session_id]
     return argv
+
+
+def replay_env_vars(record: SessionRecord) -> dict[str, str | None]:
+    """The variables ``record``'s run was given (``--env-var``, the app's Env vars), by name.
+
+    Each has its recorded value, or None where the store keeps it redacted (a secret-looking
+    name, or a password inside it): a replay takes that one from its own environment, as
+    ``--env-var NAME`` does, and never passes ``<redacted>`` on as a value. Variables the
+    settings pick from the environment (prefix, allow-list) are context, not given: a replay
+    takes them from its environment, as the first run did.
+    """
+    from proj_tui.framework.redact import REDACTED
+
+    names = ((record.cli or {}).get("flags") or {}).get("env_var") or []
+    recorded = record.env_vars or {}
+    out: dict[str, str | None] = {}
+    for name in sorted(str(n) for n in names):
+        value = recorded.get(name)
+        out[name] = None if value is None or REDACTED in str(value) else str(value)
+    return out
+
+
+def missing_env_vars(record: SessionRecord, environ: Mapping[str, str]) -> list[str]:
+    """The redacted variables of ``record`` that ``environ`` lacks: a replay cannot set them."""
+    return [n for n, v in replay_env_vars(record).items() if v is None and n not in environ]
+
+
+def missing_env_message(record: SessionRecord, names: list[str], where: str) -> str:
+    """Why a replay of ``record`` cannot start without ``names`` set in ``where``, and the fix."""
+    listed = ", ".join(names)
+    it = "it" if len(names) == 1 else "them"
+    return (
+        f"Session {record.session_id} was given {listed}, whose value the store does not keep "
+        f"(it looks secret). Set {it} in {where} (export {names[0]}=…) and try again."
+    )
 
 
 def replay_selection(record: SessionRecord) -> RunSelection:

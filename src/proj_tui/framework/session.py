@@ -141,12 +141,16 @@ class Session:
         cli: dict[str, Any] | None = None,
         env_vars: dict[str, str] | None = None,
         parent_id: str | None = None,
+        selection: RunSelection | None = None,
     ) -> Session:
         """Start a session and record it in the project's store with status ``running``.
 
         ``cli`` describes how the session was launched (``command`` and parsed ``flags``); without
         it the process's ``sys.argv`` is recorded. ``env_vars`` are variables the launcher set for
         this run; they are recorded (secret-looking ones redacted) beside those settings select.
+        ``selection``, when the run is known already (``proj-tui run``), is checked here too: a
+        session that cannot start (an unknown pipeline or node, filters that leave nothing) is
+        refused before anything is recorded, as a bad env or config file is.
         """
         project = Project.for_session(package_name, project_path, conf_source=conf_source)
         metadata, settings = project.metadata, project.settings
@@ -159,6 +163,8 @@ class Session:
         params = dict(extra_params or {})
         loader = project.config_loader(env, params)
         loader.check()  # fail before anything is recorded when the env or config is unusable
+        if selection is not None:
+            _select(selection, metadata.package_name)
         resolved_env = loader.env
 
         if save_on_close:
@@ -303,15 +309,7 @@ class Session:
         runner = kwargs.get("runner")
         selection = RunSelection.from_run_kwargs(pipeline_name, **kwargs)
         name = selection.pipeline
-        try:
-            pipeline = selection.select(load_pipelines(self.metadata.package_name))
-        except UnknownPipelineError as exc:
-            raise SessionError(str(exc)) from None
-        if not pipeline.nodes:
-            raise SessionError(
-                f"Pipeline '{name}' has no nodes left after the filters "
-                f"{selection.describe()}; loosen them."
-            )
+        pipeline = _select(selection, self.metadata.package_name)
         context = self.load_context()
         runner_obj = _make_runner(runner or self.settings.DEFAULT_RUNNER)
         load_versions = dict(selection.load_versions) or None
@@ -498,3 +496,17 @@ def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
 
 def _is_cancel(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, RunCancelled))
+
+
+def _select(selection: RunSelection, package_name: str) -> Pipeline:
+    """The pipeline ``selection`` runs, or the error that says why there is none."""
+    try:
+        pipeline = selection.select(load_pipelines(package_name))
+    except UnknownPipelineError as exc:
+        raise SessionError(str(exc)) from None
+    if not pipeline.nodes:
+        raise SessionError(
+            f"Pipeline '{selection.pipeline}' has no nodes left after the filters "
+            f"{selection.describe()}; loosen them."
+        )
+    return pipeline

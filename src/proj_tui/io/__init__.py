@@ -9,6 +9,7 @@ from __future__ import annotations
 from proj_tui.io.catalog import DataCatalog, params_feed
 from proj_tui.io.core import AbstractDataset, Version, generate_version
 from proj_tui.io.errors import (
+    CatalogEntryError,
     DatasetAlreadyExistsError,
     DatasetError,
     DatasetNotFoundError,
@@ -27,6 +28,7 @@ from proj_tui.io.memory import MemoryDataset
 __all__ = [
     "AbstractDataset",
     "CSVDataset",
+    "CatalogEntryError",
     "DataCatalog",
     "DatasetAlreadyExistsError",
     "DatasetError",

@@ -6,6 +6,7 @@ dict lookup and one method call; the catalog names the dataset only when somethi
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import inspect
@@ -21,6 +22,7 @@ from typing import Any, Final
 from proj_tui.errors import did_you_mean
 from proj_tui.io.core import AbstractDataset, Version, generate_version
 from proj_tui.io.errors import (
+    CatalogEntryError,
     DatasetAlreadyExistsError,
     DatasetError,
     DatasetNotFoundError,
@@ -121,10 +123,11 @@ class DataCatalog:
             if str(name).startswith("_"):
                 continue
             if not isinstance(config, Mapping):
-                raise DatasetError(
+                raise CatalogEntryError(
                     f"Catalog entry '{name}' is not a dataset configuration (got "
                     f"{type(config).__name__}). Give it a mapping with a 'type'; if it is a "
-                    "YAML anchor meant for reuse, start its key with an underscore."
+                    "YAML anchor meant for reuse, start its key with an underscore.",
+                    entry=str(name),
                 )
             (patterns if is_pattern(name) else entries)[name] = dict(config)
         factory = _Factory(
@@ -136,12 +139,14 @@ class DataCatalog:
         )
         for pattern, config in patterns.items():
             if "{" not in str(config.get("type", "")):
-                _resolve_type(pattern, config.get("type"))  # report bad types now, not mid-run
+                with _entry(pattern):  # report bad types now, not mid-run
+                    _resolve_type(pattern, config.get("type"))
 
         built = cls()
         built._factory = factory
         for name, config in entries.items():
-            built._datasets[name] = _build(name, config, factory)
+            with _entry(name):
+                built._datasets[name] = _build(name, config, factory)
         for name in load_versions:
             if built.get(name) is None:
                 raise DatasetNotFoundError(
@@ -614,3 +619,15 @@ def _build(
     if metadata is not None and dataset.metadata is None:
         dataset.metadata = metadata
     return dataset
+
+
+@contextlib.contextmanager
+def _entry(name: str) -> Iterator[None]:
+    """A ``DatasetError`` while building entry ``name`` is a :class:`CatalogEntryError`: bad
+    config, which the layer that knows the files locates (file, line, key)."""
+    try:
+        yield
+    except (CatalogEntryError, KeyError):  # missing credentials stay KeyErrors (as documented)
+        raise
+    except DatasetError as exc:
+        raise CatalogEntryError(exc.message, entry=name) from exc

@@ -9,6 +9,15 @@ class DatasetError(ProjTuiError):
     """A dataset could not be built, loaded or saved; the message names it and the fix."""
 
 
+class CatalogEntryError(DatasetError):
+    """A catalog entry cannot be built (unknown type, bad arguments): bad config, found before
+    any node runs. ``entry`` names it, so the config layer above can add its file and line."""
+
+    def __init__(self, message: str, *, entry: str) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
 class DatasetNotFoundError(DatasetError, KeyError):
     """A name is neither in the catalog nor matched by a dataset factory pattern.
 

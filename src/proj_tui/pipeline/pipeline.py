@@ -289,9 +289,14 @@ class Pipeline:
             via = next(ds for ds in nodes[j]._inputs if strip_transcoding(ds) in made)
             steps.append(f"'{nodes[i]._name}' -[{via}]-> ")
         chain = "".join(steps) + f"'{nodes[cycle[0]]._name}'"
+        places = [_defined_at(nodes[i]) for i in cycle]
+        where = "; ".join(
+            f"'{nodes[i]._name}' at {p}" for i, p in zip(cycle, places, strict=True) if p
+        )
         return CircularDependencyError(
             f"The pipeline has a circular dependency: {chain}. Nodes on a cycle can never run; "
             "make one of them read a different dataset."
+            + (f" Their functions: {where}." if where else "")
         )
 
     # -- basic protocol ----------------------------------------------------------------------
@@ -617,3 +622,11 @@ def _check_transcoding(variants: dict[str, list[str]]) -> None:
             "also without one. Use the suffixed names everywhere (e.g. "
             f"'{mixed[0]}@pandas'), or a different name for the plain dataset."
         )
+
+
+def _defined_at(node: Node) -> str | None:
+    """``file:line`` of a node's function, so a pipeline error names where to look."""
+    code = getattr(getattr(node, "_func", None), "__code__", None)
+    if code is None:
+        return None
+    return f"{code.co_filename}:{code.co_firstlineno}"

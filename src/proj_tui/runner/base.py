@@ -396,6 +396,10 @@ class AbstractRunner(ABC):
         logger.warning(message)
 
 
+class MissingInputsError(RunnerError):
+    """The run needs datasets the catalog lacks: found before any node runs (bad config)."""
+
+
 def _check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
     """Every free input must be in the catalog, or nothing should run."""
     missing = sorted(ds for ds in plan.inputs() if ds not in catalog)
@@ -406,11 +410,12 @@ def _check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
     for ds in missing:
         readers = ", ".join(f"'{n.name}'" for n in plan.consumers_of(ds))
         parts.append(f"'{ds}' (needed by {readers}){did_you_mean(ds, known)}")
-    raise RunnerError(
-        "The pipeline needs input(s) that are not in the catalog: "
-        + "; ".join(parts)
-        + ". Add them to catalog.yml (or --params for params: inputs), or include the nodes "
-        "that produce them in the run."
+    listed = "; ".join(parts)
+    raise MissingInputsError(
+        f"The pipeline needs input(s) that are not in the catalog: {listed}"
+        + ("" if listed.endswith("?") else ".")
+        + " Add them to the env's catalog.yml (or --params for params: inputs), or include "
+        "the nodes that produce them in the run."
     )
 
 

@@ -392,9 +392,30 @@ class ProjTuiApp(App[int]):
         text = error_text(worker.error)
         if worker.group == "params":
             self.state.params_failed(text)
+            if self._config_file_broken(worker.error):
+                return
         elif worker.group == "project":
             self.state.project_failed(text)
         self.show_error(worker.description or "Error", text)
+
+    def _config_file_broken(self, error: BaseException | None) -> bool:
+        """A config file that does not load (at start, or on an env switch) is shown the way a
+        broken save is: the banner on the screens (file:line:column) and a toast, never a modal
+        that takes every key, which under load can sit unseen and make the app look frozen.
+        Live reload clears it once the file loads."""
+        from proj_tui.config import ConfigError, UnknownEnvError
+
+        if not isinstance(error, ConfigError) or error.location is None:
+            return False
+        if isinstance(error, UnknownEnvError):
+            return False  # no file to fix: a modal says it best
+        from proj_tui.tui.reload_model import config_problem
+
+        problem = config_problem(error, self.state.project_path)
+        self.errors.append(f"Load parameters: {problem}")
+        self.state.config_broken(problem)
+        self.notify(str(problem), title="Config error", severity="error", timeout=15)
+        return True
 
     def show_error(self, title: str, text: str) -> None:
         """An error modal, or a toast if one is already open (errors can come in bursts)."""
@@ -439,6 +460,10 @@ class ProjTuiApp(App[int]):
             self.notify(message.note, title="Rerun edited", severity=severity)
 
     async def on_run_requested(self, message: RunRequested) -> None:
+        problems = self.state.launch_problems()
+        if problems:
+            self.notify("Fix first: " + "; ".join(problems), title="Cannot run", severity="error")
+            return
         if await self._launch(message.spec, message.argv, message.planned) and message.note:
             self.notify(message.note, timeout=3)
 
@@ -546,9 +571,16 @@ class ProjTuiApp(App[int]):
         ]
 
     def action_copy_command(self) -> None:
-        command = self.state.spec().command()
+        spec = self.state.spec()
+        command = spec.command()
         self.copy_to_clipboard(command)
-        self.notify(command, title="Copied to clipboard", timeout=4)
+        names = spec.environment_names()
+        note = (  # never NAME=<redacted>: the pasted command would set that as the value
+            f"\n{', '.join(names)}: taken from the environment of the shell you paste it in"
+            if names
+            else ""
+        )
+        self.notify(escape(command + note), title="Copied to clipboard", timeout=6 if note else 4)
 
     def action_save_preset(self) -> None:
         from proj_tui.tui.presets import Preset, PresetError, save_preset
@@ -617,8 +649,12 @@ class ProjTuiApp(App[int]):
             )
         )
         state = self.state
-        empty = [k for k, v in preset.env_vars.items() if not v]
-        note = f" (secret values not stored: fill in {', '.join(empty)})" if empty else ""
+        inherited = self.state.spec().inherited_env_vars()  # secrets: the file keeps none
+        unset = [k for k in inherited if k not in os.environ]
+        found = [k for k in inherited if k in os.environ]
+        note = f" ({', '.join(found)} taken from the app's environment)" if found else ""
+        if unset:
+            note += f" (secret values are not stored: type {', '.join(unset)})"
         # Loaded as saved even when the project moved on (the filters show it and can be fixed),
         # but said out loud: the run would otherwise fail on a name the preset still carries.
         unknown: list[str] = []

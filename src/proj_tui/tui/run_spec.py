@@ -16,8 +16,6 @@ from typing import Any
 from proj_tui.framework.redact import redact_params, redact_value
 from proj_tui.framework.selection import DEFAULT_PIPELINE, RunSelection
 
-REDACTED = "<redacted>"
-
 _SECRET_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -43,6 +41,16 @@ def env_var_problem(name: str) -> str | None:
     if not _ENV_NAME.match(name):
         return "use letters, digits and '_' and do not start with a digit"
     return None
+
+
+def from_environment(name: str, value: str) -> bool:
+    """Whether a run takes ``name``'s value from the launching environment, not from Run setup.
+
+    So it is for a secret-looking variable left empty: presets and the store keep no secret
+    values, so a preset or a past session brings the name only, and the run takes the value
+    from the app's environment (the child inherits it) rather than setting it to "".
+    """
+    return value == "" and is_secret_name(name)
 
 
 def format_params(overrides: Mapping[str, Any]) -> str:
@@ -95,15 +103,35 @@ class RunSpec:
         args += self.selection.to_argv()
         if self.parent:
             args += ["--parent", self.parent]
+        hidden = set(self.environment_names()) if redact else set()
         for key, value in sorted(self.env_vars.items()):
-            if env_names_only:
-                args += ["--env-var", key]
+            if env_names_only or key in hidden or from_environment(key, value):
+                args += ["--env-var", key]  # the value comes from the environment
                 continue
-            shown = value
-            if redact:
-                shown = REDACTED if is_secret_name(key) else redact_value(value)
-            args += ["--env-var", f"{key}={shown}"]
+            args += ["--env-var", f"{key}={value}"]
         return args
+
+    def environment_names(self) -> list[str]:
+        """Variables the shown command leaves to the environment (``--env-var NAME``).
+
+        A secret's value is never shown, and ``NAME=<redacted>`` would set the wrong value when
+        pasted: the command names it, and the shell that runs it must have it set.
+        """
+        return [
+            key
+            for key, value in sorted(self.env_vars.items())
+            if is_secret_name(key) or redact_value(value) != value
+        ]
+
+    def inherited_env_vars(self) -> list[str]:
+        """Variables whose value the child takes from the app's environment (see
+        :func:`from_environment`)."""
+        return [k for k, v in sorted(self.env_vars.items()) if from_environment(k, v)]
+
+    def child_env(self) -> dict[str, str]:
+        """What the supervisor sets in the child's environment (the inherited ones stay as the
+        app has them)."""
+        return {k: v for k, v in self.env_vars.items() if not from_environment(k, v)}
 
     def child_argv(self, cli: Sequence[str]) -> list[str]:
         """The argv of the child process that runs this session and streams JSON events.
@@ -138,8 +166,10 @@ class RunSpec:
         except KedroRunError:  # AppState.problems says why; the run cannot start like this
             params = None
         run = KedroRunArgs(selection=self.selection, env=self.env, params=params)
+        hidden = set(self.environment_names())  # left to the shell's environment
         assignments = [  # NAME=value in front: the shell sets them for the one command
-            f"{key}={shlex.quote(REDACTED if is_secret_name(key) else redact_value(value))}"
+            f"{key}={shlex.quote(value)}"
             for key, value in sorted(self.env_vars.items())
+            if key not in hidden
         ]
         return " ".join([*assignments, run.command()])

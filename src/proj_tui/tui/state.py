@@ -203,11 +203,19 @@ class AppState:
 
     def problems(self) -> list[str]:
         """Why a run cannot start yet (invalid fields), as sentences."""
+        import os
+
         out = [f"parameter {k}: {why}" for k, why in sorted(self.invalid.items())]
         out += [f"env var {k}: {why}" for k, why in sorted(self.env_var_problems.items())]
         if self.typed_error and self.typed_for == (self.env, self.overrides):
             out.append(f"Kedro's typed parameters: {self.typed_error}")
         spec = self.spec()
+        out += [
+            f"env var {k}: empty, and not set in the app's environment either; type its value"
+            for k in spec.inherited_env_vars()
+            if k not in os.environ and k not in self.env_var_problems
+        ]
+        out += self._plan_problems()
         if spec.kedro and spec.overrides and not out:
             from proj_tui.framework.kedro_run import KedroRunError
 
@@ -216,6 +224,28 @@ class AppState:
             except KedroRunError as exc:  # kedro run --params cannot carry it
                 out.append(str(exc))
         return out
+
+    def _plan_problems(self) -> list[str]:
+        """What the app already knows a run would fail on: a broken config file, filters that
+        name nodes the pipeline does not have, a plan with no node left. A run started anyway
+        would only record a failed session."""
+        out: list[str] = []
+        if self.config_error is not None:
+            out.append(f"config: {self.config_error}")
+        nodes = self.pipeline_nodes()
+        if not nodes:  # not described yet (or failed to): the child will say
+            return out
+        for kind, missing in self.filters.unknown_names(nodes):
+            out.append(f"pipeline {self.pipeline} has no {kind} {', '.join(missing)}")
+        if not out and not self.planned():
+            out.append(f"the filters leave no node of pipeline {self.pipeline} to run")
+        return out
+
+    def launch_problems(self) -> list[str]:
+        """Why no run (a rerun or resume included) can start now, whatever its setup."""
+        if self.config_error is None:
+            return []
+        return [f"config: {self.config_error}"]
 
     @cached_property
     def history(self) -> HistoryStore:
@@ -257,6 +287,7 @@ class AppState:
             return None
         self.fields = fields
         self.params_error = None
+        self.config_error = None  # the env's config loads (e.g. back to an env that is fine)
         keys = {f.key for f in fields}
         dropped = sorted(k for k in self.overrides if k not in keys)
         for key in dropped:

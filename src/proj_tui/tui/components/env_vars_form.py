@@ -11,6 +11,11 @@ from textual.widgets import Button, Input, Static
 from proj_tui.tui.run_spec import env_var_problem, is_secret_name
 
 
+def _value_placeholder(key: str) -> str:
+    """Where an empty value comes from: a secret's from the app's environment (from_environment)."""
+    return "empty: from the app's environment" if is_secret_name(key) else "value"
+
+
 class EnvVarRow(Horizontal):
     """One KEY=VALUE pair; the value input becomes a password field when the key looks secret."""
 
@@ -22,7 +27,7 @@ class EnvVarRow(Horizontal):
         yield Input(self._key, placeholder="NAME", classes="env-key")
         yield Input(
             self._value,
-            placeholder="value",
+            placeholder=_value_placeholder(self._key),
             classes="env-value",
             password=is_secret_name(self._key),
         )
@@ -38,7 +43,9 @@ class EnvVarRow(Horizontal):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.has_class("env-key"):
-            self.query_one(".env-value", Input).password = is_secret_name(event.value.strip())
+            value = self.query_one(".env-value", Input)
+            value.password = is_secret_name(event.value.strip())
+            value.placeholder = _value_placeholder(event.value.strip())
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -23,7 +23,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from proj_tui.framework.replay import replay_selection, resume_selection
+from proj_tui.framework.replay import replay_env_vars, replay_selection, resume_selection
 from proj_tui.tui.components.history_messages import HistoryChanged, ResumePlanned
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.messages import RunRequested, SetupPrefill
@@ -62,18 +62,38 @@ class NoteModal(ModalScreen[str | None]):
 def record_setup(record: SessionRecord, selection: RunSelection | None = None) -> RunSetup:
     """A past session as a run setup (with ``selection`` instead of its own, for a resume): the
     one conversion behind rerun, rerun edited and resume. The selection is kept whole, so a
-    rerun runs exactly what the session ran. Its env vars are not taken (the store holds them
-    redacted); the session becomes the parent of what runs from it."""
+    rerun runs exactly what the session ran. The variables it was given come back with their
+    recorded values; a redacted one comes back empty, which Run setup takes from the app's
+    environment (``run_spec.from_environment``), never as ``<redacted>``. The session becomes
+    the parent of what runs from it."""
+    import os
+
     from proj_tui.config import flatten
+    from proj_tui.tui.run_spec import is_secret_name
 
     chosen = replay_selection(record) if selection is None else selection
+    env_vars = {
+        name: value
+        if value is not None
+        else ""
+        if is_secret_name(name)
+        else os.environ.get(name, "")
+        for name, value in replay_env_vars(record).items()
+    }
     return RunSetup(
         pipeline=chosen.pipeline,
         filters=chosen,
         env=record.env,
         overrides=flatten(record.runtime_params or {}),
+        env_vars=env_vars,
         parent=record.session_id,
     )
+
+
+def secrets_note(record: SessionRecord, where: str = "the app's environment") -> str:
+    """Where a replay of ``record`` takes its redacted variables from, for the toast; "" if none."""
+    names = [n for n, v in replay_env_vars(record).items() if v is None]
+    return f"; {', '.join(names)} taken from {where}" if names else ""
 
 
 class HistoryActions(ReportsWorkerErrors, ModeScreen):
@@ -94,14 +114,26 @@ class HistoryActions(ReportsWorkerErrors, ModeScreen):
         planned: list[str] | None = None,
     ) -> None:  # fmt: skip
         """Start ``record`` again (with ``selection`` if given) as a new tab on the Runs screen."""
-        from proj_tui.framework.replay import run_argv
+        import os
+
+        from proj_tui.framework.replay import missing_env_message, missing_env_vars, run_argv
 
         state = app_state(self)
+        missing = missing_env_vars(record, os.environ)
+        if missing:  # the child would stop at once; say why and how instead
+            why = missing_env_message(record, missing, "the app's environment")
+            self.notify(
+                f"{why} Or e: Run setup filled from it, where you type the value.",
+                title="Cannot run",
+                severity="error",
+                timeout=10,
+            )
+            return
         here = replace(record, project_path=str(state.project_path))
         chosen = replay_selection(record) if selection is None else selection
         argv = [*state.cli, *run_argv(here, selection=chosen), "--events", "json"]
         spec = record_setup(record, chosen).spec(state.project_path)
-        note = f"Rerunning {record.session_id} (parent recorded)"
+        note = f"Rerunning {record.session_id} (parent recorded){secrets_note(record)}"
         self.post_message(RunRequested(spec, argv, planned, note=note))
 
     def rerun_edited(self, record: SessionRecord) -> None:
@@ -111,7 +143,7 @@ class HistoryActions(ReportsWorkerErrors, ModeScreen):
         setup = replace(setup, filters=replace(setup.filters, pipeline_names=frozenset()))
         note = (
             f"Run setup filled from {record.session_id}: edit, then ctrl+r "
-            "(the new session records it as its parent)"
+            f"(the new session records it as its parent){secrets_note(record)}"
         )
         self.post_message(SetupPrefill(setup, note=note))
 

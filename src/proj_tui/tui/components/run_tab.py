@@ -88,7 +88,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self.launched = time.time()
         self.inbox = EventInbox()
         self.supervisor = Supervisor(
-            argv, cwd=spec.project_path, on_batch=self._post_batch, env_vars=dict(spec.env_vars)
+            argv, cwd=spec.project_path, on_batch=self._post_batch, env_vars=spec.child_env()
         )
 
     @staticmethod

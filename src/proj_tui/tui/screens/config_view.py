@@ -253,7 +253,7 @@ class ConfigViewScreen(ReportsWorkerErrors, Screen[None]):
         text = Text()
         text.append(f"{row.section}.{row.key}", style="bold")
         text.append(f" = {_full(row.value)}\n")
-        text.append(f"set by env {row.env} in {row.file or '--params'}")
+        text.append(f"set by {row.source}")
         for env, file, value in row.overrode:
             text.append(f"\n  overrode {_full(value)} from {file or '--params'} (env {env})")
         if not row.overrode:

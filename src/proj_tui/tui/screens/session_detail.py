@@ -569,7 +569,33 @@ class SessionDetailScreen(HistoryActions):
                 severity="warning",
             )
             return
-        self.app.push_screen(SessionDetailScreen(record.parent_id, marked=self.marked))
+        self._open_parent(record.session_id, record.parent_id)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-parent",
+        description="Open the parent session",
+    )
+    def _open_parent(self, session_id: str, parent_id: str) -> None:
+        """Open the parent once it is read: a deleted one is a toast, not an empty screen."""
+        from proj_tui.framework.store import StoreError
+
+        try:
+            require_reader(self.history).get_session(parent_id)
+        except StoreError:
+            self.app.call_from_thread(
+                self.notify,
+                f"The parent of {session_id}, {parent_id}, is no longer in the store "
+                "(it was deleted or pruned).",
+                title="No parent session",
+                severity="warning",
+            )
+            return
+        self.app.call_from_thread(
+            self.app.push_screen, SessionDetailScreen(parent_id, marked=self.marked)
+        )
 
     def action_diff(self) -> None:
         from proj_tui.tui.screens.session_diff import SessionDiffScreen
