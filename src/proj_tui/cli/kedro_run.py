@@ -66,7 +66,7 @@ def run_kedro(args: argparse.Namespace, project: Path) -> int:
 
 def launch(args: argparse.Namespace, project: Path) -> tuple[list[str], dict[str, str]]:
     """The child's argv and environment for this run (``run_kedro`` executes them)."""
-    from proj_tui.cli.parser import parse_pairs
+    from proj_tui.cli.parser import env_var_pairs
     from proj_tui.framework.kedro_run import KedroRunArgs, kedro_child
 
     if getattr(args, "watch", False):
@@ -77,7 +77,7 @@ def launch(args: argparse.Namespace, project: Path) -> tuple[list[str], dict[str
     run = KedroRunArgs.from_args(args)
     if run.conf_source:  # relative to where the command was typed; the child runs in the project
         run = _with_conf_source(run, str(Path(run.conf_source).expanduser().resolve()))
-    env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
+    env_vars = env_var_pairs(args.env_var or [])
     options = ["--project", str(project)]
     if args.events:
         options += ["--events", args.events]
@@ -95,22 +95,6 @@ def _with_conf_source(run: KedroRunArgs, conf_source: str) -> KedroRunArgs:
     from dataclasses import replace
 
     return replace(run, conf_source=conf_source)
-
-
-def _env_values(items: list[str]) -> list[str]:
-    """``--env-var NAME`` (no ``=``) takes NAME's value from this environment (the app's way)."""
-    out = []
-    for item in items:
-        name = item.strip()
-        if "=" not in item and name:
-            if name not in os.environ:
-                raise UsageError(
-                    f"--env-var {name} names a variable that is not set; set it in the "
-                    f"environment or give its value: --env-var {name}=VALUE."
-                )
-            item = f"{name}={os.environ[name]}"
-        out.append(item)
-    return out
 
 
 def _start_error(args: argparse.Namespace, message: str) -> int:

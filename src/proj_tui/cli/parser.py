@@ -328,3 +328,23 @@ def parse_pairs(values: list[str], what: str) -> dict[str, str]:
             raise UsageError(f"{what} '{item}' must look like KEY=VALUE.")
         result[key.strip()] = value
     return result
+
+
+def env_var_pairs(values: list[str]) -> dict[str, str]:
+    """``--env-var`` items -> dict; ``NAME`` alone (no ``=``) takes NAME's value from this
+    environment, so a launcher (the app) need not put a secret on the command line, where ``ps``
+    shows it to everyone."""
+    from proj_tui.cli.output import UsageError
+
+    items = []
+    for item in values:
+        name = item.strip()
+        if "=" not in item and name:
+            if name not in os.environ:
+                raise UsageError(
+                    f"--env-var {name} names a variable that is not set; set it in the "
+                    f"environment or give its value: --env-var {name}=VALUE."
+                )
+            item = f"{name}={os.environ[name]}"
+        items.append(item)
+    return parse_pairs(items, "--env-var")

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from proj_tui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, project_path
 from proj_tui.cli.output import UsageError, error, is_terminal
-from proj_tui.cli.parser import parse_pairs
+from proj_tui.cli.parser import env_var_pairs
 from proj_tui.errors import ProjTuiError
 from proj_tui.framework.events import Event, LogMessage, StartError
 from proj_tui.framework.printable import printable
@@ -280,7 +280,7 @@ def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, A
 
     _require_text(args)
     params = parse_params(args.params) if args.params else {}
-    env_vars = parse_pairs(_env_values(args.env_var or []), "--env-var")
+    env_vars = env_var_pairs(args.env_var or [])
     os.environ.update(env_vars)
     selection = RunSelection.from_args(args)
     runner: Any = None
@@ -334,23 +334,6 @@ def _require_text(args: argparse.Namespace) -> None:
                     f"text: pass it encoded as UTF-8 (e.g. {raw.decode('latin-1')!r} in a UTF-8 "
                     "terminal)."
                 ) from None
-
-
-def _env_values(items: list[str]) -> list[str]:
-    """``--env-var NAME`` (no ``=``) takes NAME's value from the environment, so a launcher
-    (the app) need not put a secret on the command line, where ``ps`` shows it to everyone."""
-    out = []
-    for item in items:
-        name = item.strip()
-        if "=" not in item and name:
-            if name not in os.environ:
-                raise UsageError(
-                    f"--env-var {name} names a variable that is not set; set it in the "
-                    f"environment or give its value: --env-var {name}=VALUE."
-                )
-            item = f"{name}={os.environ[name]}"
-        out.append(item)
-    return out
 
 
 def _redact_argv(argv: list[str]) -> list[str]:

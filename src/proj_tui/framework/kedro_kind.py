@@ -30,6 +30,7 @@ from proj_tui.framework.startup import (
     ProjectError,
     ProjectMetadata,
     read_pyproject,
+    resolve_source_dir,
 )
 
 if TYPE_CHECKING:
@@ -70,19 +71,7 @@ def read_kedro_metadata(project_path: Path | str) -> ProjectMetadata:
             f"'source_dir' in [tool.{KEDRO_TABLE}] of {pyproject} must be a string.",
             location=Location(pyproject),
         )
-    source_dir = (path / Path(raw_source).expanduser()).resolve()
-    if not source_dir.is_relative_to(path):
-        raise ProjectError(
-            f"source_dir '{raw_source}' in {pyproject} points outside the project "
-            f"('{source_dir}'). Keep the source directory inside '{path}'.",
-            location=Location(pyproject),
-        )
-    if not source_dir.is_dir():
-        raise ProjectError(
-            f"Source directory '{source_dir}' does not exist. Create it or set 'source_dir' in "
-            f"[tool.{KEDRO_TABLE}] of {pyproject}.",
-            location=Location(pyproject),
-        )
+    source_dir = resolve_source_dir(path, raw_source, pyproject, KEDRO_TABLE)
     return ProjectMetadata(
         package_name=package_name,
         project_name=table["project_name"],

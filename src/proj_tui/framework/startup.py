@@ -109,6 +109,25 @@ def project_tables(data: dict[str, Any]) -> list[str]:
     return [t for t in PROJECT_TABLES if isinstance(tools, dict) and t in tools]
 
 
+def resolve_source_dir(path: Path, raw: str, pyproject: Path, table: str) -> Path:
+    """The project's source directory (``source_dir`` of ``[tool.<table>]``): inside the project
+    and present, or a ``ProjectError`` that says which key to fix."""
+    source_dir = (path / Path(raw).expanduser()).resolve()
+    if not source_dir.is_relative_to(path):
+        raise ProjectError(
+            f"source_dir '{raw}' in {pyproject} points outside the project "
+            f"('{source_dir}'). Keep the source directory inside '{path}'.",
+            location=Location(pyproject),
+        )
+    if not source_dir.is_dir():
+        raise ProjectError(
+            f"Source directory '{source_dir}' does not exist. Create it or set 'source_dir' in "
+            f"[tool.{table}] of {pyproject}.",
+            location=Location(pyproject),
+        )
+    return source_dir
+
+
 def read_metadata(project_path: Path | str) -> ProjectMetadata:
     """Parse and validate ``[tool.proj_tui]`` without touching ``sys.path``."""
     path, pyproject, data = read_pyproject(project_path)
@@ -148,19 +167,7 @@ def read_metadata(project_path: Path | str) -> ProjectMetadata:
             f"package_name '{package_name}' in {pyproject} is not a valid Python package name.",
             location=Location(pyproject),
         )
-    source_dir = (path / table.get("source_dir", "src")).resolve()
-    if not source_dir.is_relative_to(path):
-        raise ProjectError(
-            f"source_dir '{table['source_dir']}' in {pyproject} points outside the project "
-            f"('{source_dir}'). Keep the source directory inside '{path}'.",
-            location=Location(pyproject),
-        )
-    if not source_dir.is_dir():
-        raise ProjectError(
-            f"Source directory '{source_dir}' does not exist. Create it or set 'source_dir' in "
-            f"[tool.{TOOL_TABLE}] of {pyproject}.",
-            location=Location(pyproject),
-        )
+    source_dir = resolve_source_dir(path, table.get("source_dir", "src"), pyproject, TOOL_TABLE)
     return ProjectMetadata(
         package_name=package_name,
         project_name=table["project_name"],
