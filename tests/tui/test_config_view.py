@@ -158,7 +158,7 @@ async def test_blame_fits_the_width_and_the_detail_has_the_row_in_full(
         assert cell.endswith("…") and value.startswith(cell[:-1])  # cut in the table...
         detail = detail_text(screen)  # ...and whole below it, with the file's full path
         assert f"{longest} = {value}" in detail
-        assert "set by env base in conf/base/parameters/data_science.yml" in detail
+        assert "set by base: conf/base/parameters/data_science.yml" in detail
         # files are shown inside their env's folder of conf/ (the env has its own column)
         assert str(table.get_cell(longest, "env")) == "base"
         assert str(table.get_cell(longest, "file")) in (
