@@ -32,7 +32,9 @@ PARAMS = Path("conf/base/parameters.yml")
 
 
 async def until(predicate: Callable[[], object], pilot, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.02)):
+    # A generous limit, not a timing check: under a loaded machine a reload (a child process that
+    # describes the pipelines) can take many seconds; only a reload that never comes fails.
+    for _ in range(int(max(timeout, 60.0) / 0.02)):
         if predicate():
             return
         await pilot.pause(0.02)

@@ -44,7 +44,7 @@ class NodeTree(Tree[TreeData]):
             total = len(description.pipelines[name])
             count = f"{len(nodes)}/{total}" if text else str(total)
             branch = self.root.add(
-                f"[b]{escape(name)}[/b] [dim]{count} nodes[/dim]",
+                f"[b]{escape(name)}[/b] [dim]{count} node{'' if total == 1 else 's'}[/dim]",
                 data=name,
                 expand=bool(text) or name == expand,
             )
