@@ -1,0 +1,278 @@
+"""Follow a session from its store record: the events it produces, rebuilt from what it stored.
+
+A session outlives the app that launched it, and a run started from a shell never had a pipe to
+any app, so an app (or ``sessions logs --follow``) that attaches to a live session reads the store
+instead of the run's event stream. :class:`SessionFollower` turns what the run recorded — its
+record, node rows and log lines — back into the same typed events (``framework.events``) the
+supervisor hands the app, so one screen shows a launched run and an attached one alike.
+
+Why it is cheap enough to poll at 20 Hz: a poll first asks the store whether anything was
+committed since the last one (``change_token``: ``PRAGMA data_version`` for SQLite, a few
+microseconds); only then does it read the status (one row), the node rows and the log lines after
+the last one seen (a range on the log table's key). A run that dies without a word (SIGKILL)
+writes nothing, so every ``check_interval`` seconds the follower also asks the reaper whether the
+session is dead. ``benches/follow.py`` measures a follower's cost.
+
+Order: node events and log lines are merged by time, each keeping its own order; every log line is
+handed over once, in ``seq`` order. The end (``SessionFinished``) comes only after the lines stored
+before the status changed (the run stores its last lines, then its status).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from typing import TYPE_CHECKING, Any
+
+from proj_tui.framework.events import (
+    ErrorDetail,
+    ErrorSummary,
+    Event,
+    LogMessage,
+    NodeFailed,
+    NodeFinished,
+    NodeStarted,
+    SessionFinished,
+    SessionStarted,
+)
+from proj_tui.framework.run_order import in_run_order, plan_order
+from proj_tui.framework.store import SQLiteSessionStore
+from proj_tui.framework.store.sqlite_logs import MAX_SEQ, PART_BITS, session_range
+
+if TYPE_CHECKING:
+    from proj_tui.framework.store import NodeRun, SessionRecord, SessionStore
+
+_FAILED_NODE = frozenset({"failed", "cancelled", "crashed"})
+_DELETED = ErrorDetail(
+    "Deleted", "The session was deleted from the store while it was being followed.", None
+)
+
+
+class SessionFollower:
+    """The events of one session since the last :meth:`poll`, read from its store.
+
+    ``tail`` is how many of the lines already stored the first poll hands over (None: all of
+    them); ``batch`` bounds the lines one poll returns (the rest come with the next poll, which
+    then does not wait for a change). ``StoreError`` (with "did you mean") for an unknown id.
+    """
+
+    def __init__(
+        self,
+        store: SessionStore,
+        session_id: str,
+        *,
+        tail: int | None = 500,
+        batch: int = 50_000,
+        check_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.tail = tail
+        self.batch = batch
+        self.check_interval = check_interval
+        self.ended = False
+        """True once the session's ending was handed over: later polls return nothing."""
+        self.status = store.get_session(session_id).status
+        """The status as of the last poll."""
+        self._started = False
+        self._seq: int | None = None  # the last log line handed over; None before the first poll
+        self._more = False  # the last poll stopped at ``batch`` lines
+        self._token: int | None = None
+        self._next_check = 0.0
+        self._plan: list[str] = []
+        self._seen: dict[str, tuple[str, float | None, float | None]] = {}
+        self._announced: set[str] = set()
+
+    # -- the one public step -------------------------------------------------------------------
+    def poll(self) -> list[Event]:
+        """Everything that happened since the last poll, in order; [] when nothing changed."""
+        if self.ended:
+            return []
+        now = time.monotonic()
+        token = self.store.change_token()  # before the reads: a write after them shows next time
+        if token == self._token and not self._more and now < self._next_check:
+            return []
+        checking = now >= self._next_check
+        if checking:
+            self._next_check = now + self.check_interval
+        self._token = token
+        status = self._status(reap=checking)
+        if status is None:  # pruned while followed
+            self.ended = True
+            return [SessionFinished(self.session_id, "crashed", None, _DELETED, None)]
+        events: list[Event] = []
+        record: SessionRecord | None = None
+        if not self._started:
+            record = self.store.get_session(self.session_id)
+            status = record.status
+            if record.pipeline is None and status == "running":
+                self._token = None  # the run has not chosen its pipeline yet: ask again
+                return []
+            self._plan = plan_order(record)
+            events.append(self._session_started(record))
+            self._started = True
+        elif not self._plan:
+            self._plan = plan_order(self.store.get_session(self.session_id))
+        nodes = self._node_events()
+        logs = self._log_events()
+        events.extend(heapq.merge(nodes, logs, key=_ts))
+        self.status = status
+        if status != "running" and not self._more:
+            record = self.store.get_session(self.session_id)
+            events.extend(self._node_events())  # the reaper may have settled them just now
+            events.append(_finished(record))
+            self.ended = True
+        return events
+
+    # -- reading the store ---------------------------------------------------------------------
+    def _status(self, *, reap: bool) -> str | None:
+        """The session's status (one row); with ``reap``, after the dead were found."""
+        store = self.store
+        if not isinstance(store, SQLiteSessionStore):
+            try:
+                return store.get_session(self.session_id).status
+            except Exception:
+                return None
+        sid = self.session_id
+        row = store._read(
+            lambda conn: conn.execute(
+                "SELECT status FROM sessions WHERE session_id = ?", (sid,)
+            ).fetchone()
+        )
+        if row is None:
+            return None
+        status = str(row[0])
+        if reap and status == "running":
+            if store.readonly:  # cannot mark it, but shows it as the reaper would
+                if sid in store._dead():
+                    return store.get_session(sid).status
+            elif store.reap_crashed():
+                return store.get_session(sid).status
+        return status
+
+    def _session_started(self, record: SessionRecord) -> SessionStarted:
+        planned = self._plan or [
+            run.name for run in in_run_order(self.store.nodes(record.session_id), record)
+        ]
+        return SessionStarted(
+            session_id=record.session_id,
+            project_path=record.project_path or "",
+            package_name=record.package_name or "",
+            env=record.env or "",
+            pipeline=record.pipeline or "",
+            runner=record.runner or "",
+            runtime_params=dict(record.runtime_params),
+            nodes=planned,
+            pid=record.pid or 0,
+            ts=record.started_at,
+        )
+
+    def _node_events(self) -> list[Event]:
+        """Events for node rows that changed since the last read, in the order they happened."""
+        runs = self.store.nodes(self.session_id)
+        index = {name: i for i, name in enumerate(self._plan)}
+        total = len(self._plan) or len(runs)
+        out: list[Event] = []
+        for run in runs:
+            state = (run.status, run.started_at, run.ended_at)
+            if self._seen.get(run.name) == state:
+                continue
+            self._seen[run.name] = state
+            out.extend(self._events_of(run, index.get(run.name, len(index)), total))
+        out.sort(key=_ts)
+        return out
+
+    def _events_of(self, run: NodeRun, index: int, total: int) -> list[Event]:
+        sid, name = self.session_id, run.name
+        out: list[Event] = []
+        if run.started_at is not None and name not in self._announced and run.status != "pending":
+            self._announced.add(name)
+            out.append(NodeStarted(name, index, total, run.started_at, sid))
+        if run.status in _FAILED_NODE or run.status == "succeeded":
+            started = run.started_at if run.started_at is not None else run.ended_at
+            ended = run.ended_at if run.ended_at is not None else started
+            duration = (ended or 0.0) - (started or 0.0)
+            ts = ended if ended is not None else time.time()
+            if run.status == "succeeded":
+                out.append(NodeFinished(name, index, total, duration, ts, sid))
+            else:
+                error = _node_error(run)
+                out.append(NodeFailed(name, index, total, duration, error, ts, sid))
+        return out
+
+    def _log_events(self) -> list[Event]:
+        """Lines after the last one handed over (the first time: the last ``tail`` stored)."""
+        store, sid = self.store, self.session_id
+        if self._seq is None:
+            if self.tail is None:
+                self._seq = 0
+            else:
+                last = _last_seq(store, sid)
+                self._seq = max(0, last - self.tail) if last is not None else 0
+        lines = store.logs(sid, after=self._seq, limit=self.batch)
+        self._more = len(lines) >= self.batch
+        if not lines:
+            return []
+        self._seq = lines[-1].seq
+        return [LogMessage(ln.ts, ln.level, ln.logger, ln.message, sid) for ln in lines]
+
+
+def _ts(event: Any) -> float:
+    return float(event.ts)
+
+
+def _node_error(run: NodeRun) -> ErrorSummary:
+    """A node row's one-line ``Type: message`` as the stream's error payload."""
+    if run.status == "crashed":
+        return ErrorSummary("Crashed", run.error or "the session's process died in this node")
+    kind, sep, message = (run.error or "").partition(": ")
+    if not sep:
+        return ErrorSummary("", run.error or run.status)
+    return ErrorSummary(kind, message)
+
+
+def _finished(record: SessionRecord) -> SessionFinished:
+    """The ending the run's own stream would have had (the watchdog's for a dead process)."""
+    error = record.error if isinstance(record.error, dict) else None
+    detail = None
+    if error is not None:
+        detail = ErrorDetail(
+            str(error.get("type") or ""),
+            str(error.get("message") or ""),
+            error.get("traceback") if isinstance(error.get("traceback"), str) else None,
+        )
+    resume = record.extra.get("resume")
+    duration = None if record.status == "crashed" else record.duration
+    return SessionFinished(
+        session_id=record.session_id,
+        status=record.status,
+        duration=duration,
+        error=detail,
+        resume=resume if isinstance(resume, str) else None,
+        ts=record.ended_at if record.ended_at is not None else time.time(),
+    )
+
+
+def _last_seq(store: SessionStore, session_id: str) -> int | None:
+    """The number of the session's last stored log line (None: no lines yet).
+
+    For SQLite, the largest key in the session's range of ``log_lines`` (one index probe);
+    another store is read whole, as the protocol has no cheaper way.
+    """
+    if isinstance(store, SQLiteSessionStore) and store._schema >= 2:
+
+        def read(conn: Any) -> int | None:
+            row = conn.execute(
+                "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            lo, hi = session_range(int(row[0]))
+            last = conn.execute(
+                "SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)
+            ).fetchone()[0]
+            return None if last is None else (int(last) >> PART_BITS) & MAX_SEQ
+
+        return store._read(read)
+    lines = store.logs(session_id)
+    return lines[-1].seq if lines else None

@@ -1,0 +1,104 @@
+"""Cancelling a live session by its record (framework.live.cancel_session), with real processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from live_project import make_live_project, start_run, wait_for
+from proj_tui.framework.live import LiveSessionError, cancel_session, live_sessions
+from proj_tui.framework.project import open_store
+from proj_tui.framework.store import SQLiteSessionStore
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_live_project(tmp_path / "proj")
+
+
+def _running_node(project: Path, node: str) -> str:
+    """The id of the live session once ``node`` is running in it."""
+
+    def find() -> str | None:
+        if not (project / ".proj-tui" / "sessions.db").exists():
+            return None
+        with open_store(project) as store:
+            for live in live_sessions(store):
+                if any(
+                    n.name == node and n.status == "running" for n in store.nodes(live.session_id)
+                ):
+                    return live.session_id
+        return None
+
+    return wait_for(find, what=f"node {node} running")
+
+
+@pytest.fixture
+def sleeper() -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_a_run_is_cancelled_and_records_it_itself(project: Path) -> None:
+    proc = start_run(project, "--pipeline", "hang")
+    sid = _running_node(project, "hang")
+    with open_store(project) as store:
+        assert cancel_session(store, sid) == "cancelled"
+        assert store.get_session(sid).status == "cancelled"
+        assert store.get_session(sid).error["type"] == "Cancelled"
+        assert [n.status for n in store.nodes(sid)] == ["cancelled"]
+    assert proc.wait(timeout=60) == 130
+
+
+def test_a_run_ignoring_sigint_and_sigterm_is_killed_and_recorded_crashed(project: Path) -> None:
+    proc = start_run(project, "--pipeline", "stubborn")
+    sid = _running_node(project, "stubborn")
+    with open_store(project) as store:
+        assert cancel_session(store, sid, grace_s=0.5) == "crashed"
+        assert store.get_session(sid).status == "crashed"
+        messages = [line.message for line in store.logs(sid)]
+    assert proc.wait(timeout=60) < 0  # killed by a signal
+    assert messages.count("ignored a cancellation") >= 2  # it got SIGINT and SIGTERM first
+
+
+def test_a_reused_pid_is_never_signalled(tmp_path: Path, sleeper: subprocess.Popen[bytes]) -> None:
+    db = tmp_path / "sessions.db"
+    with SQLiteSessionStore(db) as store:
+        # the record says: pid of the sleeper, but a process that started at another time
+        sid = store.create_session({"pid": sleeper.pid, "pid_started": 1})
+        assert cancel_session(store, sid, grace_s=0.1) == "crashed"  # its own process is gone
+        assert store.get_session(sid).status == "crashed"
+    assert sleeper.poll() is None  # not signalled
+
+
+def test_without_a_recorded_start_time_nothing_is_signalled(
+    tmp_path: Path, sleeper: subprocess.Popen[bytes]
+) -> None:
+    with SQLiteSessionStore(tmp_path / "sessions.db") as store:
+        sid = store.create_session({"pid": sleeper.pid, "pid_started": None})
+        with pytest.raises(LiveSessionError, match="no recorded process start time"):
+            cancel_session(store, sid, grace_s=0.1)
+        assert store.get_session(sid).status == "running"
+    assert sleeper.poll() is None
+
+
+def test_a_session_of_another_host_is_refused(
+    tmp_path: Path, sleeper: subprocess.Popen[bytes]
+) -> None:
+    with SQLiteSessionStore(tmp_path / "sessions.db") as store:
+        sid = store.create_session({"pid": sleeper.pid, "host": "far-away-host"})
+        with pytest.raises(LiveSessionError, match=r"far-away-host.*Cancel it there"):
+            cancel_session(store, sid)
+    assert sleeper.poll() is None
+
+
+def test_an_ended_session_is_left_alone(project: Path) -> None:
+    assert start_run(project, "--pipeline", "flood", "--params", "live.flood=1").wait(60) == 0
+    with open_store(project) as store:
+        [summary] = store.list_sessions()
+        assert cancel_session(store, summary.session_id) == "succeeded"
