@@ -159,7 +159,7 @@ def test_a_schema_1_store_is_migrated_with_nothing_lost(tmp_path: Path) -> None:
             )
         }
         found = store.logs(next(iter(raw)), text="needle")
-    assert _version(db) == SCHEMA_VERSION == 2
+    assert _version(db) == SCHEMA_VERSION == 3
     assert "logs" not in tables and {"log_lines", "log_sources"} <= tables
     assert after == before
     for session_id, lines in raw.items():
@@ -204,7 +204,7 @@ def test_a_read_only_reader_keeps_reading_while_another_process_migrates(tmp_pat
             str(db),
         )
         assert migrated.returncode == 0, migrated.stderr
-        assert _version(db) == 2
+        assert _version(db) == SCHEMA_VERSION
         assert [(line.seq, line.message) for line in reader.logs(sid)] == [
             (seq, message) for seq, _, _, _, message in raw[sid]
         ]

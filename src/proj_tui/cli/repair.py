@@ -21,7 +21,7 @@ from proj_tui.errors import ProjTuiError
 
 _TABLES = (
     "meta", "sessions", "session_data", "param_keys", "session_params", "nodes", "log_sources",
-    "log_lines",
+    "log_lines", "blobs", "session_blobs", "session_code", "session_datasets",
 )  # fmt: skip
 _BATCH = 500
 

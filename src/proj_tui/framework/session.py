@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from proj_tui import __version__
 from proj_tui.config import ConfigLoader
 from proj_tui.errors import ProjTuiError
+from proj_tui.framework.code_state import record_code_state
 from proj_tui.framework.context import ProjectContext
+from proj_tui.framework.data_fingerprint import record_native_datasets
 from proj_tui.framework.events import ErrorDetail, EventListener, SessionFinished, SessionStarted
 from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
@@ -200,6 +202,13 @@ class Session:
         if project.conf_source_overridden:  # replays must read the same config folder
             record["conf_source"] = str(project.conf_source)
         session_id = store.create_session(record)
+        record_code_state(
+            store,
+            session_id,
+            metadata.project_path,
+            (metadata.source_dir, project.conf_source),
+            record["git"],
+        )
         session = cls(
             session_id=session_id,
             project=project,
@@ -359,6 +368,7 @@ class Session:
         except BaseException as exc:
             self._status = "cancelled" if _is_cancel(exc) else "failed"
             self._record_error(exc)
+            self._record_datasets(pipeline, catalog)
             self._recorder.settle_nodes("not_run")
             self._suggest_resume(pipeline, catalog, selection)
             hook.on_pipeline_error(
@@ -366,6 +376,7 @@ class Session:
             )
             self._recorder.flush()  # the store is current when run() returns
             raise
+        self._record_datasets(pipeline, catalog)
         self._recorder.settle_nodes("skipped")
         hook.after_pipeline_run(
             run_params=run_params, run_result=result, pipeline=pipeline, catalog=catalog
@@ -452,6 +463,11 @@ class Session:
             ),
         }
         self.store.update_session(self.session_id, error=self._error)
+
+    def _record_datasets(self, pipeline: Pipeline, catalog: Any) -> None:
+        """The fingerprints of what the nodes that ran loaded and saved (data_fingerprint.py)."""
+        statuses = {run.name: run.status for run in self._recorder.node_runs()}
+        record_native_datasets(self.store, self.session_id, pipeline.nodes, catalog, statuses)
 
     def _suggest_resume(self, pipeline: Pipeline, catalog: Any, selection: RunSelection) -> None:
         done = {run.name for run in self._recorder.node_runs() if run.status == "succeeded"}

@@ -25,6 +25,7 @@ from proj_tui.framework.store.records import (
     SessionRecord,
     SessionSummary,
 )
+from proj_tui.framework.store.repro_records import CodeState, DatasetRecord, LeftOut, StoredFile
 from proj_tui.framework.store.sqlite import SQLiteSessionStore
 from proj_tui.framework.store.sqlite_file import default_store_path
 from proj_tui.framework.store.sqlite_reap import HEARTBEAT_STALE_SECONDS
@@ -32,6 +33,9 @@ from proj_tui.framework.store.sqlite_reap import HEARTBEAT_STALE_SECONDS
 __all__ = [
     "HEARTBEAT_STALE_SECONDS",
     "STATUSES",
+    "CodeState",
+    "DatasetRecord",
+    "LeftOut",
     "LogLine",
     "NodeRun",
     "ParamFilter",
@@ -45,6 +49,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreVersionError",
+    "StoredFile",
     "default_store_path",
     "empty_result_hints",
     "export_session",

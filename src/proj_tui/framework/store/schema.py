@@ -21,6 +21,10 @@ Layout, and why:
   levels and loggers interned in ``log_sources``: see sqlite_logs.py for why. Schema 1 kept them in
   a WITHOUT ROWID ``logs`` table keyed by (session id, seq), where a line over ~1 KB took a 4 KB
   overflow page of its own; ``_v1_to_v2`` moves them over.
+- Schema 3 adds what reproducing a session needs (issue 19): ``session_code`` (the code state),
+  ``session_datasets`` (per-node dataset fingerprints) and ``blobs`` (patches, untracked files and
+  small outputs, stored once by hash; ``session_blobs`` ties them to sessions): see
+  sqlite_repro.py. ``_v2_to_v3`` only creates tables, so older proj-tui readers are unaffected.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 
 from proj_tui.framework.store.errors import StoreCorruptError
 from proj_tui.framework.store.sqlite_logs import migrate_v1_logs
+from proj_tui.framework.store.sqlite_repro import create_v3_tables
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -126,7 +131,12 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     migrate_v1_logs(conn)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2]
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Tables for code states, dataset fingerprints and their blobs (sqlite_repro.py)."""
+    create_v3_tables(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 OLDEST_READABLE = 1
 """A read-only store (which cannot be migrated) of this schema or newer is still read, as it is."""
 SCHEMA_VERSION = len(MIGRATIONS)

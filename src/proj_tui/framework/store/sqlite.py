@@ -41,6 +41,7 @@ from proj_tui.framework.store.records import (
     SessionRecord,
     SessionSummary,
 )
+from proj_tui.framework.store.repro_records import CodeState, DatasetRecord
 from proj_tui.framework.store.schema import SCHEMA_VERSION, read_version
 from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
@@ -60,6 +61,14 @@ from proj_tui.framework.store.sqlite_reap import (
     _present_dead,
     _present_dead_nodes,
     _running_sessions,
+)
+from proj_tui.framework.store.sqlite_repro import (
+    delete_repro_rows,
+    read_blob,
+    read_code_state,
+    read_datasets,
+    write_code_state,
+    write_datasets,
 )
 from proj_tui.framework.store.sqlite_rows import (
     _DATA_DEFAULTS,
@@ -355,9 +364,58 @@ class SQLiteSessionStore(SQLiteConnection):
                 "DELETE FROM log_lines WHERE id >= ? AND id < ?",
                 [session_range(rid) for rid, _ in found],
             )
+            delete_repro_rows(conn, [rid for rid, _ in found])
             return len(found)
 
         return self._write(work) if unique else 0
+
+    # ------------------------------------------------------------------ code and data (schema 3)
+
+    def record_code_state(
+        self, session_id: str, state: CodeState, blobs: Mapping[str, bytes]
+    ) -> None:
+        """Set the session's code state; ``blobs`` (SHA-256 hex -> bytes) are stored once each."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            rid, _ = self._require(conn, session_id)
+            write_code_state(conn, rid, state, blobs)
+
+        self._write(work)
+
+    def record_datasets(
+        self, session_id: str, datasets: list[DatasetRecord], *, replace: bool = False
+    ) -> None:
+        """Append the session's dataset fingerprints (``replace``: instead of what it has)."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            rid, _ = self._require(conn, session_id)
+            write_datasets(conn, rid, datasets, replace=replace)
+
+        self._write(work)
+
+    def code_state(self, session_id: str) -> CodeState | None:
+        """The code the session ran, or None if it recorded none (older proj-tui, schema < 3)."""
+
+        def work(conn: sqlite3.Connection) -> CodeState | None:
+            rid, _ = self._require(conn, session_id)
+            return None if self._schema < 3 else read_code_state(conn, rid)
+
+        return self._read_current(work)
+
+    def datasets(self, session_id: str) -> list[DatasetRecord]:
+        """Every dataset the session's nodes loaded or saved, in the order recorded."""
+
+        def work(conn: sqlite3.Connection) -> list[DatasetRecord]:
+            rid, _ = self._require(conn, session_id)
+            return [] if self._schema < 3 else read_datasets(conn, rid)
+
+        return self._read_current(work)
+
+    def blob(self, digest: str) -> bytes | None:
+        """A stored patch, untracked file or output content by its SHA-256, or None."""
+        return self._read_current(
+            lambda conn: None if self._schema < 3 else read_blob(conn, digest)
+        )
 
     def vacuum(self) -> None:
         """Give the pages of deleted sessions back to the file system (rewrites the file)."""

@@ -1,0 +1,160 @@
+"""Code and data as they were: real git repositories, real runs of the demo, a real store file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proj_tui.framework.code_state import capture_code_state, is_credentials_file, secret_lines
+from proj_tui.framework.gitinfo import describe_git
+from proj_tui.framework.session import Session
+from proj_tui.framework.store import SQLiteSessionStore
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def commit_all(repo: Path) -> None:
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "init")
+
+
+def _store(project: Path) -> SQLiteSessionStore:
+    return SQLiteSessionStore(project / ".proj-tui" / "sessions.db")
+
+
+@needs_git
+def test_dirty_tree_keeps_patch_and_untracked_files_but_never_secrets(demo: Path) -> None:
+    commit_all(demo)
+    nodes = demo / "src" / "taxi_fares" / "pipelines" / "data_processing" / "nodes.py"
+    nodes.write_text(nodes.read_text() + "\n# a local tweak\n")
+    (demo / "src" / "taxi_fares" / "helpers_new.py").write_text("VALUE = 2\n")
+    (demo / "conf" / "local" / "credentials.yml").write_text("db:\n  password: hunter2hunter2\n")
+    (demo / "conf" / "local" / "extra.yml").write_text(f"github_token: {TOKEN}\n")
+    params = demo / "conf" / "base" / "parameters.yml"
+    params.write_text(params.read_text() + "\napi_key: s3cr3t-v4lue-here\n")
+    with Session.create(project_path=demo) as session:
+        session.run()
+        sid = session.session_id
+    with _store(demo) as store:
+        state = store.code_state(sid)
+        assert state is not None and state.kind == "git" and state.dirty
+        assert state.branch == "main" and state.commit == git(demo, "rev-parse", "HEAD").strip()
+        assert state.patch is not None
+        patch = store.blob(state.patch)
+        assert patch is not None and b"# a local tweak" in patch
+        assert b"parameters.yml" not in patch  # its diff has a secret: left out whole
+        assert [f.path for f in state.untracked] == ["src/taxi_fares/helpers_new.py"]
+        reasons = {item.path: item.reason for item in state.left_out}
+        assert "credentials" in reasons["conf/local/credentials.yml"]
+        assert "secret-looking" in reasons["conf/local/extra.yml"]
+        assert "secret-looking" in reasons["conf/base/parameters.yml"]
+        assert not state.exact
+    raw = b"".join(p.read_bytes() for p in (demo / ".proj-tui").iterdir() if p.is_file())
+    for secret in (b"hunter2hunter2", TOKEN.encode(), b"s3cr3t-v4lue-here"):
+        assert secret not in raw
+
+
+@needs_git
+def test_a_clean_tree_runs_no_git_diff(demo: Path, tmp_path: Path) -> None:
+    commit_all(demo)
+    real_git = shutil.which("git")
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    log = tmp_path / "git-calls.log"
+    (shim / "git").write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec {real_git} "$@"\n')
+    (shim / "git").chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "proj_tui", "run", "--project", str(demo)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1 and " status " in f" {calls[0]} "  # describe_git's one call
+    with _store(demo) as store:
+        sid = store.list_sessions()[0].session_id
+        state = store.code_state(sid)
+        assert state is not None and not state.dirty and state.patch is None and state.exact
+
+
+def test_without_git_a_tree_fingerprint_tells_changed_code(demo: Path) -> None:
+    roots = (demo / "src", demo / "conf")
+    first, _ = capture_code_state(demo, roots, None)
+    assert first.kind == "tree" and first.fingerprint and first.files > 5
+    assert capture_code_state(demo, roots, None)[0].fingerprint == first.fingerprint
+    (demo / "conf" / "local" / "credentials.yml").write_text("k: v\n")  # never read
+    assert capture_code_state(demo, roots, None)[0].fingerprint == first.fingerprint
+    nodes = demo / "src" / "taxi_fares" / "pipelines" / "data_processing" / "nodes.py"
+    nodes.write_text(nodes.read_text() + "\n# changed\n")
+    assert capture_code_state(demo, roots, None)[0].fingerprint != first.fingerprint
+
+
+@needs_git
+def test_untracked_files_over_the_cap_are_listed_not_stored(demo: Path) -> None:
+    commit_all(demo)
+    (demo / "src" / "taxi_fares" / "blob.py").write_text("#" * (600 * 1024))
+    state, blobs = capture_code_state(demo, (demo / "src", demo / "conf"), describe_git(demo))
+    assert not state.untracked and not blobs
+    assert state.left_out[0].path == "src/taxi_fares/blob.py"
+    assert "cap" in state.left_out[0].reason
+
+
+def test_secret_lines_and_credentials_files() -> None:
+    text = "\n".join(
+        [
+            "password: ${oc.env:DB_PASSWORD}",  # a placeholder is fine
+            "api_key: abcdefgh12345",
+            "url: postgres://u:pw12345@h/db",
+            f"x = '{TOKEN}'",
+            "sort_key: name",  # too short to be a secret
+            "token_count = 10",
+        ]
+    )
+    assert secret_lines(text) == [2, 3, 4]
+    assert secret_lines("plain = 'a-known-value-1'", ["a-known-value-1"]) == [1]
+    assert is_credentials_file("conf/local/credentials.yml")
+    assert is_credentials_file(".env") and is_credentials_file("conf/prod.env")
+    assert not is_credentials_file("src/pkg/tokenizer.py")
+
+
+def test_a_run_records_each_node_dataset_with_its_fingerprint(demo: Path) -> None:
+    with Session.create(project_path=demo) as session:
+        session.run()
+        sid = session.session_id
+    with _store(demo) as store:
+        rows = store.datasets(sid)
+    by_key = {(r.node, r.name, r.role): r for r in rows}
+    raw = by_key[("ingest_trips", "trips_raw", "load")]
+    assert raw.scheme == "whole" and raw.size == (demo / "data/01_raw/trips.csv").stat().st_size
+    assert raw.path == str(demo / "data" / "01_raw" / "trips.csv")
+    metrics = by_key[("model_a.evaluate_model", "model_a.metrics", "save")]
+    assert metrics.version == sid and metrics.path is not None and sid in metrics.path
+    assert metrics.content is not None and '"rmse"' in metrics.content
+    loaded = by_key[("compare_models", "model_a.metrics", "load")]
+    assert loaded.digest == metrics.digest and loaded.content is None
+    assert all(not r.name.startswith("params:") for r in rows)
+    names = {r.name for r in rows}
+    assert "features_table" in names
+    assert not {"trips_typed", "model_a.train", "model_a.test"} & names  # in memory: not recorded
+    assert all(r.digest for r in rows), [r for r in rows if not r.digest]
