@@ -212,6 +212,14 @@ def _sessions_arguments(sessions: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="with --dry-run: the plan (from-nodes, nodes, argv)"
     )
     s_resume.set_defaults(handler=_lazy("sessions", "cmd_resume"))
+    s_repro = add_parser(
+        "reproduce", help="run a session's recorded code again and compare its outputs"
+    )
+    _add_project(s_repro)
+    s_repro.add_argument("session_id", help="a session id, or 'latest'")
+    s_repro.add_argument("--json", action="store_true", help="the comparison as JSON")
+    s_repro.add_argument("--keep", action="store_true", help="keep the rebuilt project")
+    s_repro.set_defaults(handler=_lazy("reproduce", "cmd_reproduce"))
     s_note = add_parser("note", help="attach a note to a session ('' removes it)")
     _add_project(s_note)
     s_note.add_argument("session_id")
@@ -299,7 +307,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "app": ("open the app (the default)", _app_arguments),
     "run": ("run a pipeline in a new session", _run_arguments),
     "sessions": (
-        "list, show, diff, rerun, resume, note, pin and delete past sessions",
+        "list, show, diff, rerun, resume, reproduce, note, pin and delete past sessions",
         _sessions_arguments,
     ),
     "pipelines": ("list and describe the project's pipelines", _pipelines_arguments),
