@@ -17,7 +17,7 @@ from typing import Any
 
 from proj_tui import __version__
 
-SUBCOMMANDS = ("app", "run", "sessions", "pipelines", "new", "config")
+SUBCOMMANDS = ("app", "run", "sessions", "queue", "pipelines", "new", "config")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -126,6 +126,23 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--watch",
         action="store_true",
         help="after the run, rerun only the stale nodes whenever conf or code is saved",
+    )
+    add(
+        "--queue",
+        action="store_true",
+        help="queue the run for the project's queue worker (started if none runs) and return",
+    )
+    add(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="queue one run per combination of values (repeatable; KEY=[V1, V2] works too)",
+    )
+    add(
+        "--no-worker",
+        action="store_true",
+        help="with --queue/--sweep: do not start a worker (start it with 'proj-tui queue work')",
     )
 
 
@@ -257,6 +274,35 @@ def _sessions_arguments(sessions: argparse.ArgumentParser) -> None:
     s_repair.set_defaults(handler=_lazy("repair", "cmd_repair"))
 
 
+def _queue_arguments(queue: argparse.ArgumentParser) -> None:
+    add_parser = _subcommands(queue, "queue_command")
+    q_list = add_parser("list", help="queued and running items, in the order they run")
+    _add_project(q_list)
+    q_list.add_argument("--all", "-a", action="store_true", help="finished and removed ones too")
+    q_list.add_argument("--limit", "-l", type=int, default=200)
+    q_list.add_argument("--json", action="store_true")
+    q_list.set_defaults(handler=_lazy("queue_cmd", "cmd_list"))
+    q_move = add_parser("move", help="move a queued item up, down, to the top or to place N")
+    _add_project(q_move)
+    q_move.add_argument("item_id", type=int, metavar="ID")
+    q_move.add_argument("where", metavar="up|down|top|bottom|N")
+    q_move.set_defaults(handler=_lazy("queue_cmd", "cmd_move"))
+    q_remove = add_parser("remove", help="take queued items out of the queue")
+    _add_project(q_remove)
+    q_remove.add_argument("item_ids", type=int, nargs="+", metavar="ID")
+    q_remove.set_defaults(handler=_lazy("queue_cmd", "cmd_remove"))
+    q_clear = add_parser("clear", help="remove every queued item (running ones go on)")
+    _add_project(q_clear)
+    q_clear.set_defaults(handler=_lazy("queue_cmd", "cmd_clear"))
+    q_work = add_parser("work", help="run the queued items in order until the queue is empty")
+    _add_project(q_work)
+    q_work.add_argument(
+        "--concurrency", "-c", type=int, metavar="N", help="runs at once (kept in the store)"
+    )
+    q_work.add_argument("--detach", action="store_true", help="start the worker in the background")
+    q_work.set_defaults(handler=_lazy("queue_cmd", "cmd_work"))
+
+
 def _pipelines_arguments(pipes: argparse.ArgumentParser) -> None:
     add_parser = _subcommands(pipes, "pipelines_command")
     p_list = add_parser("list", help="registered pipelines and their sizes")
@@ -310,6 +356,7 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
         "list, show, diff, rerun, resume, reproduce, note, pin and delete past sessions",
         _sessions_arguments,
     ),
+    "queue": ("the run queue: list, move, remove, clear, work", _queue_arguments),
     "pipelines": ("list and describe the project's pipelines", _pipelines_arguments),
     "config": ("where config values come from; compare envs", _config_arguments),
     "new": ("create a project from the bundled demo template", _new_arguments),

@@ -163,6 +163,10 @@ class _PrintToLog(io.TextIOBase):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "queue", False) or getattr(args, "sweep", None):
+        from proj_tui.cli.queue_cmd import queue_run  # the worker runs it later (docs/cli.md)
+
+        return queue_run(args)
     from proj_tui.cli.kedro_run import kedro_project, run_kedro
 
     kedro = kedro_project(args)

@@ -28,6 +28,7 @@ FIELDS: tuple[str, ...] = (
     "is",
     "id",
     "parent",
+    "sweep",
     "sort",
 )
 _SORT_ALIASES = {"-started": "-started", "started": "started", "+started": "started",
@@ -51,6 +52,7 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
     pinned: bool | None = None
     id_prefixes: list[str] = []
     parents: list[str] = []
+    sweeps: list[str] = []
     words: list[str] = []
     sort = "-started"
     for token in _TOKEN_RE.findall(text):
@@ -100,6 +102,8 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
                 id_prefixes.append(value)
             elif name == "parent":
                 parents.append(value)
+            elif name == "sweep":
+                sweeps.append(value)
             else:  # sort
                 key = value.lower()
                 if key not in _SORT_ALIASES:
@@ -133,6 +137,7 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
         pinned=pinned,
         id_prefixes=tuple(id_prefixes),
         parents=tuple(parents),
+        sweeps=tuple(sweeps),
         text=tuple(words),
         sort=sort,
     )
@@ -172,6 +177,7 @@ def _example(name: str) -> str:
         "is": "is:pinned",
         "id": "id:2026-11-24T19",
         "parent": "parent:2026-11-24T19.04.33.496Z",
+        "sweep": "sweep:sw-1124T1904-3fa9",
         "sort": "sort:-duration",
     }[name]
 

@@ -129,6 +129,8 @@ class SessionQuery:
     id_prefixes: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
     """Sessions rerun or resumed from this one (``parent:ID``): their ``parent_id`` is it."""
+    sweeps: tuple[str, ...] = ()
+    """Sessions of a parameter sweep (``sweep:ID``, schema 3's ``sessions.sweep_id``)."""
     text: tuple[str, ...] = ()
     sort: str = "-started"
 

@@ -25,6 +25,11 @@ Layout, and why:
   ``session_datasets`` (per-node dataset fingerprints) and ``blobs`` (patches, untracked files and
   small outputs, stored once by hash; ``session_blobs`` ties them to sessions): see
   sqlite_repro.py. ``_v2_to_v3`` only creates tables, so older proj-tui readers are unaffected.
+- The run queue (schema 4) is the ``queue`` table: one row per queued run request (its argv-level
+  request as JSON, the sweep it belongs to and the swept values), ordered by ``position`` among the
+  ``queued`` ones, with the session it became once it runs; the worker's concurrency limit is a
+  ``meta`` key. ``sessions.sweep_id`` (indexed where set) lets History find a sweep's sessions
+  (``sweep:ID``) without reading their documents. See framework/store/sqlite_queue.py.
 """
 
 from __future__ import annotations
@@ -134,9 +139,42 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
 def _v2_to_v3(conn: sqlite3.Connection) -> None:
     """Tables for code states, dataset fingerprints and their blobs (sqlite_repro.py)."""
     create_v3_tables(conn)
+_V4 = """
+CREATE TABLE queue (
+    id INTEGER PRIMARY KEY,
+    position REAL NOT NULL,
+    state TEXT NOT NULL,
+    request TEXT NOT NULL,
+    sweep_id TEXT,
+    sweep_values TEXT,
+    queued_by TEXT,
+    queued_at REAL NOT NULL,
+    pid INTEGER,
+    started_at REAL,
+    session_id TEXT,
+    ended_at REAL,
+    outcome TEXT,
+    error TEXT
+);
+CREATE INDEX queue_waiting ON queue (position) WHERE state = 'queued';
+ALTER TABLE sessions ADD COLUMN sweep_id TEXT;
+CREATE INDEX sessions_sweep ON sessions (sweep_id, started_at) WHERE sweep_id IS NOT NULL
+"""
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """The run queue and the sessions' sweep id (both empty in an older store)."""
+    for statement in _V4.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v0_to_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+]
 OLDEST_READABLE = 1
 """A read-only store (which cannot be migrated) of this schema or newer is still read, as it is."""
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -135,6 +135,9 @@ def _plan(
     for parent in query.parents:
         clauses.append("s.parent_id = ?")
         args.append(parent)
+    for sweep in query.sweeps:
+        clauses.append("s.sweep_id = ?")
+        args.append(sweep)
     logs, log_args = (LOG_TEXT_V1, 1) if logs_v1 else (LOG_TEXT, 2)
     for word in query.text:  # the listed fields, then the error, then the log lines
         clauses.append(
