@@ -139,6 +139,8 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
 def _v2_to_v3(conn: sqlite3.Connection) -> None:
     """Tables for code states, dataset fingerprints and their blobs (sqlite_repro.py)."""
     create_v3_tables(conn)
+
+
 _V4 = """
 CREATE TABLE queue (
     id INTEGER PRIMARY KEY,
