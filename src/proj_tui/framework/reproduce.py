@@ -188,11 +188,15 @@ def _count(items: list[Any], one: str, many: str) -> str:
 
 
 def external_inputs(datasets: list[DatasetRecord]) -> list[DatasetRecord]:
-    """The datasets the session loaded that none of its nodes saved, one per name."""
-    saved = {d.name for d in datasets if d.role == "save"}
+    """The datasets the session loaded that none of its nodes saved, one per name.
+
+    A transcoded dataset (``table@pandas`` saved, ``table@spark`` loaded) is one dataset.
+    """
+    saved = {d.name.partition("@")[0] for d in datasets if d.role == "save"}
     seen: dict[str, DatasetRecord] = {}
     for ds in datasets:
-        if ds.role == "load" and ds.name not in saved and ds.name not in seen:
+        base = ds.name.partition("@")[0]
+        if ds.role == "load" and base not in saved and ds.name not in seen:
             seen[ds.name] = ds
     return list(seen.values())
 
@@ -325,11 +329,44 @@ def _git_workspace(
     except BaseException:
         space.remove()
         raise
+    credentials = _local_config(project, code, state)
     for left in state.left_out:
+        if left.path in credentials:
+            continue
         space.notes.append(
             f"Not rebuilt as it was: {left.path} ({left.reason}); the commit's version was used."
         )
+    for path in sorted(credentials):
+        space.notes.append(f"{path}: taken from the project as it is now (never stored).")
     return space
+
+
+def _local_config(project: Path, code: Path, state: CodeState) -> set[str]:
+    """Copy the git-ignored config (``conf/local``, credentials) from the project; their paths.
+
+    They are never stored (credentials) or not under git at all, so, like a redacted env var,
+    the reproduction takes them from here and now, and says which.
+    """
+    from proj_tui.framework.code_state import is_credentials_file
+
+    conf_roots = [r for r in state.roots if r.split("/")[0] != "src"] or ["conf"]
+    listed = _git(
+        project, "ls-files", "--others", "--ignored", "--exclude-standard", "--full-name", "-z",
+        "--", *conf_roots,
+    )  # fmt: skip
+    wanted = {p for p in listed.stdout.split("\0") if p} if listed.returncode == 0 else set()
+    wanted |= {item.path for item in state.left_out if is_credentials_file(item.path)}
+    top = _git(project, "rev-parse", "--show-toplevel")
+    root = Path(top.stdout.strip()) if top.returncode == 0 else project
+    copied: set[str] = set()
+    for rel in wanted:
+        source, target = root / rel, code / rel
+        if target.exists() or not source.is_file() or "__pycache__" in rel:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        copied.add(rel)
+    return copied
 
 
 def _inside(path: Path, base: Path) -> Path | None:

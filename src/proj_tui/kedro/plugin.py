@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from kedro.framework.hooks import hook_impl
 
+from proj_tui.kedro.datasets import ReproHooks
+
 if TYPE_CHECKING:
     from pluggy import PluginManager
 
@@ -41,8 +43,11 @@ DISTRIBUTION = "proj-tui"
 """What ``DISABLE_HOOKS_FOR_PLUGINS`` names to turn the plugin off."""
 
 
-class ProjTuiHooks:
-    """Kedro hook implementations that record each run (see the module docstring)."""
+class ProjTuiHooks(ReproHooks):
+    """Kedro hook implementations that record each run (see the module docstring).
+
+    ``ReproHooks`` (kedro/datasets.py) adds the code state and the dataset fingerprints.
+    """
 
     def __init__(self) -> None:
         # pluggy names an object it is given without a name by its __name__: registering this

@@ -1,0 +1,92 @@
+"""A Kedro session records its code state and dataset fingerprints, and reproduces (real Kedro)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kedro_project import PACKAGE, SECRET, kedro_run
+from proj_tui.framework.store import SQLiteSessionStore
+
+from helpers import cli
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+SUMMARY_NODES = Path("src") / PACKAGE / "pipelines" / "reporting" / "nodes.py"
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def _store(project: Path) -> SQLiteSessionStore:
+    return SQLiteSessionStore(project / ".proj-tui" / "sessions.db", readonly=True)
+
+
+def _newest(project: Path) -> str:
+    with _store(project) as store:
+        return store.list_sessions(limit=1)[0].session_id
+
+
+def _digest(project: Path, session_id: str, name: str) -> str | None:
+    with _store(project) as store:
+        found = [
+            d.digest for d in store.datasets(session_id) if d.name == name and d.role == "save"
+        ]
+    return found[0] if found else None
+
+
+def test_a_kedro_session_on_a_dirty_tree_records_fingerprints_and_reproduces(
+    kedro_project: Path,
+) -> None:
+    git(kedro_project, "init", "-q", "-b", "main")
+    git(kedro_project, "add", "-A")
+    git(kedro_project, "commit", "-q", "-m", "init")
+    nodes = kedro_project / SUMMARY_NODES
+    nodes.write_text(
+        nodes.read_text().replace(
+            "return train.reset_index(drop=True)",
+            'return train.reset_index(drop=True).assign(note="dirty")',
+        )
+    )
+    done = kedro_run(kedro_project)
+    assert done.returncode == 0, done.stderr
+    original = _newest(kedro_project)
+    with _store(kedro_project) as store:
+        state = store.code_state(original)
+        rows = store.datasets(original)
+    assert state is not None and state.dirty and state.patch is not None
+    by_key = {(r.node, r.name, r.role): r for r in rows}
+    companies = by_key[("preprocess_companies", "companies", "load")]
+    assert companies.path == str(kedro_project / "data" / "01_raw" / "companies.csv")
+    assert companies.scheme == "whole" and companies.digest
+    versioned = next(r for r in rows if r.name == "split_data" and r.role == "save")
+    assert versioned.version and versioned.version in (versioned.path or "")
+    summary = next(r for r in rows if r.name == "reporting.summary")
+    assert summary.content is not None and "dirty" in summary.content
+    assert all("MemoryDataset" not in (r.type or "") for r in rows)
+    assert SECRET.encode() not in (kedro_project / ".proj-tui" / "sessions.db").read_bytes()
+
+    git(kedro_project, "checkout", ".")
+    repro = cli("sessions", "reproduce", original, "--project", str(kedro_project), timeout=300)
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    count = len({r.name for r in rows if r.role == "save"})
+    assert f"{count} of {count} outputs identical" in repro.stdout
+    assert "conf/local/credentials.yml: taken from the project as it is now" in repro.stdout
+    reproduction = _newest(kedro_project)
+    with _store(kedro_project) as store:
+        assert store.get_session(reproduction).parent_id == original
+    recorded = _digest(kedro_project, original, "reporting.summary")
+    assert _digest(kedro_project, reproduction, "reporting.summary") == recorded
+    again = kedro_run(kedro_project)  # the code as it is now writes another summary
+    assert again.returncode == 0, again.stderr
+    assert _digest(kedro_project, _newest(kedro_project), "reporting.summary") != recorded
