@@ -58,6 +58,24 @@ def flood(params: dict) -> int:
     return 1
 
 
+def escapes(params: dict) -> int:
+    log.info("title \x1b]0;PWNED\x07 clear \x1b[2J end")
+    log.warning("a warning")
+    return 1
+
+
+def leak(params: dict) -> int:
+    """Logs a credential it read itself: the store must only ever hold it redacted."""
+    from pathlib import Path
+
+    import yaml
+
+    creds = Path(__file__).resolve().parents[2] / "conf" / "local" / "credentials.yml"
+    password = yaml.safe_load(creds.read_text())["db"]["password"]
+    log.info("connecting with %s now", password)
+    return 1
+
+
 def hang(params: dict) -> int:
     log.info("hanging until cancelled")
     while True:
@@ -96,6 +114,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         "__default__": gated,
         "gated": gated,
         "flood": Pipeline([node(n.flood, "params:live", "f", name="flood")]),
+        "escapes": Pipeline([node(n.escapes, "params:live", "e", name="escapes")]),
+        "leak": Pipeline([node(n.leak, "params:live", "k", name="leak")]),
         "hang": Pipeline([node(n.hang, "params:live", "h", name="hang")]),
         "stubborn": Pipeline([node(n.stubborn, "params:live", "s", name="stubborn")]),
     }
@@ -107,6 +127,9 @@ live:
   gate: gate-file
   flood: 20000
 """
+
+SECRET = "pw-Zq81-Kx07-Lm55"
+"""The password in conf/local/credentials.yml: never printed by anything."""
 
 T = TypeVar("T")
 
@@ -126,6 +149,7 @@ def make_live_project(root: Path) -> Path:
     base = root / "conf" / "base"
     base.mkdir(parents=True)
     (root / "conf" / "local").mkdir()
+    (root / "conf" / "local" / "credentials.yml").write_text(f"db:\n  password: {SECRET}\n")
     (base / "parameters.yml").write_text(_PARAMETERS)
     (base / "catalog.yml").write_text("# everything in memory\n")
     return root

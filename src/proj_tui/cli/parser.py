@@ -205,6 +205,7 @@ def _sessions_arguments(sessions: argparse.ArgumentParser) -> None:
     s_show.add_argument("--logs", action="store_true", help="print the log lines too")
     s_show.add_argument("--json", action="store_true")
     s_show.set_defaults(handler=_lazy("sessions", "cmd_show"))
+    _sessions_live_arguments(add_parser)
     s_diff = add_parser("diff", help="what differs between two sessions")
     _add_project(s_diff)
     s_diff.add_argument("first")
@@ -301,6 +302,25 @@ def _queue_arguments(queue: argparse.ArgumentParser) -> None:
     )
     q_work.add_argument("--detach", action="store_true", help="start the worker in the background")
     q_work.set_defaults(handler=_lazy("queue_cmd", "cmd_work"))
+
+
+def _sessions_live_arguments(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    """``sessions logs`` and ``sessions cancel`` (cli/sessions_live.py): a live session."""
+    s_logs = add_parser("logs", help="a session's log; --follow prints new lines until it ends")
+    _add_project(s_logs)
+    s_logs.add_argument("session_id", help="a session id ('latest' works)")
+    s_logs.add_argument(
+        "--follow", "-f", action="store_true", help="until it ends; exit code from its status"
+    )
+    s_logs.add_argument("--tail", type=int, metavar="N", help="only the last N stored lines")
+    s_logs.set_defaults(handler=_lazy("sessions_live", "cmd_logs"))
+    s_cancel = add_parser("cancel", help="stop a live session of this host (SIGINT, TERM, KILL)")
+    _add_project(s_cancel)
+    s_cancel.add_argument("session_id", help="a session id ('latest' works)")
+    s_cancel.add_argument(
+        "--grace", type=float, default=5.0, metavar="S", help="seconds before each escalation"
+    )
+    s_cancel.set_defaults(handler=_lazy("sessions_live", "cmd_cancel"))
 
 
 def _pipelines_arguments(pipes: argparse.ArgumentParser) -> None:

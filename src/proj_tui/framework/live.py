@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,11 @@ from proj_tui.framework.store.process import _hostname, _pid_alive, _pid_started
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import SessionRecord, SessionStore
+
+EXIT_CODES: dict[str, int] = {"succeeded": 0, "failed": 1, "crashed": 3, "cancelled": 130}
+"""The exit code that stands for a session's final status: ``sessions logs --follow`` exits with
+it, and an attached run's ``ProcessExited`` carries it (0, 1 and 130 are what ``proj-tui run``
+itself exits with; 3 is a run that died without recording an ending). 2 stays a usage error."""
 
 _RUNNING = SessionQuery(statuses=frozenset({"running"}))
 _KILL_WAIT_S = 10.0
@@ -90,6 +96,11 @@ def live_sessions(store: SessionStore) -> list[LiveSession]:
     return out
 
 
+def exit_code(status: str) -> int:
+    """:data:`EXIT_CODES` for ``status``; 1 for a status this version does not know."""
+    return EXIT_CODES.get(status, 1)
+
+
 # -- cancelling -----------------------------------------------------------------------------------
 
 
@@ -124,6 +135,7 @@ def cancel_session(
     *,
     grace_s: float = 5.0,
     kill_wait_s: float = _KILL_WAIT_S,
+    notify: Callable[[str], None] | None = None,
 ) -> str:
     """Stop a live session of this host; return its recorded status once it ended.
 
@@ -132,6 +144,7 @@ def cancel_session(
     signalled. A run in a process group of its own (launched by the app) is signalled as a
     group, so its own children stop too; a run started from a shell only as its pid.
 
+    ``notify`` is told each step in a sentence (the CLI prints them).
     Returns the status the store has afterwards: ``cancelled`` (the run recorded it),
     ``crashed`` (it had to be killed, or was already dead) or whatever it ended with first.
     Raises :class:`LiveSessionError` for a session of another host, one whose process cannot be
@@ -148,6 +161,9 @@ def cancel_session(
     ):
         if not same_process(pid, started):
             break
+        if notify is not None:
+            then = f", waiting up to {wait:g} s for it to end" if sig != signal.SIGKILL else ""
+            notify(f"Sending {signal.Signals(sig).name} to session {session_id} (pid {pid}){then}.")
         _send(pid, sig, session_id)
         status = _wait_for_end(store, session_id, pid, started, wait)
         if status is not None:

@@ -1,9 +1,13 @@
-"""Supervise one child ``proj-tui run --events json`` process: start, read, batch, cancel, reap.
+"""Supervise one ``proj-tui run --events json`` child: start, read, batch, cancel, reap.
 
 The app never runs user code itself (docs/architecture.md). A worker thread calls
-:meth:`Supervisor.run`, which reads the child's stdout (JSON events) and stderr (human output)
-with ``select`` so that events are handed on in batches at most every ``flush_interval`` seconds
-— cheap enough for 100k log lines/s — and so that cancellation can escalate on time.
+:meth:`Supervisor.run`, which tails the child's stdout (JSON events) and stderr (human output) and
+hands the events on in batches at most every ``flush_interval`` seconds — cheap enough for 100k
+log lines/s — and escalates a cancel on time. The child writes to spool files, never to a pipe
+(``framework.detach``): it runs in a session of its own, so when the app is killed or its terminal
+hangs up, the run goes on and records everything in the store. :class:`AttachedSupervisor` offers
+the same surface for a session the app did not start (another app's, a shell's): its events come
+from the store (``framework.follow``), and its ``ProcessExited`` from the recorded status.
 This module knows nothing of Textual: it calls ``on_batch`` and the caller posts messages.
 """
 
@@ -12,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import signal
 import subprocess
 import threading
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proj_tui.framework.detach import DetachedRun, spawn_detached
 from proj_tui.framework.events import Event as StreamEvent
 from proj_tui.framework.events import (
     EventFormatError,
@@ -123,7 +127,10 @@ def _typed_all(items: list[Any]) -> list[Event]:
 
 @dataclass
 class Supervisor:
-    """Runs one child process and streams its events to ``on_batch`` in timed batches."""
+    """Runs one child process and streams its events to ``on_batch`` in timed batches.
+
+    ``spool`` is where the child's output files go (default ``<cwd>/.proj-tui/live``).
+    """
 
     argv: Sequence[str]
     cwd: Path
@@ -132,25 +139,20 @@ class Supervisor:
     flush_interval: float = 0.05
     max_batch: int = 20_000
     grace: float = 3.0
+    spool: Path | None = None
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    detached: DetachedRun | None = field(default=None, init=False)
     _cancel_at: float | None = field(default=None, init=False)
     _stage: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def start(self) -> None:
-        """Start the child in its own process group so signals reach the whole run."""
+        """Start the child in a session of its own, its output to spool files (no pipes)."""
         env = dict(os.environ)
         env.update(self.env_vars)
         env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(
-            list(self.argv),
-            cwd=self.cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        self.detached = spawn_detached(self.argv, cwd=self.cwd, env=env, spool=self.spool)
+        self.proc = self.detached.proc
 
     @property
     def alive(self) -> bool:
@@ -196,58 +198,180 @@ class Supervisor:
                 self._signal(signal.SIGKILL)
 
     def run(self) -> int:
-        """Read until the child has exited and both pipes are closed; return its exit code."""
+        """Tail the child's output until it has exited and all of it is read; return its exit code.
+
+        The spool files are read in large chunks whenever they grew; when neither did, the
+        thread sleeps a fraction of ``flush_interval``. Once the child has exited, what it wrote
+        last is read, then the files are deleted.
+        """
         if self.proc is None:
             self.start()
-        proc = self.proc
-        assert proc is not None and proc.stdout is not None and proc.stderr is not None
-        fds = {proc.stdout.fileno(): b"", proc.stderr.fileno(): b""}
-        out_fd = proc.stdout.fileno()
+        proc, spool = self.proc, self.detached
+        assert proc is not None and spool is not None
+        out = _Tail(spool.events_path)
+        err = _Tail(spool.err_path)
+        try:
+            return self._pump(proc, out, err)
+        finally:
+            out.close()
+            err.close()
+            spool.remove()
+
+    def _pump(self, proc: subprocess.Popen[bytes], out: _Tail, err: _Tail) -> int:
         batch: list[Event] = []
         finished = False
         last_flush = time.monotonic()
-        exited_at: float | None = None
-        while fds:
-            ready, _, _ = select.select(list(fds), [], [], self.flush_interval)
-            for fd in ready:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    rest = fds.pop(fd)
-                    lines = [rest] if rest else []
-                else:
-                    data = fds[fd] + chunk
-                    lines = data.split(b"\n")
-                    fds[fd] = lines.pop()
-                if fd == out_fd:
-                    events = parse_lines(lines)
-                    batch.extend(events)
-                    if not finished and any(
-                        isinstance(e, (SessionFinished, StartError)) for e in events
-                    ):
-                        finished = True
-                else:
-                    now_ts = time.time()
-                    for line in lines:
-                        text = line.decode("utf-8", "replace").rstrip("\r")
-                        if text.strip():
-                            batch.append(LogMessage(now_ts, "STDERR", "stderr", text, None))
+        idle = min(0.02, self.flush_interval / 2)
+        exited = False
+        while True:
+            read_any = False
+            lines = out.read()
+            if lines is not None:
+                read_any = True
+                events = parse_lines(lines)
+                batch.extend(events)
+                if not finished and any(
+                    isinstance(e, (SessionFinished, StartError)) for e in events
+                ):
+                    finished = True
+            lines = err.read()
+            if lines is not None:
+                read_any = True
+                now_ts = time.time()
+                for line in lines:
+                    text = line.decode("utf-8", "replace").rstrip("\r")
+                    if text.strip():
+                        batch.append(LogMessage(now_ts, "STDERR", "stderr", text, None))
             now = time.monotonic()
             self._escalate(now)
             if batch and (now - last_flush >= self.flush_interval or len(batch) >= self.max_batch):
                 self.on_batch(batch)
                 batch = []
                 last_flush = now
-            if fds and proc.poll() is not None:
-                # A grandchild may keep a pipe open after the child died: stop waiting soon.
-                exited_at = exited_at or now
-                if now - exited_at > 1.0:
-                    break
+            if read_any:
+                continue
+            if exited:  # exited, and nothing more was written since: all of it is read
+                break
+            if proc.poll() is not None:
+                exited = True  # one more round reads what it wrote last
+                continue
+            time.sleep(idle)
+        last = parse_lines(out.rest())
+        finished = finished or any(isinstance(e, (SessionFinished, StartError)) for e in last)
+        batch.extend(last)
+        for line in err.rest():
+            text = line.decode("utf-8", "replace").rstrip("\r")
+            if text.strip():
+                batch.append(LogMessage(time.time(), "STDERR", "stderr", text, None))
         returncode = proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            stream.close()
         batch.append(ProcessExited(returncode, finished, time.time()))
         self.on_batch(batch)
         return returncode
+
+
+class _Tail:
+    """Reads what a spool file gained since the last read, as whole lines."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        self._rest = b""
+
+    def read(self) -> list[bytes] | None:
+        """The whole lines written since the last call; None when the file did not grow."""
+        chunk = os.read(self.fd, 1 << 20)
+        if not chunk:
+            return None
+        lines = (self._rest + chunk).split(b"\n")
+        self._rest = lines.pop()
+        return lines
+
+    def rest(self) -> list[bytes]:
+        """An unterminated last line (the child died mid-line), if any."""
+        rest, self._rest = self._rest, b""
+        return [rest] if rest.strip() else []
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+@dataclass
+class AttachedSupervisor:
+    """A session the app did not start, followed from the store with the Supervisor's surface.
+
+    Another app's run, a shell's ``proj-tui run`` or a run whose launching app died: the app is
+    not its parent and cannot wait for it, so its events are rebuilt from the store
+    (:class:`~proj_tui.framework.follow.SessionFollower`) and the last one is a
+    :class:`ProcessExited` whose ``returncode`` stands for the recorded status
+    (``framework.live.EXIT_CODES``). :meth:`cancel` cancels the session by its checked pid
+    (``framework.live.cancel_session``); :meth:`kill` only stops following: a quitting app
+    leaves a run it merely watched alone.
+    """
+
+    store_path: Path
+    session_id: str
+    on_batch: Callable[[list[Event]], None]
+    flush_interval: float = 0.05
+    tail: int | None = 500
+    grace: float = 3.0
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _cancelling: bool = field(default=False, init=False)
+    _ended: bool = field(default=False, init=False)
+
+    @property
+    def alive(self) -> bool:
+        return not self._ended and not self._stop.is_set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancelling
+
+    def run(self) -> int:
+        """Follow the session until it ends (or :meth:`kill`); return its status's exit code."""
+        from proj_tui.framework.follow import SessionFollower
+        from proj_tui.framework.live import exit_code
+        from proj_tui.framework.store import SQLiteSessionStore
+
+        with SQLiteSessionStore(self.store_path, readonly=True) as store:
+            follower = SessionFollower(store, self.session_id, tail=self.tail)
+            while not self._stop.is_set():
+                events: list[Event] = list(follower.poll())
+                if follower.ended:
+                    self._ended = True
+                    code = exit_code(follower.status)
+                    self.on_batch([*events, ProcessExited(code, True, time.time())])
+                    return code
+                if events:
+                    self.on_batch(events)
+                self._stop.wait(self.flush_interval)
+        return exit_code(follower.status)
+
+    def cancel(self) -> None:
+        """Cancel the session (SIGINT, SIGTERM, SIGKILL, the pid checked) in the background."""
+        if self._cancelling:
+            return
+        self._cancelling = True
+        threading.Thread(target=self._cancel, name="proj-tui-cancel", daemon=True).start()
+
+    def _cancel(self) -> None:
+        from proj_tui.errors import ProjTuiError
+        from proj_tui.framework.live import cancel_session
+        from proj_tui.framework.store import SQLiteSessionStore, StoreError
+
+        try:
+            try:  # writable, so a run that had to be killed is recorded crashed at once
+                store = SQLiteSessionStore(self.store_path)
+            except StoreError:
+                store = SQLiteSessionStore(self.store_path, readonly=True)
+            with store:
+                cancel_session(store, self.session_id, grace_s=self.grace)
+        except ProjTuiError as exc:  # another host, another user …: say so in the run's log
+            self._cancelling = False
+            self.on_batch([LogMessage(time.time(), "ERROR", __name__, str(exc), None)])
+
+    def kill(self) -> None:
+        """Stop following (the app is quitting); the session itself goes on."""
+        self._stop.set()
 
 
 class EventInbox:
