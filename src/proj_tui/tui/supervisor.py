@@ -142,6 +142,7 @@ class Supervisor:
     spool: Path | None = None
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
     detached: DetachedRun | None = field(default=None, init=False)
+    _tails: tuple[_Tail, _Tail] | None = field(default=None, init=False)
     _cancel_at: float | None = field(default=None, init=False)
     _stage: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -153,6 +154,8 @@ class Supervisor:
         env["PYTHONUNBUFFERED"] = "1"
         self.detached = spawn_detached(self.argv, cwd=self.cwd, env=env, spool=self.spool)
         self.proc = self.detached.proc
+        # opened now: once the child has exited another launch may delete its spool files
+        self._tails = (_Tail(self.detached.events_path), _Tail(self.detached.err_path))
 
     @property
     def alive(self) -> bool:
@@ -206,10 +209,9 @@ class Supervisor:
         """
         if self.proc is None:
             self.start()
-        proc, spool = self.proc, self.detached
-        assert proc is not None and spool is not None
-        out = _Tail(spool.events_path)
-        err = _Tail(spool.err_path)
+        proc, spool, tails = self.proc, self.detached, self._tails
+        assert proc is not None and spool is not None and tails is not None
+        out, err = tails
         try:
             return self._pump(proc, out, err)
         finally:
