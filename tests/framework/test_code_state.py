@@ -158,3 +158,61 @@ def test_a_run_records_each_node_dataset_with_its_fingerprint(demo: Path) -> Non
     assert "features_table" in names
     assert not {"trips_typed", "model_a.train", "model_a.test"} & names  # in memory: not recorded
     assert all(r.digest for r in rows), [r for r in rows if not r.digest]
+
+
+def test_small_outputs_keep_their_text_with_secrets_redacted_and_still_parse(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from proj_tui.framework.data_fingerprint import fingerprint_path, redacted_content
+
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(
+        json.dumps({"rmse": 1.2, "api_key": "abcdefgh12345", "link": f"x {TOKEN}"}, indent=2)
+    )
+    text = redacted_content(metrics, fingerprint_path(metrics).size)
+    assert text is not None
+    parsed = json.loads(text)
+    assert parsed["rmse"] == 1.2 and parsed["api_key"] == "<redacted>"
+    assert TOKEN not in text and "abcdefgh12345" not in text
+    big = tmp_path / "big.json"
+    big.write_text("[" + ",".join(["1"] * 40_000) + "]")
+    assert redacted_content(big, fingerprint_path(big).size) is None  # over 64 KiB
+    model = tmp_path / "model.pkl"
+    model.write_bytes(b"\x80\x04")
+    assert redacted_content(model, 2) is None  # not JSON, YAML or CSV
+
+
+def test_large_files_are_sampled_and_folders_hashed_file_by_file(tmp_path: Path) -> None:
+    from proj_tui.framework.data_fingerprint import (
+        SAMPLE_BLOCK_BYTES,
+        WHOLE_FILE_BYTES,
+        fingerprint_path,
+    )
+
+    big = tmp_path / "big.bin"
+    size = WHOLE_FILE_BYTES + 3 * SAMPLE_BLOCK_BYTES
+    big.write_bytes(bytes(range(256)) * (size // 256))
+    first = fingerprint_path(big)
+    assert first.scheme == "sampled-v1" and first.size == size // 256 * 256
+    with open(big, "r+b") as handle:  # a byte inside the first block: seen
+        handle.seek(10)
+        handle.write(b"\xff")
+    second = fingerprint_path(big)
+    assert second.digest != first.digest
+    with open(big, "ab") as handle:  # a longer file: seen through the size
+        handle.write(b"\0")
+    assert fingerprint_path(big).digest not in (first.digest, second.digest)
+    small = tmp_path / "small.csv"
+    small.write_text("a\n1\n")
+    assert fingerprint_path(small).scheme == "whole"
+    folder = tmp_path / "parts"
+    (folder / "p=1").mkdir(parents=True)
+    (folder / "p=1" / "part.csv").write_text("a\n1\n")
+    tree = fingerprint_path(folder)
+    assert tree.scheme == "tree-v1" and tree.size == 4
+    (folder / "p=1" / "part.csv").write_text("a\n2\n")
+    assert fingerprint_path(folder).digest != tree.digest
+    missing = fingerprint_path(tmp_path / "nope.csv")
+    assert missing.digest is None and missing.note == "the file does not exist"

@@ -4,7 +4,7 @@ With git: the commit and branch (``gitinfo.describe_git`` already read them), an
 dirty the patch of tracked files (``git diff --binary HEAD``) plus the untracked files under the
 source folder and the conf folder (``git ls-files --others --exclude-standard``). A clean tree
 costs nothing more than ``describe_git``'s one ``git status``: the two extra commands run only
-when it is dirty. Without git: a SHA-256 over the source and conf trees (paths and contents), so a
+when it is dirty. Without git: a BLAKE2b-256 over the source and conf trees (paths and contents), so a
 reproduction can at least refuse code that changed.
 
 Never stored, whatever the size: credentials files (``credentials*`` anywhere, ``.env`` files,
@@ -17,7 +17,6 @@ below, so a reproduction says which files it could not restore.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -65,6 +64,24 @@ _PLACEHOLDER = re.compile(r"""^(["']?)(\$\{.*\}|<.*>|null|none|None|~|\*+|)\1$""
 _MIN_SECRET_VALUE = 8
 
 
+def blake2b(digest_size: int, data: bytes = b"") -> Any:
+    """A BLAKE2b hasher without importing ``hashlib``, whose OpenSSL start-up costs every run ~4 ms.
+
+    ``_blake2`` is CPython's own C module (what ``hashlib.blake2b`` is); another Python falls back.
+    """
+    try:
+        from _blake2 import blake2b as make
+    except ImportError:  # pragma: no cover - not CPython
+        from hashlib import blake2b as make
+    return make(data, digest_size=digest_size)
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # deferred: only a dirty tree pays its OpenSSL start-up, beside its git diff
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def is_credentials_file(path: str | PurePosixPath) -> bool:
     """Whether ``path`` names a file that must never be stored (credentials, ``.env``, secrets)."""
     name = PurePosixPath(path).name.lower()
@@ -92,6 +109,30 @@ def secret_lines(text: str, known: Iterable[str] = ()) -> list[int]:
             if len(value.strip("'\"")) >= _MIN_SECRET_VALUE and not _PLACEHOLDER.match(value):
                 found.append(number)
     return found
+
+
+def redact_text(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with what ``secret_lines`` finds replaced by ``<redacted>``, its shape kept.
+
+    Token shapes and URL passwords are replaced where they stand; the literal value of a
+    secret-looking name keeps its quotes and trailing comma, so a redacted JSON or YAML file
+    still parses (``"api_key": "<redacted>",``).
+    """
+    from proj_tui.framework.redact import REDACTED, Redactor, redact_value
+
+    text = Redactor([k for k in known if len(k) >= _MIN_SECRET_VALUE]).scrub(redact_value(text))
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        match = _SECRET_ASSIGNMENT.match(line.rstrip("\r\n"))
+        if not match or not is_secret_name(match.group("key").rsplit(".", 1)[-1]):
+            continue
+        value = match.group("value").strip()
+        if len(value.strip("'\"")) < _MIN_SECRET_VALUE or _PLACEHOLDER.match(value):
+            continue
+        quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] else ""
+        start, end = match.span("value")
+        lines[index] = f"{line[:start]}{quote}{REDACTED}{quote}{line[end:]}"
+    return "".join(lines)
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -159,7 +200,7 @@ def _dirty_state(project_path: Path, state: CodeState) -> tuple[CodeState, dict[
             left_out.append(LeftOut("(tracked files)", "git diff failed: " + _why(diff)))
     patch_digest = None
     if patch:
-        patch_digest = hashlib.sha256(patch).hexdigest()
+        patch_digest = _sha256(patch)
         blobs[patch_digest] = patch
     untracked = _untracked(project_path, subdir, state.roots, known, left_out, blobs)
     return (
@@ -282,7 +323,7 @@ def _untracked(
             where = ", ".join(str(n) for n in lines[:5])
             left_out.append(LeftOut(path, f"has a secret-looking value (line {where}): not stored"))
             continue
-        digest = hashlib.sha256(data).hexdigest()
+        digest = _sha256(data)
         blobs[digest] = data
         total += size
         out.append(StoredFile(path=path, size=size, blob=digest))
@@ -290,7 +331,7 @@ def _untracked(
 
 
 def tree_fingerprint(project_path: Path, roots: Iterable[str]) -> tuple[str, int]:
-    """SHA-256 over the paths and contents of the files under ``roots``, and how many files.
+    """BLAKE2b-256 over the paths and contents of the files under ``roots``, and how many files.
 
     Caches, bytecode and credentials files are skipped (the last are never read at all).
     """
@@ -309,14 +350,14 @@ def tree_fingerprint(project_path: Path, roots: Iterable[str]) -> tuple[str, int
                 files.append((full.relative_to(project_path).as_posix(), full))
     files.sort()
     files = files[:MAX_TREE_FILES]
-    digest = hashlib.sha256()
+    digest = blake2b(32)
     for rel, full in files:
         try:
             data = full.read_bytes()
         except OSError:
             data = b"<unreadable>"
         digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(data).digest())
+        digest.update(blake2b(32, data).digest())
     return digest.hexdigest(), len(files)
 
 

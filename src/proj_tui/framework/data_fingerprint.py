@@ -23,15 +23,14 @@ secret-looking lines redacted, so History can show and query metrics.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from proj_tui.framework.code_state import secret_lines
-from proj_tui.framework.redact import REDACTED, redact_value
+from proj_tui.framework.code_state import blake2b, redact_text
+from proj_tui.framework.redact import secret_env_values
 from proj_tui.framework.store.repro_records import DatasetRecord
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ class FileFingerprint(NamedTuple):
 
 
 def _hash_file(path: Path, size: int) -> tuple[str, str]:
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(16)
     with open(path, "rb") as handle:
         if size <= WHOLE_FILE_BYTES:
             while chunk := handle.read(1024 * 1024):
@@ -106,7 +105,7 @@ def _fingerprint_tree(folder: Path, mtime: float) -> FileFingerprint:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         files += [Path(here) / n for n in names if not n.startswith(".")]
     files.sort()
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(16)
     total = 0
     for file in files[:MAX_TREE_FILES]:
         size = file.stat().st_size
@@ -125,13 +124,7 @@ def redacted_content(path: str | os.PathLike[str], size: int | None) -> str | No
         text = target.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    lines = text.splitlines(keepends=True)
-    for number in secret_lines(text):
-        line = lines[number - 1]
-        head, sep, _ = line.partition(":") if ":" in line else line.partition("=")
-        end = "\n" if line.endswith("\n") else ""
-        lines[number - 1] = f"{head}{sep} {REDACTED}{end}" if sep else REDACTED + end
-    return redact_value("".join(lines))
+    return redact_text(text, secret_env_values(os.environ))
 
 
 class Fingerprinter:

@@ -13,7 +13,6 @@ Functions here take an open connection inside the store's transaction (see ``sql
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import zlib
@@ -68,6 +67,8 @@ def create_v3_tables(conn: sqlite3.Connection) -> None:
 
 def blob_digest(data: bytes) -> str:
     """The key of a blob: SHA-256 of its bytes, hex."""
+    import hashlib  # deferred: ~4 ms of OpenSSL start-up that a run with no blob never pays
+
     return hashlib.sha256(data).hexdigest()
 
 
