@@ -278,7 +278,7 @@ class Minimal(App):
 
     def ready(self):
         with open(os.environ["PROJ_TUI_READY_FILE"], "w") as f:
-            f.write(repr(time.time()))
+            f.write(f"{time.time()!r} {time.process_time()!r}")
 
     def action_noop(self):
         pass
@@ -311,24 +311,33 @@ class Hog:
 
 def startup_once(
     project: Path, argv: list[str], tag: str, pipelines: bool
-) -> tuple[float | None, float | None]:
-    """(first screen, pipelines shown) in seconds from spawning ``argv`` in a pty."""
+) -> tuple[float | None, float | None, float | None]:
+    """(first screen, pipelines shown, CPU to the first screen) in seconds, spawning ``argv``.
+
+    The ready file holds a "wall-time cpu-time" line per milestone (first paint, pipelines
+    shown); the CPU time is the process's own (all threads, interpreter start included), the
+    figure a busy machine changes least, so an A/B under load can still be read.
+    """
     ready_file = project.parent / f"ready-{tag}.txt"
     ready_file.unlink(missing_ok=True)
     env = {**os.environ, "PROJ_TUI_READY_FILE": str(ready_file), "TERM": "xterm-256color"}
     term = Terminal(argv, env, project)
-    stamp = wait_for(lambda: ready_file.exists() and ready_file.read_text().strip(), 20)
-    first = float(stamp.split()[0]) - term.start if stamp else None
+
+    def stamps() -> list[list[str]]:
+        text = ready_file.read_text() if ready_file.exists() else ""
+        return [line.split() for line in text.splitlines() if line.strip()]
+
+    first_stamps = wait_for(stamps, 20)
+    first = float(first_stamps[0][0]) - term.start if first_stamps else None
+    cpu = float(first_stamps[0][1]) if first_stamps and len(first_stamps[0]) > 1 else None
     shown = None
-    if stamp and pipelines:
-        lines = wait_for(
-            lambda: len(ready_file.read_text().split()) > 1 and ready_file.read_text().split(), 10
-        )
-        shown = float(lines[1]) - term.start if lines else None
+    if first_stamps and pipelines:
+        lines = wait_for(lambda: len(stamps()) > 1 and stamps(), 10)
+        shown = float(lines[1][0]) - term.start if lines else None
     time.sleep(0.3)
     term.send(CTRL_Q)
     term.close()
-    return first, shown
+    return first, shown, cpu
 
 
 def bench_stream(project: Path, cli: list[str], lines: int, keys: int) -> dict[str, Any]:
@@ -508,15 +517,18 @@ def bench_startups(project: Path, minimal: Path, repeat: int, loads: list[bool])
     ]
     first: dict[tuple[str, bool], list[float]] = {}
     shown: dict[tuple[str, bool], list[float]] = {}
+    cpu: dict[tuple[str, bool], list[float]] = {}
     for i in range(repeat):
         for loaded in loads:
             for label, argv, pipelines in variants:
                 with Hog(loaded):
-                    ready, described = startup_once(project, argv, f"{i}", pipelines)
+                    ready, described, used = startup_once(project, argv, f"{i}", pipelines)
                 if ready is not None:
                     first.setdefault((label, loaded), []).append(ready)
                 if described is not None:
                     shown.setdefault((label, loaded), []).append(described)
+                if used is not None:
+                    cpu.setdefault((label, loaded), []).append(used)
     for loaded in loads:
         where = "with one CPU hog beside it" if loaded else "idle"
         budget = 0.6 if loaded else 0.35
@@ -533,6 +545,13 @@ def bench_startups(project: Path, minimal: Path, repeat: int, loads: list[bool])
                 limit = f"<= {budget} s" + ("" if loaded else " and <= 1.4x minimal")
                 line += f"  {ratio:.2f}x minimal   budget {limit}  {verdict(ok)}"
             print(line)
+        base_cpu = statistics.median(cpu.get((variants[0][0], loaded), [float("nan")]))
+        for label, _argv, _pipelines in variants:
+            values = cpu.get((label, loaded), [])
+            extra = (
+                f"  +{statistics.median(values) - base_cpu:.3f} s over minimal" if values else ""
+            )
+            print(f"  CPU to first frame, {label:23s} {spread(values)}{extra}")
         for label, _argv, pipelines in variants:
             values = shown.get((label, loaded), [])
             if pipelines and not loaded:

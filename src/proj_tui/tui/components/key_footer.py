@@ -129,6 +129,9 @@ class KeyFooter(Footer):
         display = self.app.get_key_display
         rows = self.rows(screen, width)
         self.styles.height = len(rows)
+        # Born with the class ``data_bind(compact=...)`` would add: adding it after mounting
+        # restyled each key once more (a footer rebuild was ~300 restyles on the first screens).
+        compact = " -compact" if self.compact else ""
         for index, row in enumerate(rows):
             children: list[Widget] = []
             for item in row:
@@ -142,6 +145,7 @@ class KeyFooter(Footer):
                             binding.action,
                             disabled=not enabled,
                             tooltip=tooltip,
+                            classes=compact.strip(),
                         ).data_bind(compact=Footer.compact)
                     )
                     continue
@@ -153,7 +157,7 @@ class KeyFooter(Footer):
                         binding.action,
                         disabled=not enabled,
                         tooltip=tooltip or binding.description,
-                        classes="-grouped",
+                        classes="-grouped" + compact,
                     ).data_bind(compact=Footer.compact)
                     for binding, enabled, tooltip in item.keys
                 ]
@@ -179,7 +183,7 @@ class KeyFooter(Footer):
             self.app.get_key_display(binding),
             binding.description,
             binding.action,
-            classes="-command-palette",
+            classes="-command-palette -compact",  # FooterKey.compact starts True: its class
             disabled=not enabled,
             tooltip=binding.tooltip or binding.description,
         )
