@@ -1,7 +1,7 @@
 """Live-session bench: the Supervisor's throughput (spool files vs the old pipes) and a follower's cost.
 
     .venv/bin/python benches/live.py [--lines 100000] [--repeat 5] [--baseline-ref REF]
-                                     [--only stream|follow]
+                                     [--only stream|latency|follow]
 
 1. **stream**: a real ``proj-tui run`` of one node logging ``--lines`` lines, supervised by the
    Supervisor of this tree (child output to spool files, ``framework.detach``) and by the
@@ -10,7 +10,12 @@
    line → last) and the supervising thread's CPU per line (``time.thread_time``: the figure load
    changes least). Budget (design §5, issue 17): no regression; the app streams ~50k lines/s from
    a real run (benches/app.py --real).
-2. **follow**: a :class:`SessionFollower` polled at 20 Hz on a session that is running but quiet,
+2. **latency**: a real ``proj-tui run`` whose node logs a line every 50 ms, followed from the store
+   by a :class:`SessionFollower` polled at 20 Hz (as an attached app polls): line logged (its
+   record's time) → the poll that returned it, median and p95. Budget: a line logged by a node
+   shows in an attached app within 250 ms (issue 17); this is the store's share of it (the run's
+   recorder flushes every 0.2 s), before the app draws.
+3. **follow**: a :class:`SessionFollower` polled at 20 Hz on a session that is running but quiet,
    and on one logging ~2k lines/s: CPU of the polling thread as a share of one core. Budget:
    following costs <= 2% of a core at idle (issue 17).
 
@@ -42,14 +47,38 @@ from app import SPAM_NODE, SPAM_REGISTRY  # noqa: E402 - the same producer bench
 
 from proj_tui.framework.events import LogMessage  # noqa: E402
 
+TICK_NODE = """
+import logging
+import time
 
-def make_project(base: Path, lines: int) -> Path:
+log = logging.getLogger(__name__)
+
+
+def tick(n):
+    for i in range(n):
+        log.info("tick %d", i)
+        time.sleep(0.05)
+    return n
+"""
+
+TICK_REGISTRY = """
+from proj_tui.pipeline import Pipeline, node
+from {package}.tick import tick
+
+
+def register_pipelines():
+    return {{"__default__": Pipeline([node(tick, "params:bench_lines", "ticked", name="tick")])}}
+"""
+
+
+def make_project(base: Path, lines: int, *, tick: bool = False) -> Path:
     from proj_tui.cli.new import create_project
 
     project = create_project(base / "taxi")
     package = next(p for p in (project / "src").iterdir() if (p / "__init__.py").exists())
-    (package / "spam.py").write_text(SPAM_NODE)
-    (package / "pipeline_registry.py").write_text(SPAM_REGISTRY.format(package=package.name))
+    node, registry = (TICK_NODE, TICK_REGISTRY) if tick else (SPAM_NODE, SPAM_REGISTRY)
+    (package / ("tick.py" if tick else "spam.py")).write_text(node)
+    (package / "pipeline_registry.py").write_text(registry.format(package=package.name))
     params = project / "conf" / "base" / "parameters.yml"
     params.write_text(params.read_text() + f"\nbench_lines: {lines}\n")
     return project
@@ -126,6 +155,52 @@ def bench_stream(args: argparse.Namespace, base: Path) -> None:
     print(f"  files/pipes lines/s: {ratio:.2f}x (budget: no regression, ~1.0x or better)")
 
 
+def bench_latency(args: argparse.Namespace, base: Path) -> None:
+    from proj_tui.framework.follow import SessionFollower
+    from proj_tui.framework.live import live_sessions
+    from proj_tui.framework.project import open_store
+
+    ticks = max(20, int(args.seconds / 0.05))
+    project = make_project(base / "latency", ticks, tick=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proj_tui", "run"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    db = project / ".proj-tui" / "sessions.db"
+    latencies: list[float] = []
+    try:
+        sid = None
+        while sid is None:
+            time.sleep(0.01)
+            if db.exists():
+                with open_store(project, readonly=True) as store:
+                    live = live_sessions(store)
+                sid = live[0].session_id if live else None
+        with open_store(project, readonly=True) as store:
+            follower = SessionFollower(store, sid, tail=0)
+            while not follower.ended:
+                got = time.time()
+                events = follower.poll()
+                latencies += [
+                    got - e.ts
+                    for e in events
+                    if isinstance(e, LogMessage) and e.message.startswith("tick ")
+                ]
+                time.sleep(0.05)
+    finally:
+        proc.wait()
+    ms = sorted(x * 1000 for x in latencies)
+    p95 = ms[int(0.95 * (len(ms) - 1))]
+    print(f"latency: {len(ms)} lines of a real run, logged every 50 ms, followed at 20 Hz")
+    print(
+        f"  line logged -> follower has it: median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms,"
+        f" max {ms[-1]:.0f} ms (budget: shown in an attached app <= 250 ms)"
+    )
+
+
 def bench_follow(args: argparse.Namespace, base: Path) -> None:
     from proj_tui.framework.follow import SessionFollower
     from proj_tui.framework.store import LogLine, SQLiteSessionStore
@@ -172,13 +247,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--baseline-ref", default=PIPES_REF)
-    parser.add_argument("--only", choices=["stream", "follow"])
+    parser.add_argument("--only", choices=["stream", "latency", "follow"])
     args = parser.parse_args()
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         if args.only in (None, "stream"):
             bench_stream(args, base)
+        if args.only in (None, "latency"):
+            bench_latency(args, base)
         if args.only in (None, "follow"):
             bench_follow(args, base)
     return 0

@@ -180,3 +180,35 @@ def test_live_sessions_lists_only_the_running_newest_first(project: Path) -> Non
         first.wait(timeout=60)
     with open_store(project) as store:
         assert live_sessions(store) == []  # the cancelled one and the killed (reaped) one
+
+
+def test_node_rows_are_told_once_each_also_when_stored_late(tmp_path: Path) -> None:
+    from proj_tui.framework.store import NodeRun
+
+    with SQLiteSessionStore(tmp_path / "sessions.db") as store:
+        sid = store.create_session({"pipeline": "p"})  # this process: alive, so running
+        follower = SessionFollower(store, sid)
+        assert [type(e) for e in follower.poll()] == [SessionStarted]
+        store.record_nodes(sid, [NodeRun("a", "running", 100.0)])
+        assert [(type(e), e.node) for e in follower.poll()] == [(NodeStarted, "a")]
+        store.record_nodes(
+            sid, [NodeRun("a", "succeeded", 100.0, 101.0), NodeRun("b", "running", 101.0)]
+        )
+        assert [(type(e), e.node) for e in follower.poll()] == [
+            (NodeFinished, "a"),
+            (NodeStarted, "b"),
+        ]
+        # a row a parallel runner's flush stored late, stamped before the newest seen
+        store.record_nodes(sid, [NodeRun("c", "succeeded", 95.0, 99.0)])
+        assert [(type(e), e.node) for e in follower.poll()] == [
+            (NodeStarted, "c"),
+            (NodeFinished, "c"),
+        ]
+        store.record_nodes(sid, [NodeRun("b", "failed", 101.0, 102.0, "ValueError: bad")])
+        store.finish_session(sid, "failed", error={"type": "ValueError", "message": "bad"})
+        events = follower.poll()
+    assert [type(e) for e in events] == [NodeFailed, SessionFinished]
+    failed, finished = events
+    assert isinstance(failed, NodeFailed) and failed.error.describe() == "ValueError: bad"
+    assert isinstance(finished, SessionFinished) and finished.status == "failed"
+    assert finished.error is not None and finished.error.message == "bad" and follower.ended

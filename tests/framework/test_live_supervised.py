@@ -226,10 +226,12 @@ def test_an_attached_supervisor_cancels_the_run(project: Path) -> None:
             if not (project / ".proj-tui" / "sessions.db").exists():
                 return None
             with open_store(project) as store:
-                live = live_sessions(store)
-            return live[0].session_id if live else None
+                for live in live_sessions(store):
+                    if any(n.status == "running" for n in store.nodes(live.session_id)):
+                        return live.session_id
+            return None
 
-        sid = wait_for(find, what="a live session")
+        sid = wait_for(find, what="a live session in its node")
         attached = AttachedSupervisor(project / ".proj-tui" / "sessions.db", sid, batches.extend)
         attached.cancel()
         assert attached.cancelling
