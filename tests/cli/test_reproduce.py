@@ -174,3 +174,27 @@ def test_bad_input_exits_2(demo: Path) -> None:
     changed = reproduce(demo, original)
     assert changed.returncode == 2
     assert "not in git" in changed.stderr and "changed since the session ran" in changed.stderr
+
+
+def test_outputs_outside_the_project_are_not_overwritten_unless_allowed(
+    demo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "shared" / "zone_report.yml"
+    catalog = demo / "conf" / "base" / "catalog.yml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "filepath: ${globals:data_root}/05_reporting/zone_report.yml", f"filepath: {outside}"
+        )
+    )
+    original = run(demo)
+    assert outside.is_file()
+    before = outside.stat().st_mtime_ns
+    refused = reproduce(demo, original)
+    assert refused.returncode == 2
+    assert f"zone_report ({outside})" in refused.stderr and "--allow-outside" in refused.stderr
+    assert outside.stat().st_mtime_ns == before
+    allowed = cli(
+        "sessions", "reproduce", original, "--project", str(demo), "--allow-outside", timeout=300
+    )
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "8 of 8 outputs identical" in allowed.stdout

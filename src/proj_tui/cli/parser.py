@@ -237,6 +237,11 @@ def _sessions_arguments(sessions: argparse.ArgumentParser) -> None:
     s_repro.add_argument("session_id", help="a session id, or 'latest'")
     s_repro.add_argument("--json", action="store_true", help="the comparison as JSON")
     s_repro.add_argument("--keep", action="store_true", help="keep the rebuilt project")
+    s_repro.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let it write outputs that live outside the project again, in place",
+    )
     s_repro.set_defaults(handler=_lazy("reproduce", "cmd_reproduce"))
     s_note = add_parser("note", help="attach a note to a session ('' removes it)")
     _add_project(s_note)

@@ -30,7 +30,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         def say(line: str) -> None:
             sys.stderr.write(line + "\n")
 
-        report = reproduce(store, session_id, keep=args.keep, say=say)
+        report = reproduce(
+            store, session_id, keep=args.keep, allow_outside=args.allow_outside, say=say
+        )
     finally:
         store.close()
     if args.json:

@@ -438,6 +438,7 @@ def reproduce(
     *,
     environ: Mapping[str, str] | None = None,
     keep: bool = False,
+    allow_outside: bool = False,
     say: Callable[[str], None] = lambda line: None,
     stream: Any = None,
 ) -> ReproduceReport:
@@ -445,7 +446,9 @@ def reproduce(
 
     ``say`` gets progress lines (which secrets come from this environment, where the code was
     rebuilt); ``stream`` takes the child run's output (None: inherited). ``keep`` leaves the
-    workspace in place for inspection.
+    workspace in place for inspection. Outputs outside the project (an absolute path elsewhere, a
+    remote URL) would be written again in place, over what is there: refused unless
+    ``allow_outside``.
     """
     environ = os.environ if environ is None else environ
     record = store.get_session(session_id)
@@ -466,15 +469,28 @@ def reproduce(
             f"Session {session_id} recorded no output fingerprints (in-memory outputs only, or "
             "no node ran), so there is nothing to compare a reproduction with."
         )
+    project = Path(record.project_path)
+    outside = _outside_outputs(datasets, project)
+    if outside and not allow_outside:
+        listed = ", ".join(f"{name} ({path})" for name, path in outside[:5])
+        raise ReproduceError(
+            f"Session {session_id} wrote outside its project: {listed}. A reproduction would "
+            "write there again, over what is there now. Pass --allow-outside to let it, or "
+            "point those datasets into the project (conf/local/catalog.yml) first."
+        )
     missing = missing_env_vars(record, environ)
     if missing:
         raise ReproduceError(missing_env_message(record, missing, "this shell's environment"))
     for name, value in replay_env_vars(record).items():
         if value is None:
             say(f"{name}: taken from this environment (the store keeps no secret values)")
-    project = Path(record.project_path)
     space = build_workspace(project, state, store.blob, session_id)
     report = ReproduceReport(session_id=session_id, notes=list(space.notes))
+    redacted = _redacted_params(record.runtime_params or {})
+    if redacted:
+        report.notes.append(
+            f"Runtime parameters kept redacted in the store ran as '<redacted>': {', '.join(redacted)}."
+        )
     try:
         say(f"Rebuilt the code of {session_id} in {space.project}")
         report.inputs, notes = place_inputs(external_inputs(datasets), project, space.project)
@@ -527,6 +543,29 @@ def reproduce(
         else:
             space.remove()
     return report
+
+
+def _outside_outputs(datasets: list[DatasetRecord], project: Path) -> list[tuple[str, str]]:
+    """(name, path) of the outputs written outside ``project`` (other folders, remote URLs)."""
+    out: dict[str, str] = {}
+    for ds in datasets:
+        if ds.role != "save" or ds.path is None:
+            continue
+        if "://" in ds.path or _inside(Path(ds.path), project) is None:
+            out.setdefault(ds.name, ds.path)
+    return sorted(out.items())
+
+
+def _redacted_params(params: Mapping[str, Any], prefix: str = "") -> list[str]:
+    from proj_tui.framework.redact import REDACTED
+
+    found: list[str] = []
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            found += _redacted_params(value, f"{prefix}{key}.")
+        elif isinstance(value, str) and REDACTED in value:
+            found.append(f"{prefix}{key}")
+    return found
 
 
 def _new_session(store: SQLiteSessionStore, parent: str, since: float) -> SessionRecord | None:
