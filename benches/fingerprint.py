@@ -6,7 +6,8 @@
    duration from the store, and the fingerprinting of every dataset it recorded, timed again here on
    the same files (``data_fingerprint.Fingerprinter``, as the session does after its run). Also the
    code state on a clean tree (nothing past ``git status``) and on a dirty one (a patch and an
-   untracked file: ``git rev-parse``, ``git diff``, ``git ls-files``).
+   untracked file: ``git rev-parse``, ``git diff``, ``git ls-files``), and the two store writes
+   (code state, dataset rows) into a scratch store.
 2. **A 500 MB output**: the demo with one more pipeline whose node writes ``--big-mb`` MB to a
    pickle; the run's duration beside the fingerprint of that file (``sampled-v1``: 64 blocks of 64
    KiB) and, for comparison, a whole-file BLAKE2b of it (what the ``whole`` scheme would cost).
@@ -82,6 +83,20 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def _store_writes(project: Path, session_id: str, scratch: Path) -> float:
+    """Writing this session's code state and dataset rows again, into a scratch store."""
+    with SQLiteSessionStore(project / ".proj-tui" / "sessions.db", readonly=True) as store:
+        rows = store.datasets(session_id)
+        state = store.code_state(session_id)
+    assert state is not None
+    with SQLiteSessionStore(scratch) as target:
+        sid = target.create_session({"env": "local"})
+        start = time.perf_counter()
+        target.record_code_state(sid, state, {})
+        target.record_datasets(sid, rows, replace=True)
+        return time.perf_counter() - start
+
+
 def _fingerprint_session(project: Path, session_id: str) -> float:
     with SQLiteSessionStore(project / ".proj-tui" / "sessions.db", readonly=True) as store:
         rows = store.datasets(session_id)
@@ -131,12 +146,13 @@ def main() -> None:
         _git(demo, "commit", "-q", "-m", "bench")
 
         print("\n1. demo: its 11 nodes plus write_big at 1 MB (__default__ takes every pipeline)")
-        run_times, fp_times, clean, dirty = [], [], [], []
+        run_times, fp_times, clean, dirty, writes = [], [], [], [], []
         roots = (demo / "src", demo / "conf")
         for _ in range(args.repeat):
             session_id, duration = _run(demo, "--pipeline", "__default__", "--params", "big_mb=1")
             run_times.append(duration)
             fp_times.append(_fingerprint_session(demo, session_id))
+            writes.append(_store_writes(demo, session_id, Path(tmp) / "scratch.db"))
             clean.append(_timed(lambda: capture_code_state(demo, roots, describe_git(demo))))
         nodes = demo / "src" / "taxi_fares" / "pipelines" / "reporting" / "nodes.py"
         nodes.write_text(nodes.read_text() + "\n# dirty\n")
@@ -145,6 +161,7 @@ def main() -> None:
             dirty.append(_timed(lambda: capture_code_state(demo, roots, describe_git(demo))))
         print(f"   run (baseline)              {_stats(run_times)}")
         print(f"   dataset fingerprints        {_stats(fp_times)}  {_verdict(fp_times, run_times)}")
+        print(f"   store writes (2 commits)    {_stats(writes)}  {_verdict(writes, run_times)}")
         print(f"   code state, clean tree      {_stats(clean)}  (git status included)")
         print(f"   code state, dirty tree      {_stats(dirty)}  {_verdict(dirty, run_times)}")
 

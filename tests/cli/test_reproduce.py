@@ -198,3 +198,26 @@ def test_outputs_outside_the_project_are_not_overwritten_unless_allowed(
     )
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert "8 of 8 outputs identical" in allowed.stdout
+
+
+@needs_git
+def test_a_project_in_a_subfolder_of_its_repository_reproduces(tmp_path: Path) -> None:
+    from helpers import make_demo
+
+    repo = tmp_path / "mono"
+    project = make_demo(repo / "projects" / "taxi")
+    (repo / "README.md").write_text("a monorepo\n")
+    commit_all(repo)
+    nodes = project / REPORTING
+    nodes.write_text(nodes.read_text().replace('f"Best: **{best}**",', 'f"Pick: **{best}**",'))
+    (project / "conf" / "base" / "extra.yml").write_text("unused: 1\n")  # untracked config
+    original = run(project)
+    with SQLiteSessionStore(project / ".proj-tui" / "sessions.db", readonly=True) as store:
+        state = store.code_state(original)
+    assert state is not None and state.subdir == "projects/taxi"
+    assert [f.path for f in state.untracked] == ["projects/taxi/conf/base/extra.yml"]
+    git(repo, "checkout", ".")
+    git(repo, "clean", "-fdq", "projects/taxi/conf")
+    done = reproduce(project, original)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "8 of 8 outputs identical" in done.stdout
