@@ -102,3 +102,18 @@ def test_an_ended_session_is_left_alone(project: Path) -> None:
     with open_store(project) as store:
         [summary] = store.list_sessions()
         assert cancel_session(store, summary.session_id) == "succeeded"
+
+
+def test_a_pid_is_the_same_process_only_with_its_own_start_time(
+    sleeper: subprocess.Popen[bytes],
+) -> None:
+    from proj_tui.framework.live import same_process
+    from proj_tui.framework.store.process import _pid_started
+
+    started = _pid_started(sleeper.pid)
+    assert started is not None
+    assert same_process(sleeper.pid, started)
+    assert not same_process(sleeper.pid, started - 1)  # a reuse: another start time
+    sleeper.kill()
+    sleeper.wait()
+    assert not same_process(sleeper.pid, started)  # gone

@@ -220,55 +220,73 @@ class Supervisor:
             spool.remove()
 
     def _pump(self, proc: subprocess.Popen[bytes], out: _Tail, err: _Tail) -> int:
+        """Read, then parse and hand on at most every ``flush_interval``: raw event lines wait
+        in ``raw`` and are parsed in one go per batch (one JSON array: far cheaper per line
+        than many small ones, which reading a file as it grows would otherwise make)."""
         batch: list[Event] = []
+        raw: list[bytes] = []
         finished = False
         last_flush = time.monotonic()
         idle = min(0.02, self.flush_interval / 2)
         exited = False
-        while True:
-            read_any = False
-            lines = out.read()
-            if lines is not None:
-                read_any = True
-                events = parse_lines(lines)
+
+        def parse_raw() -> None:
+            nonlocal finished, raw
+            if raw:
+                events = parse_lines(raw)
+                raw = []
                 batch.extend(events)
                 if not finished and any(
                     isinstance(e, (SessionFinished, StartError)) for e in events
                 ):
                     finished = True
+
+        while True:
+            read_any = False
+            lines = out.read()
+            if lines is not None:
+                read_any = True
+                raw.extend(lines)
             lines = err.read()
             if lines is not None:
                 read_any = True
-                now_ts = time.time()
-                for line in lines:
-                    text = line.decode("utf-8", "replace").rstrip("\r")
-                    if text.strip():
-                        batch.append(LogMessage(now_ts, "STDERR", "stderr", text, None))
+                parse_raw()  # what the run wrote on stdout before, first
+                batch.extend(_stderr_lines(lines))
             now = time.monotonic()
             self._escalate(now)
-            if batch and (now - last_flush >= self.flush_interval or len(batch) >= self.max_batch):
-                self.on_batch(batch)
-                batch = []
+            pending = len(raw) + len(batch)
+            if pending and (now - last_flush >= self.flush_interval or pending >= self.max_batch):
+                parse_raw()
+                if batch:
+                    self.on_batch(batch)
+                    batch = []
                 last_flush = now
-            if read_any:
-                continue
-            if exited:  # exited, and nothing more was written since: all of it is read
-                break
-            if proc.poll() is not None:
-                exited = True  # one more round reads what it wrote last
-                continue
-            time.sleep(idle)
-        last = parse_lines(out.rest())
-        finished = finished or any(isinstance(e, (SessionFinished, StartError)) for e in last)
-        batch.extend(last)
-        for line in err.rest():
-            text = line.decode("utf-8", "replace").rstrip("\r")
-            if text.strip():
-                batch.append(LogMessage(time.time(), "STDERR", "stderr", text, None))
+            if not read_any:
+                if exited:  # exited, and nothing more was written since: all of it is read
+                    break
+                if proc.poll() is not None:
+                    exited = True  # one more round reads what it wrote last
+                    continue
+            if not read_any or pending < self.max_batch:
+                time.sleep(idle)  # let more accumulate: a batch is parsed in one go
+        raw.extend(out.rest())
+        parse_raw()
+        batch.extend(_stderr_lines(err.rest()))
         returncode = proc.wait()
         batch.append(ProcessExited(returncode, finished, time.time()))
         self.on_batch(batch)
         return returncode
+
+
+def _stderr_lines(lines: list[bytes]) -> list[Event]:
+    """The run's stderr (human output, a traceback) as log lines of level STDERR."""
+    now_ts = time.time()
+    out: list[Event] = []
+    for line in lines:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if text.strip():
+            out.append(LogMessage(now_ts, "STDERR", "stderr", text, None))
+    return out
 
 
 class _Tail:
@@ -283,6 +301,10 @@ class _Tail:
         chunk = os.read(self.fd, 1 << 20)
         if not chunk:
             return None
+        parts = [chunk]
+        while len(parts[-1]) == 1 << 20 and len(parts) < 8:  # a full read: there may be more
+            parts.append(os.read(self.fd, 1 << 20))
+        chunk = b"".join(parts) if len(parts) > 1 else chunk
         lines = (self._rest + chunk).split(b"\n")
         self._rest = lines.pop()
         return lines
