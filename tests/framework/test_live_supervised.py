@@ -240,3 +240,36 @@ def test_an_attached_supervisor_cancels_the_run(project: Path) -> None:
         proc.wait(timeout=60)
     assert proc.returncode == 130
     assert isinstance(batches[-1], ProcessExited) and batches[-1].returncode == 130
+
+
+def test_a_detached_supervisor_returns_and_the_run_goes_on(project: Path, tmp_path: Path) -> None:
+    import threading
+
+    from proj_tui.tui.supervisor import DETACHED
+
+    gate = tmp_path / "gate"
+    argv = [sys.executable, "-m", "proj_tui", "run", "--params", f"live.gate={gate}"]
+    argv += ["--events", "json"]
+    batches: list[Event] = []
+    sup = Supervisor(argv, cwd=project, on_batch=batches.extend, env_vars=child_env())
+    sup.start()
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(sup.run()))
+    thread.start()
+    try:
+        master = os.open(os.devnull, os.O_RDONLY)
+        sid = _at_the_gate(project, master)
+        os.close(master)
+        sup.detach()  # the app quits, keeping the run
+        thread.join(timeout=60)
+        assert result == [DETACHED] and sup.alive  # the run is still going
+        assert not any(isinstance(e, ProcessExited) for e in batches)
+        gate.touch()
+        assert _ended(project, sid) == "succeeded"
+    finally:
+        gate.touch()
+        assert sup.proc is not None
+        sup.proc.wait(timeout=120)
+    _assert_whole(project, sid)
+    spool = project / SPOOL_DIR
+    assert len(clean_spool(spool)) == 1 and list(spool.iterdir()) == []

@@ -51,6 +51,9 @@ class ProcessExited:
     ts: float
 
 
+DETACHED = -1000
+"""What :meth:`Supervisor.run` returns after :meth:`Supervisor.detach`: no exit code, the run goes on."""
+
 Event = StreamEvent | ProcessExited
 """What ``on_batch`` receives: the child's events, its other output as log lines, then the exit."""
 
@@ -143,6 +146,7 @@ class Supervisor:
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
     detached: DetachedRun | None = field(default=None, init=False)
     _tails: tuple[_Tail, _Tail] | None = field(default=None, init=False)
+    _detached: threading.Event = field(default_factory=threading.Event, init=False)
     _cancel_at: float | None = field(default=None, init=False)
     _stage: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -181,6 +185,12 @@ class Supervisor:
             self._stage = 3
             self._cancel_at = time.monotonic()
 
+    def detach(self) -> None:
+        """Stop reading and leave the run going (the app quits, keeping it): :meth:`run`
+        returns ``DETACHED`` within a moment, without a ``ProcessExited``. The run's spool files
+        stay until it ends (``framework.detach.clean_spool``); the store has all of it."""
+        self._detached.set()
+
     def _signal(self, sig: int) -> None:
         proc = self.proc
         if proc is None or proc.poll() is not None:
@@ -217,7 +227,8 @@ class Supervisor:
         finally:
             out.close()
             err.close()
-            spool.remove()
+            if not self._detached.is_set() or proc.poll() is not None:
+                spool.remove()
 
     def _pump(self, proc: subprocess.Popen[bytes], out: _Tail, err: _Tail) -> int:
         """Read, then parse and hand on at most every ``flush_interval``: raw event lines wait
@@ -242,6 +253,11 @@ class Supervisor:
                     finished = True
 
         while True:
+            if self._detached.is_set():
+                parse_raw()
+                if batch:
+                    self.on_batch(batch)
+                return DETACHED
             read_any = False
             lines = out.read()
             if lines is not None:
