@@ -157,3 +157,38 @@ def test_logs_of_an_unknown_session_exit_2_with_a_suggestion(project: Path) -> N
     assert result.returncode == 2 and "Did you mean" in result.stderr
     bad = cli(project, "sessions", "logs", summary.session_id, "--tail", "-1")
     assert bad.returncode == 2 and "--tail -1" in bad.stderr
+
+
+def test_logs_colour_levels_in_a_terminal_and_still_neutralise_escapes(project: Path) -> None:
+    import os
+    import pty
+
+    assert start_run(project, "--pipeline", "escapes").wait(timeout=120) == 0
+    with open_store(project, readonly=True) as store:
+        [summary] = store.list_sessions()
+    master, slave = pty.openpty()
+    env = {k: v for k, v in child_env().items() if k != "CI"}
+    env["TERM"] = "xterm-256color"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proj_tui", "sessions", "logs", summary.session_id],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal's other side closed: all of it was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    text = shown.decode("utf-8")
+    assert "\x1b[33mWARNING\x1b[0m a warning" in text  # the level coloured
+    assert "\x1b]0;PWNED" not in text and "\\x1b]0;PWNED\\x07" in text  # the message's, shown

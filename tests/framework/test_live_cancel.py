@@ -117,3 +117,20 @@ def test_a_pid_is_the_same_process_only_with_its_own_start_time(
     sleeper.kill()
     sleeper.wait()
     assert not same_process(sleeper.pid, started)  # gone
+
+
+def test_a_run_cancelled_while_it_starts_records_cancelled(project: Path) -> None:
+    """The session is listed before the run can record a cancel: the cancel waits for that."""
+    proc = start_run(project, "--pipeline", "hang")
+
+    def listed() -> str | None:
+        if not (project / ".proj-tui" / "sessions.db").exists():
+            return None
+        with open_store(project) as store:
+            live = live_sessions(store)
+        return live[0].session_id if live else None
+
+    sid = wait_for(listed, timeout=60, what="the session's record")
+    with open_store(project) as store:
+        assert cancel_session(store, sid) == "cancelled"
+    assert proc.wait(timeout=60) == 130

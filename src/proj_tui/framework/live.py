@@ -154,6 +154,7 @@ def cancel_session(
     if record.status != "running":
         return record.status
     pid, started = _target(store, record)
+    _wait_until_ready(pid, started, grace_s)
     for sig, wait in (
         (signal.SIGINT, grace_s),
         (signal.SIGTERM, grace_s),
@@ -196,6 +197,36 @@ def _target(store: SessionStore, record: SessionRecord) -> tuple[int, int]:
             f"runs (Ctrl+C), or check `ps -p {record.pid}` and use `kill -INT {record.pid}`."
         )
     return int(record.pid), started
+
+
+def _wait_until_ready(pid: int, started: int, wait: float) -> None:
+    """Give a run that is still starting up to ``wait`` seconds to install its signal handlers.
+
+    ``proj-tui run`` records its session before it installs the handlers that turn SIGINT and
+    SIGTERM into a recorded ``cancelled``; a SIGINT in between ends it with nothing recorded
+    (``crashed``). Its handlers for SIGTERM and SIGHUP (installed last) are the sign (``SigCgt``
+    in /proc/PID/status); a run that never installs them (another recorder) gets its signal
+    after ``wait`` all the same.
+    """
+    deadline = time.monotonic() + wait
+    while same_process(pid, started) and not (
+        _catches(pid, signal.SIGTERM) and _catches(pid, signal.SIGHUP)
+    ):
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
+
+
+def _catches(pid: int, sig: int) -> bool:
+    """Whether process ``pid`` has a handler of its own for ``sig`` (True where /proc is silent)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return True
 
 
 def _send(pid: int, sig: int, session_id: str) -> None:
