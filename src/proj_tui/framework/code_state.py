@@ -137,13 +137,16 @@ def redact_text(text: str, known: Iterable[str] = ()) -> str:
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        timeout=GIT_TIMEOUT_SECONDS,
-        env=env,
-        check=False,
-    )
+    command = ["git", "-C", str(root), *args]
+    try:
+        return subprocess.run(
+            command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, env=env, check=False
+        )
+    except subprocess.TimeoutExpired:  # a huge tree on a slow disk: say so in left_out
+        why = f"git {args[0]} took over {GIT_TIMEOUT_SECONDS:.0f} s and was stopped"
+    except OSError as exc:
+        why = f"git could not be started: {exc.strerror or exc}"
+    return subprocess.CompletedProcess(command, 1, b"", why.encode())
 
 
 def _relative(path: Path, base: Path) -> str | None:

@@ -211,14 +211,16 @@ def _outputs(datasets: list[DatasetRecord]) -> dict[str, DatasetRecord]:
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    return subprocess.run(
-        ["git", "-C", str(cwd), *args],
-        capture_output=True,
-        text=True,
-        timeout=_GIT_TIMEOUT,
-        env=env,
-        check=False,
-    )
+    command = ["git", "-C", str(cwd), *args]
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=_GIT_TIMEOUT, env=env, check=False
+        )
+    except subprocess.TimeoutExpired:
+        why = f"git {args[0]} took over {_GIT_TIMEOUT:.0f} s and was stopped"
+    except OSError as exc:  # no git on PATH
+        why = f"git could not be started: {exc.strerror or exc}"
+    return subprocess.CompletedProcess(command, 1, "", why)
 
 
 def _last_line(result: subprocess.CompletedProcess[str]) -> str:
