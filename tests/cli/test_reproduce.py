@@ -221,3 +221,15 @@ def test_a_project_in_a_subfolder_of_its_repository_reproduces(tmp_path: Path) -
     done = reproduce(project, original)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "8 of 8 outputs identical" in done.stdout
+
+
+def test_a_session_recorded_before_code_states_is_refused(demo: Path) -> None:
+    with SQLiteSessionStore(demo / ".proj-tui" / "sessions.db") as store:
+        old = store.create_session({"project_path": str(demo), "package_name": "taxi_fares"})
+        store.finish_session(old, "succeeded")
+        running = store.create_session({"project_path": str(demo), "package_name": "taxi_fares"})
+    done = reproduce(demo, old)
+    assert done.returncode == 2
+    assert "before proj-tui kept code states" in done.stderr and "sessions rerun" in done.stderr
+    done = reproduce(demo, running)
+    assert done.returncode == 2 and "still running" in done.stderr
