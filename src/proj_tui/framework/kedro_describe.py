@@ -152,8 +152,10 @@ class KedroDescriber:
         return default_store_path(self.metadata.project_path).with_name(name)
 
     def _read_cache(self, fingerprint: str, interpreter: Interpreter) -> KedroAnswer | None:
+        from proj_tui.framework.json_cache import read_json
+
         try:
-            doc = json.loads(self._cache_file().read_text(encoding="utf-8"))
+            doc = read_json(self._cache_file())
             if doc.get("v") != _CACHE_VERSION or doc.get("fingerprint") != fingerprint:
                 return None
             configs = {
@@ -167,6 +169,8 @@ class KedroDescriber:
     def _write_cache(self, answer: KedroAnswer) -> None:
         import dataclasses
 
+        from proj_tui.framework.json_cache import write_json
+
         path = self._cache_file()
         doc = {
             "v": _CACHE_VERSION,
@@ -174,13 +178,7 @@ class KedroDescriber:
             "data": answer.data,
             "configs": {k: dataclasses.asdict(v) for k, v in answer.configs.items()},
         }
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}")
-            temp.write_text(json.dumps(doc, default=str), encoding="utf-8")
-            os.replace(temp, path)
-        except OSError:
-            pass  # a read-only project: every process asks Kedro itself
+        write_json(path, doc, default=str)  # False in a read-only project: each process asks
 
     def config(self, env: str, runtime_params: Mapping[str, Any], static_conf: str) -> ConfigAnswer:
         """The parameters (and catalog) of ``env`` with ``runtime_params``, as Kedro merges them."""

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from proj_tui.framework.json_cache import file_stamp, read_json, write_json
 from proj_tui.tui.file_cache import cache_dir
 from proj_tui.tui.model import ProjectDescription
 
@@ -42,11 +43,9 @@ def project_stamps(project_path: Path) -> dict[str, list[int]] | None:
         for path in paths:
             if relevant_change(path, conf) is None and path not in roots:
                 continue
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            stamps[str(path)] = [st.st_mtime_ns, st.st_size]
+            stamp = file_stamp(path)
+            if stamp is not None:
+                stamps[str(path)] = stamp
     return stamps
 
 
@@ -72,10 +71,7 @@ class DescribeCache:
         """The kept description if it was made from files exactly as ``stamps`` finds them."""
         if stamps is None:
             return None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        data = read_json(self.path)
         if not isinstance(data, dict) or data.get("version") != _VERSION:
             return None
         if data.get("stamps") != stamps or not isinstance(data.get("description"), dict):
@@ -87,14 +83,7 @@ class DescribeCache:
         """Keep ``described`` (the CLI's JSON) for files as ``stamps`` found them before."""
         if stamps is None:
             return
-        text = json.dumps({"version": _VERSION, "stamps": stamps, "description": described})
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        write_json(self.path, {"version": _VERSION, "stamps": stamps, "description": described})
 
 
 __all__ = ["DescribeCache", "project_stamps"]

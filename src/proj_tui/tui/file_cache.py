@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from proj_tui.framework.json_cache import file_stamp, read_json, write_json
+
 _VERSION = 1
 
 
@@ -22,14 +24,6 @@ def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/proj-tui`` (default ``~/.cache/proj-tui``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "proj-tui"
-
-
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size]
 
 
 class FileCache:
@@ -45,11 +39,8 @@ class FileCache:
         self.path = (folder or cache_dir()) / f"{name}.json"
         self._entries: dict[str, Any] = {}
         self._changed = False
-        self._depends = {str(p): _stamp(p) for p in depends_on}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
+        self._depends = {str(p): file_stamp(p) for p in depends_on}
+        data = read_json(self.path)
         if (
             isinstance(data, dict)
             and data.get("version") == _VERSION
@@ -61,13 +52,13 @@ class FileCache:
     def get(self, path: Path) -> tuple[bool, Any]:
         """(True, content) when ``path`` is cached and unchanged since, else (False, None)."""
         entry = self._entries.get(str(path))
-        if isinstance(entry, dict) and "data" in entry and entry.get("stamp") == _stamp(path):
+        if isinstance(entry, dict) and "data" in entry and entry.get("stamp") == file_stamp(path):
             return True, entry["data"]
         return False, None
 
     def put(self, path: Path, data: Any) -> None:
         """Remember ``data`` as ``path``'s parsed content (skipped if JSON cannot hold it)."""
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         if stamp is None:
             return
         try:
@@ -82,18 +73,9 @@ class FileCache:
         """Write the cache if anything was added (atomically; a failure is ignored)."""
         if not self._changed:
             return
-        text = json.dumps(
-            {"version": _VERSION, "depends_on": self._depends, "files": self._entries}
-        )
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-            return
-        self._changed = False
+        doc = {"version": _VERSION, "depends_on": self._depends, "files": self._entries}
+        if write_json(self.path, doc):
+            self._changed = False
 
 
 __all__ = ["FileCache", "cache_dir"]
