@@ -141,15 +141,19 @@ class SessionsScreen(HistoryActions):
                 placeholder="filter: status:failed env:prod since:2d lr>0.04 words in logs",
                 id="history-filter",
             )
-            yield Static("", id="history-sort")
-        yield Static("", id="history-error")
+            yield Static(self._sort_text(), id="history-sort")
+        error = Static("", id="history-error")
+        error.display = False
+        yield error
         yield HistoryTable(id="history-table")
         yield Static("", id="history-status")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#history-error").display = False
-        self._render_sort()
+        # Only direct children here: when the app is exiting as this screen is built unseen
+        # (warm_history), Textual mounts the screen without waiting for the widgets inside
+        # its containers, and a query for #history-sort raised NoMatches. compose draws the
+        # sort label and hides the error line itself.
         self.query_one(HistoryTable).focus()
         # No store access here: the screen may be built unseen (warm_history); a mode's screen
         # is resumed when shown, and reads its page then.
@@ -284,12 +288,15 @@ class SessionsScreen(HistoryActions):
         except QueryError:
             return []
 
-    def _render_sort(self) -> None:
+    def _sort_text(self) -> str:
         if "sort:" in self.query_text.lower():
             label = "sort from filter"
         else:
             label = SORT_LABELS.get(self.sort, self.sort)
-        self.query_one("#history-sort", Static).update(f"sort: {label} (s)")
+        return f"sort: {label} (s)"
+
+    def _render_sort(self) -> None:
+        self.query_one("#history-sort", Static).update(self._sort_text())
 
     def _read_token(self) -> int | None:
         from proj_tui.framework.store import StoreError
