@@ -151,6 +151,10 @@ class LogPane(WrapLog):
         """The bound comes from the user's ``log_max_lines`` setting."""
         self.max_lines = app_state(self).settings.log_max_lines
 
+    def skipped(self, count: int) -> None:
+        """``count`` lines arrived that will never be shown (newer ones push them out first)."""
+        self.received += count
+
     def add_records(self, records: list[LogMessage]) -> None:
         lines: list[str] = []
         append = lines.append

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPa
 from textual.worker import Worker
 
 from proj_tui.framework.events import LogMessage, SessionStarted
-from proj_tui.tui.components.log_pane import LogPane
+from proj_tui.tui.components.log_pane import MAX_LINES, LogPane
 from proj_tui.tui.messages import ExpectedDurations, RunBatch
 from proj_tui.tui.state import app_state
 from proj_tui.tui.supervisor import (
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from proj_tui.tui.run_spec import RunSpec
 
 FRAMES_PER_SECOND = 30  # how often a streaming run's tab shows what arrived
+# Events folded per frame (~5 ms of log lines on this machine): a flood waits in the tab's
+# backlog rather than making one frame long, so a key is never queued behind a big drain.
+FRAME_EVENTS = 5000
 
 STATUS_STYLE = {
     "starting": "$text-muted",
@@ -87,6 +90,8 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self.state = RunState(planned=planned)
         self.launched = time.time()
         self.inbox = EventInbox()
+        self._backlog: list[Event] = []  # taken from the inbox, not folded yet (FRAME_EVENTS)
+        self._frame_pending = False  # a frame timer will take the inbox: no wake needed
         self.supervisor = Supervisor(
             argv, cwd=spec.project_path, on_batch=self._post_batch, env_vars=spec.child_env()
         )
@@ -153,23 +158,55 @@ class RunTab(ReportsWorkerErrors, TabPane):
 
     def on_run_batch(self, message: RunBatch) -> None:
         message.stop()
-        self._show(self.inbox.take())
+        if not self._frame_pending:  # else the coming frame takes what woke us
+            self._show(self.inbox.take())
 
     def _next_frame(self) -> None:
         """A frame after the last drain: show what came meanwhile, or wait for the next wake."""
+        self._frame_pending = False
         self._show(self.inbox.take())
 
     def _show(self, events: list[Event]) -> None:
-        if not events:
+        """Fold at most ``FRAME_EVENTS`` events (oldest first); the rest wait for the next frame.
+
+        A backlog holding more log lines than the pane keeps drops the oldest of them (they
+        would be pruned as soon as shown; ``LogPane.received`` still counts them), so a child
+        faster than the app is shown late by a bounded amount, never by a growing one.
+        """
+        backlog = self._backlog
+        backlog.extend(events)
+        if not backlog:
             return
+        chunk = backlog[:FRAME_EVENTS]
+        del backlog[:FRAME_EVENTS]
+        if backlog:
+            self._trim_backlog()
         try:
-            self._apply_batch(events)
+            self._apply_batch(chunk)
         except Exception as exc:  # a bad event must not take the app (or other runs) down
             self.app.notify(
                 f"Run #{self.number}: could not show an event ({exc!r})", severity="error"
             )
-        if not self.state.done:
+        if self._backlog or not self.state.done:
+            self._frame_pending = True
             self.set_timer(1 / FRAMES_PER_SECOND, self._next_frame, name="run-frame")
+
+    def _trim_backlog(self) -> None:
+        pane = self.query_one(LogPane)
+        keep = pane.max_lines or MAX_LINES
+        if len(self._backlog) <= keep:
+            return  # the common case: no count needed
+        extra = sum(isinstance(e, LogMessage) for e in self._backlog) - keep
+        if extra <= 0:
+            return
+        pane.skipped(extra)
+        kept: list[Event] = []
+        for event in self._backlog:
+            if extra and isinstance(event, LogMessage):
+                extra -= 1
+                continue
+            kept.append(event)
+        self._backlog = kept
 
     def _apply_batch(self, events: list[Event]) -> None:
         state = self.state
