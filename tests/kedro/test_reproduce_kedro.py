@@ -65,6 +65,7 @@ def test_a_kedro_session_on_a_dirty_tree_records_fingerprints_and_reproduces(
         state = store.code_state(original)
         rows = store.datasets(original)
     assert state is not None and state.dirty and state.patch is not None
+    assert state.roots == ("src", "conf")
     by_key = {(r.node, r.name, r.role): r for r in rows}
     companies = by_key[("preprocess_companies", "companies", "load")]
     assert companies.path == str(kedro_project / "data" / "01_raw" / "companies.csv")

@@ -90,6 +90,16 @@ def record_kedro_datasets(
         logger.warning("Could not record the datasets of session %s", session_id, exc_info=True)
 
 
+def _source_dir(project: Path) -> Path:
+    """The project's source folder as Kedro reads it (``[tool.kedro] source_dir``), else ``src``."""
+    try:
+        from kedro.framework.startup import _get_project_metadata
+
+        return Path(_get_project_metadata(project).source_dir)
+    except Exception:  # not bootstrapped the usual way: Kedro's default
+        return project / "src"
+
+
 class ReproHooks:
     """Hook implementations ``ProjTuiHooks`` inherits (see the module docstring)."""
 
@@ -106,7 +116,7 @@ class ReproHooks:
         try:
             project = Path(str(run_params.get("project_path") or Path.cwd()))
             git = recording.store.get_session(recording.session_id).git
-            roots = [project / "src", project / "conf"]
+            roots = [_source_dir(project), project / "conf"]
             conf_source = run_params.get("conf_source")
             if conf_source:
                 roots[1] = Path(str(conf_source))
