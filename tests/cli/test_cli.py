@@ -381,12 +381,55 @@ def test_bad_catalog_and_missing_input_exit_2_naming_file_line_and_key(demo: Pat
     assert f"conf/base/catalog.yml:{line}: Dataset 'trips_raw' has unknown type" in result.stderr
     assert "Did you mean 'csv.CSVDataset'" in result.stderr and "Traceback" not in result.stderr
 
+    _assert_no_sessions(demo)  # checked before the session starts (framework.preflight)
+
     catalog.write_text(good.replace("trips_raw:", "trips_rawx:", 1))
     result = cli("run", "--pipeline", "data_processing", cwd=demo)
     assert result.returncode == 2, result.stderr
-    assert "'trips_raw' (needed by 'ingest_trips') Did you mean 'trips_rawx'" in result.stderr
+    nodes_py = demo / "src" / "taxi_fares" / "pipelines" / "data_processing" / "nodes.py"
+    assert f"'trips_raw', needed by 'ingest_trips' at {nodes_py}:" in result.stderr
+    assert ". Did you mean 'trips_rawx'" in result.stderr
     assert "? Add them to the env's catalog.yml" in result.stderr
-    assert "?." not in result.stderr
+    assert "?." not in result.stderr and "Traceback" not in result.stderr
+    _assert_no_sessions(demo)
+
+
+def _assert_no_sessions(project: Path) -> None:
+    sessions = cli("sessions", "list", "--json", cwd=project)
+    assert json.loads(sessions.stdout or "[]") == [], sessions.stdout
+
+
+@pytest.mark.parametrize("events", [False, True])
+def test_a_catalog_that_does_not_load_records_no_session(demo: Path, events: bool) -> None:
+    """A catalog.yml broken at run time is a run that cannot start: exit 2 naming the file and
+    line, no session row (it used to record a failed one); --events json says so as start_error."""
+    catalog = demo / "conf" / "base" / "catalog.yml"
+    lines = catalog.read_text().splitlines()
+    catalog.write_text("\n".join([*lines, "broken: [", ""]))
+    result = cli("run", *(["--events", "json"] if events else []), cwd=demo)
+    assert result.returncode == 2, result.stderr
+    assert "conf/base/catalog.yml is not valid YAML" in result.stderr
+    assert f"line {len(lines) + 2}" in result.stderr and "Traceback" not in result.stderr
+    if events:
+        kinds = [type(event) for event in read_events(result.stdout)]
+        assert kinds == [StartError], result.stdout
+    _assert_no_sessions(demo)
+
+
+def test_a_pipeline_with_a_cycle_cannot_start_and_records_no_session(demo: Path) -> None:
+    registry = demo / "src" / "taxi_fares" / "pipeline_registry.py"
+    registry.write_text(
+        "from proj_tui.pipeline import Pipeline, node\n\n\n"
+        "def step(x):\n    return x\n\n\n"
+        "def register_pipelines():\n"
+        "    return {'__default__': Pipeline([node(step, 'a', 'b', name='one'), "
+        "node(step, 'b', 'a', name='two')])}\n"
+    )
+    result = cli("run", cwd=demo)
+    assert result.returncode == 2, result.stderr
+    assert f"'one' at {registry}:4" in result.stderr and f"'two' at {registry}:4" in result.stderr
+    assert "Traceback" not in result.stderr
+    _assert_no_sessions(demo)
 
 
 def test_a_cycle_names_the_files_of_its_nodes(tmp_path: Path) -> None:

@@ -131,8 +131,9 @@ class TestRun:
         with pytest.raises(RunnerError) as info:
             SequentialRunner().run(pipe, catalog)
         message = str(info.value)
-        assert "'missing_x' (needed by 'second', 'third')" in message
-        assert "'missing_y' (needed by 'third')" in message
+        assert f"'missing_x', needed by 'second' at {__file__}:" in message
+        assert f"'third' at {__file__}:" in message.split("'missing_x'")[1]
+        assert f"'missing_y', needed by 'third' at {__file__}:" in message
         assert "Did you mean 'missing_xx'?" in message
         assert not out.exists()
 

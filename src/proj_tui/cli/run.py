@@ -21,6 +21,7 @@ from proj_tui.cli.output import UsageError, error, is_terminal
 from proj_tui.cli.parser import env_var_pairs
 from proj_tui.errors import ProjTuiError
 from proj_tui.framework.events import Event, LogMessage, StartError
+from proj_tui.framework.preflight import is_start_error
 from proj_tui.framework.printable import printable
 from proj_tui.framework.selection import RunSelection, given_flags
 
@@ -244,7 +245,7 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
         status = EXIT_CANCELLED
     except ProjTuiError as exc:
         status = EXIT_FAILED if session.status == "failed" else EXIT_USAGE
-        if _is_setup_error(exc):
+        if is_start_error(exc):
             status = EXIT_USAGE
         error(scrub(str(exc)))
     except Exception as exc:  # a node raised: recorded by the session; tell the person concisely
@@ -264,18 +265,6 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
     if writer is None:
         _summary(session)
     return status
-
-
-def _is_setup_error(exc: ProjTuiError) -> bool:
-    """Bad input found before any node ran: exit code 2, as README promises."""
-    from proj_tui.framework.session import SessionError
-    from proj_tui.io import CatalogEntryError
-    from proj_tui.runner.base import MissingInputsError
-
-    setup = (SessionError, CatalogEntryError, MissingInputsError)
-    return isinstance(exc, setup) or type(exc).__module__.startswith(
-        ("proj_tui.config", "proj_tui.pipeline", "proj_tui.framework.selection")
-    )
 
 
 def run_arguments(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:

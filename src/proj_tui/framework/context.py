@@ -56,12 +56,26 @@ class ProjectContext:
         self, save_version: str | None = None, load_versions: dict[str, str] | None = None
     ) -> DataCatalog:
         """Build the catalog and add ``parameters`` / ``params:<key>`` entries."""
-        conf_catalog = self.config_loader["catalog"]
-        conf_creds = self.config_loader["credentials"]
+        catalog = self.build_catalog(save_version, load_versions)
+        self._hook_manager.hook.after_catalog_created(
+            catalog=catalog,
+            conf_catalog=self.config_loader["catalog"],
+            conf_creds=self.config_loader["credentials"],
+            parameters=self.params,
+            save_version=save_version,
+            load_versions=load_versions,
+        )
+        return catalog
+
+    def build_catalog(
+        self, save_version: str | None = None, load_versions: dict[str, str] | None = None
+    ) -> DataCatalog:
+        """The catalog with its ``params:`` entries, without hooks (``framework.preflight``
+        builds one to check a run before it is recorded); a bad entry names its file and line."""
         try:
             catalog = DataCatalog.from_config(
-                conf_catalog,
-                conf_creds,
+                self.config_loader["catalog"],
+                self.config_loader["credentials"],
                 load_versions=load_versions,
                 save_version=save_version,
                 project_path=self.project_path,
@@ -71,14 +85,6 @@ class ProjectContext:
                 exc.location = _entry_location(self.config_loader.files("catalog"), exc.entry)
             raise
         catalog.add_feed_dict(params_feed(self.params))
-        self._hook_manager.hook.after_catalog_created(
-            catalog=catalog,
-            conf_catalog=conf_catalog,
-            conf_creds=conf_creds,
-            parameters=self.params,
-            save_version=save_version,
-            load_versions=load_versions,
-        )
         return catalog
 
 

@@ -31,6 +31,7 @@ from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
 from proj_tui.framework.logging_conf import apply_logging_config
+from proj_tui.framework.preflight import check_startable
 from proj_tui.framework.project import Project
 from proj_tui.framework.recorder import CrashWitness, Recorder, RecordingHandler
 from proj_tui.framework.redact import (
@@ -115,6 +116,7 @@ class Session:
         self._status = "succeeded"
         self._error: dict[str, Any] | None = None
         self._context: ProjectContext | None = None
+        self._checked_context: ProjectContext | None = None  # built by create()'s preflight
         self._cancel = threading.Event()
         self._redactor = Redactor(())
         self._recorder = Recorder(store, session_id, self._redactor)
@@ -165,9 +167,12 @@ class Session:
         params = dict(extra_params or {})
         loader = project.config_loader(env, params)
         loader.check()  # fail before anything is recorded when the env or config is unusable
-        if selection is not None:
-            _select(selection, metadata.package_name)
         resolved_env = loader.env
+        context: ProjectContext | None = None
+        if selection is not None:  # a run that cannot start is not recorded (framework.preflight)
+            pipeline = _select(selection, metadata.package_name)
+            context = _new_context(metadata, loader, hook_manager, resolved_env, params)
+            check_startable(context, pipeline, only_missing_outputs=selection.only_missing_outputs)
 
         if save_on_close:
             store = project.recording_store()
@@ -222,6 +227,7 @@ class Session:
             save_on_close=save_on_close,
             env_vars=recorded_env,
         )
+        session._checked_context = context
         session._redactor.add(secret_env_values(launched_env))
         session._redactor.add(param_secrets(params))
         return session
@@ -270,13 +276,8 @@ class Session:
     def load_context(self) -> ProjectContext:
         """The project context for this session's env and runtime parameters (built once)."""
         if self._context is None:
-            context = ProjectContext(
-                package_name=self.metadata.package_name,
-                project_path=self.metadata.project_path,
-                config_loader=self.config_loader,
-                hook_manager=self._hook_manager,
-                env=self.env,
-                extra_params=self.extra_params,
+            context = self._checked_context or _new_context(
+                self.metadata, self.config_loader, self._hook_manager, self.env, self.extra_params
             )
             self._redactor.add(context.credential_values())
             self._redactor.add(param_secrets(context.params))
@@ -512,6 +513,23 @@ def _make_runner(runner: AbstractRunner | str) -> AbstractRunner:
 
 def _is_cancel(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, RunCancelled))
+
+
+def _new_context(
+    metadata: ProjectMetadata,
+    loader: ConfigLoader,
+    hook_manager: pluggy.PluginManager,
+    env: str,
+    params: dict[str, Any],
+) -> ProjectContext:
+    return ProjectContext(
+        package_name=metadata.package_name,
+        project_path=metadata.project_path,
+        config_loader=loader,
+        hook_manager=hook_manager,
+        env=env,
+        extra_params=params,
+    )
 
 
 def _select(selection: RunSelection, package_name: str) -> Pipeline:

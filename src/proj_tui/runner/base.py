@@ -340,7 +340,7 @@ class AbstractRunner(ABC):
                     skipped,
                     len(pipeline),
                 )
-        _check_inputs(plan, catalog)
+        check_inputs(plan, catalog)
 
         run_catalog = catalog.shallow_copy()
         missing = [ds for ds in plan.datasets() if ds not in catalog]
@@ -400,16 +400,17 @@ class MissingInputsError(RunnerError):
     """The run needs datasets the catalog lacks: found before any node runs (bad config)."""
 
 
-def _check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
-    """Every free input must be in the catalog, or nothing should run."""
+def check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
+    """Every free input must be in the catalog, or nothing should run (``MissingInputsError``)."""
     missing = sorted(ds for ds in plan.inputs() if ds not in catalog)
     if not missing:
         return
     known = list(catalog.keys())
     parts = []
     for ds in missing:
-        readers = ", ".join(f"'{n.name}'" for n in plan.consumers_of(ds))
-        parts.append(f"'{ds}' (needed by {readers}){did_you_mean(ds, known)}")
+        readers = ", ".join(_named_at(n) for n in plan.consumers_of(ds))
+        hint = did_you_mean(ds, known)
+        parts.append(f"'{ds}', needed by {readers}" + (f".{hint}" if hint else ""))
     listed = "; ".join(parts)
     raise MissingInputsError(
         f"The pipeline needs input(s) that are not in the catalog: {listed}"
@@ -417,6 +418,12 @@ def _check_inputs(plan: Pipeline, catalog: DataCatalog) -> None:
         + " Add them to the env's catalog.yml (or --params for params: inputs), or include "
         "the nodes that produce them in the run."
     )
+
+
+def _named_at(node: Any) -> str:
+    """``'name' at file:line``: a node and where its function is written."""
+    where = node.source_location
+    return f"'{node.name}'" + (f" at {where[0]}:{where[1]}" if where else "")
 
 
 def _all_streams(outputs: dict[str, Any]) -> bool:
