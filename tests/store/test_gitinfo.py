@@ -106,9 +106,28 @@ def test_outside_a_repository_is_none_with_a_debug_log(
     assert any("No git information" in r.message for r in caplog.records)
 
 
-def test_without_git_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_git_is_none(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    assert describe_git(tmp_path) is None
+    assert describe_git(repo) is None
+
+
+def test_outside_a_repository_no_git_process_is_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No .git at or above the project: `proj-tui run` does not pay for a git process."""
+    shim, log = tmp_path / "bin", tmp_path / "git-calls.log"
+    shim.mkdir()
+    (shim / "git").write_text(f'#!/bin/sh\necho "$@" >> {log}\nexit 128\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", str(shim))
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    plain = tmp_path / "plain" / "project"
+    plain.mkdir(parents=True)
+    assert describe_git(plain) is None
+    assert not log.exists()
+    (tmp_path / "plain" / ".git").write_text("gitdir: /nowhere\n")  # a worktree's .git file
+    assert describe_git(plain) is None  # git is asked now, and says no
+    assert log.read_text().count("status") == 1
 
 
 def test_does_not_lock_the_index(repo: Path) -> None:

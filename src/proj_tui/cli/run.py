@@ -201,13 +201,18 @@ def _take_stdout() -> IO[str]:
     # errors="replace": a lone surrogate in any event text must not break the stream
     stream = os.fdopen(events_fd, "w", encoding="utf-8", errors="replace", buffering=1 << 16)
     sys.stdout = _PrintToLog(logging.getLogger("stdout"))
-    # Records become events that carry level, logger and message only; the caller's file/line
-    # and the process/thread names cost ~8 us a record and reach nobody, so skip them.
+    # Records become events that carry level, logger and message only.
+    _light_log_records()
+    return stream
+
+
+def _light_log_records() -> None:
+    """Skip what a log record gathers for nobody: the caller's file and line (a frame walk) and
+    the process and thread names cost ~8 us a record, a third of a trivial node's cost."""
     logging._srcfile = None
     logging.logProcesses = False
     logging.logThreads = False
     logging.logMultiprocessing = False
-    return stream
 
 
 def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None) -> int:
@@ -229,6 +234,8 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
         session.witness(guard)
 
     display = None if writer is not None else _make_display()
+    if isinstance(display, _PlainDisplay) and not _project_logging(session):
+        _light_log_records()  # plain lines show time, level and message only
     scrub = _scrubber(session)
     if display is not None:
         display.handler.addFilter(_ScrubFilter(scrub))  # credentials never reach the terminal
@@ -453,6 +460,16 @@ def _write_summary(session: Any) -> None:
         colour = {"succeeded": "32", "failed": "31", "cancelled": "33"}.get(status, "0")
         line = f"\x1b[1;{colour}m{line}\x1b[0m"
     sys.stderr.write(line + "\n")
+
+
+def _project_logging(session: Any) -> bool:
+    """Whether the project has a logging file (``conf/*/logging.yml``): its handlers may show
+    a record's file, line or thread, so records keep them."""
+    loader = session.config_loader
+    try:
+        return "logging" in loader.config_patterns and bool(loader.files("logging"))
+    except ProjTuiError:  # a broken file: the session reports it when it loads the context
+        return True
 
 
 def _make_display() -> Any:

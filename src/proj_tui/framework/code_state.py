@@ -20,14 +20,16 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.redact import is_secret_name, secret_env_values, value_secrets
 from proj_tui.framework.store.repro_records import CodeState, LeftOut, StoredFile
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = [
     "MAX_PATCH_BYTES",
@@ -136,6 +138,8 @@ def redact_text(text: str, known: Iterable[str] = ()) -> str:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    import subprocess  # only for a dirty git tree: a run outside git, or clean, never imports it
+
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     command = ["git", "-C", str(root), *args]
     try:

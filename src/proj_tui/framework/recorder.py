@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections import deque
@@ -77,8 +76,9 @@ class CrashWitness(Protocol):
     def node(self, state: NodeState) -> None:
         """A node's status changed (called on the node's thread, synchronously)."""
 
-    def logs(self, lines: list[LogLine]) -> None:
-        """These lines left the buffer, in order, and are not yet stored."""
+    def logs(self, lines: list[LogLine], then: NodeState | None = None) -> None:
+        """These lines left the buffer, in order, and are not yet stored; ``then``, when given,
+        is the node status that changed right after them (one hand-over for both, per node)."""
 
     def stored(self, count: int) -> None:
         """The oldest ``count`` lines handed over and not yet confirmed are now in the store."""
@@ -256,9 +256,8 @@ class Recorder:
 
     def _witness_node(self, state: NodeState) -> None:
         witness = self.witness
-        if witness is not None:
-            if self._logs:  # the node's lines first, so a crash record keeps them in order
-                self._handoff()
+        # the node's lines first, so a crash record keeps them in order (one frame for both)
+        if witness is not None and (not self._logs or not self._handoff(then=state)):
             witness.node(state)
 
     def settle_nodes(self, status: str) -> None:
@@ -318,16 +317,19 @@ class Recorder:
             self._flush_listeners()
             return ok
 
-    def _handoff(self) -> None:
-        """Move buffered lines to the backlog, telling the witness (any thread, briefly locked)."""
+    def _handoff(self, then: NodeState | None = None) -> bool:
+        """Move buffered lines to the backlog, telling the witness (any thread, briefly locked).
+
+        Returns whether the witness was told of any lines, and so of ``then`` with them.
+        """
         with self._handoff_lock:
             logs = self._logs
             moved = [logs.popleft() for _ in range(len(logs))]
             if not moved:
-                return
+                return False
             self._backlog.extend(moved)
             if self.witness is not None:
-                self.witness.logs(moved)
+                self.witness.logs(moved, then)
             excess = len(self._backlog) - MAX_BACKLOG
             if excess > 0:  # memory is finite: the oldest go, and the store is told how many
                 for _ in range(excess):
@@ -336,6 +338,7 @@ class Recorder:
                 self._lost += excess
                 if self.witness is not None:
                     self.witness.stored(excess)  # nor should the witness write them later
+            return True
 
     def _write_backlog(self) -> None:
         """Store the backlog in batches; a batch leaves it only once it is written."""
@@ -378,6 +381,8 @@ class Recorder:
             self._backlog.clear()
         if not lines:
             return
+        import tempfile  # only when the store failed: its import costs every run ~3 ms
+
         path = os.path.join(tempfile.gettempdir(), f"proj-tui-unsaved-{self.session_id}.jsonl")
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -56,6 +56,26 @@ class ProjectMetadata:
 
 
 _bootstrapped: dict[str, ProjectMetadata] = {}
+_parsed: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+"""pyproject.toml files parsed in this process, by path, with the (mtime_ns, size, inode) they
+had: one ``proj-tui run`` asks for the file three or four times (find the project, tell its
+kind, read its metadata), and the app again on every reload; a changed file is parsed again."""
+
+
+def _parse_pyproject(pyproject: Path) -> dict[str, Any]:
+    """The parsed TOML of ``pyproject`` (shared: callers must not change it). Raises OSError,
+    UnicodeDecodeError and tomllib.TOMLDecodeError as reading and parsing it would."""
+    st = pyproject.stat()
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    key = str(pyproject)
+    hit = _parsed.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    _parsed[key] = (stamp, data)
+    return data
+
+
 _pipelines_cache: dict[str, dict[str, Pipeline]] = {}
 
 
@@ -66,7 +86,7 @@ def find_project_root(start: Path | str | None = None) -> Path | None:
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+                data = _parse_pyproject(pyproject)
             except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
                 return candidate  # let bootstrap_project report the problem precisely
             tools = data.get("tool", {})
@@ -87,7 +107,7 @@ def read_pyproject(project_path: Path | str) -> tuple[Path, Path, dict[str, Any]
             "or create one with 'proj-tui new PATH'."
         )
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = _parse_pyproject(pyproject)
     except UnicodeDecodeError as exc:
         raise ProjectError(
             f"{pyproject} is not valid UTF-8 text ({exc.reason}).", location=Location(pyproject)

@@ -33,7 +33,6 @@ import mmap
 import os
 import signal
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from proj_tui.framework.events import ErrorDetail, SessionFinished
 
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Iterator
 
     from proj_tui.framework.recorder import NodeState
@@ -100,8 +100,12 @@ class Watchdog:
     def node(self, state: NodeState) -> None:
         self._put(b"n", state)
 
-    def logs(self, lines: list[LogLine]) -> None:
-        self._put(b"l", [(line.ts, line.level, line.logger, line.message) for line in lines])
+    def logs(self, lines: list[LogLine], then: NodeState | None = None) -> None:
+        held = [(line.ts, line.level, line.logger, line.message) for line in lines]
+        if then is None:
+            self._put(b"l", held)
+        else:  # one frame for a node's lines and its new status: a frame costs ~2 us
+            self._put(b"m", (held, then))
 
     def stored(self, count: int) -> None:
         self._put(b"s", count)
@@ -255,6 +259,8 @@ def spawn(*, events: bool = False) -> Watchdog | None:
         except OSError:
             os.close(region_fd)
             region_fd = None
+    import subprocess  # only here: a forked watcher (proj-tui run) never pays its import
+
     argv = [sys.executable, "-m", "proj_tui.framework.watchdog", str(read_fd), str(os.getpid())]
     shared = (region_fd,) if region_fd is not None else ()
     try:
@@ -291,7 +297,11 @@ class _Witnessed:
         self.dropped = 0
 
     def take(self, kind: bytes, value: Any) -> None:
-        if kind == b"n":
+        if kind == b"m":  # lines, then a node status (Watchdog.logs)
+            lines, state = value
+            self.take(b"l", lines)
+            self.take(b"n", state)
+        elif kind == b"n":
             self.nodes.pop(value[0], None)  # re-inserted last: dict order is the order of events
             self.nodes[value[0]] = list(value)
         elif kind == b"l":
