@@ -10,8 +10,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from proj_tui.config.errors import ParamsError
 from proj_tui.config.merge import set_dotted
 from proj_tui.config.text_split import split_top_level
@@ -97,6 +95,8 @@ def _format_key(parts: list[str]) -> str:
 
 
 def _dump_flow(value: Any) -> str:
+    import yaml  # only when formatting: its import is most of a start-up
+
     text = yaml.safe_dump(
         value, default_flow_style=True, allow_unicode=True, width=math.inf, sort_keys=False
     )
@@ -122,6 +122,8 @@ def _format_value(value: Any) -> str:
 
 
 def _dump_flow_scalar(value: str) -> str:
+    import yaml
+
     text = yaml.safe_dump(value, default_style='"', allow_unicode=True, width=math.inf)
     return text.rstrip("\n")
 

@@ -1,350 +1,111 @@
-"""Safe YAML/JSON reading with errors that point at a file, line and column.
+"""Config files read once: parsed YAML/JSON cached by (path, mtime_ns, size), in memory and on disk.
 
-Only safe loaders are used (a ``SafeLoader`` subclass, on libyaml when available), so a config file
-can never build Python objects. Scalars follow OmegaConf, which Kedro projects are written against:
-``1e-3`` is a float and dates stay strings (they must survive JSON in the session store).
-Parsed files are cached by (path, mtime_ns, size) because the app reloads config often.
+The parsing itself, with errors that name the file, line and column, is ``yaml_parse``: importing
+PyYAML costs ~25 ms (its regexes), more than the rest of a ``proj-tui run`` start-up together, so
+it is imported only when a file must really be parsed. The app reloads config often (the
+in-memory cache), and one run after another reads the same unchanged files (the disk cache, which
+the framework turns on per project with :func:`use_disk_cache`: ``.proj-tui/config-cache``).
+
+The disk cache holds a file only when its content is safe to copy (the framework's ``keep``
+test: no credentials file, no secret-looking value) and was last changed more than
+``RACY_SECONDS`` before it was read, so an edit within one file-system timestamp tick is never
+mistaken for the cached content (git's "racy clean" rule). An entry counts only while the file's
+mtime, size and inode are unchanged; an unreadable or foreign cache file is ignored.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import marshal
 import os
-import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
 
 from proj_tui.config.errors import ConfigError
 from proj_tui.errors import Location
 
-__all__ = ["find_key_location", "load_config_file", "parse_value"]
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
-
-
-class _ConfigResolver(Resolver):
-    """YAML 1.1 implicit types minus timestamps, plus ``1e5``-style floats (as OmegaConf does)."""
-
-
-_ConfigResolver.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
-}
-_ConfigResolver.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-class _DuplicateKeyError(ConstructorError):
-    """A key repeated inside one mapping; carries both places."""
-
-    def __init__(self, key: Any, first: yaml.Mark, second: yaml.Mark) -> None:
-        super().__init__(
-            problem=f"found duplicate key {key!r} (first defined at line {first.line + 1})",
-            problem_mark=second,
-        )
-        self.key = key
-        self.first = first
-        self.second = second
-
-
-class _NoDuplicatesConstructor(SafeConstructor):
-    """Safe construction that refuses a key twice in one mapping instead of keeping the last."""
-
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        if isinstance(node, MappingNode):
-            seen: dict[Any, yaml.Mark] = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
-                    continue
-                key = self.construct_object(key_node)
-                if key in seen:
-                    raise _DuplicateKeyError(key, seen[key], key_node.start_mark)
-                seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
-
-
-class _PyLoader(_NoDuplicatesConstructor, yaml.SafeLoader):
-    """Pure-Python safe loader; also used where the marks of a composed tree are needed."""
-
-    yaml_implicit_resolvers = _ConfigResolver.yaml_implicit_resolvers
-
-
-_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _PyLoader
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _CLoader(_NoDuplicatesConstructor, yaml.CSafeLoader):
-        """libyaml-backed safe loader: parsing in C, construction (and our checks) in Python."""
-
-        yaml_implicit_resolvers = _ConfigResolver.yaml_implicit_resolvers
-
-    _Loader = _CLoader
-
-
-MAX_ALIAS_EXPANSION = 1_000_000
-"""Values that aliases (``*name``) may add to a document once expanded: a 400-byte "billion
-laughs" file expands to ~10**9 and used to take the run (and the app) to gigabytes."""
-
-
-class AliasBombError(ValueError):
-    """A YAML document whose aliases expand to more values than anyone's config holds."""
-
-    def __init__(self, expanded: int, mark: yaml.Mark | None) -> None:
-        self.mark = mark
-        super().__init__(
-            f"its aliases (*name) expand it to more than {expanded:,} values; nest fewer "
-            "aliases inside each other (an 'alias bomb' is refused before it fills memory)"
-        )
-
-
-def _load_yaml_text(text: str) -> Any:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_expansion(node)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _check_expansion(root: Node) -> None:
-    """Refuse a document whose expanded size is far beyond its written size (shared nodes)."""
-    sizes: dict[int, int] = {}
-    limit = MAX_ALIAS_EXPANSION
-
-    def size(node: Node) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        total = 1
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                total += size(key) + size(value)
-        elif isinstance(node, SequenceNode):
-            for item in node.value:
-                total += size(item)
-        sizes[id(node)] = total
-        if total - len(sizes) > limit:  # expanded minus distinct: what aliases added
-            raise AliasBombError(limit, node.start_mark)
-        return total
-
-    size(root)
-
-
-_RESOLVER = _ConfigResolver()
-
-
-def parse_value(text: str) -> Any:
-    """Type a value the way YAML would, for ``--params`` and interpolation defaults.
-
-    A plain word is typed only by the implicit scalar rules (``1`` int, ``1.5`` float, ``true``
-    bool, ``null`` None), so ``a: b`` or ``#x`` stay strings instead of becoming a mapping or a
-    comment. Text starting with ``[``, ``{`` or a quote is read as a YAML flow value. An empty
-    value is an empty string. Raises ``ValueError`` with a sentence when a flow value is broken.
-    """
-    stripped = text.strip()
-    if not stripped:
-        return ""
-    if stripped[0] in "[{\"'":
-        try:
-            return _load_yaml_text(stripped)
-        except _DuplicateKeyError as exc:
-            raise ValueError(f"the value {stripped!r} repeats the key {exc.key!r}") from exc
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ValueError(f"the value {stripped!r} is not valid YAML ({problem})") from exc
-        except (RecursionError, ValueError, OverflowError) as exc:
-            raise ValueError(f"the value {stripped!r} cannot be read ({exc})") from exc
-    tag = _RESOLVER.resolve(ScalarNode, stripped, (True, False))
-    if tag not in _SCALAR_TAGS:
-        return stripped
-    try:
-        return SafeConstructor().construct_object(ScalarNode(tag, stripped))
-    except (ValueError, OverflowError) as exc:  # e.g. an int longer than Python allows
-        raise ValueError(f"the value {stripped!r} cannot be read as a number ({exc})") from exc
-
-
-# --------------------------------------------------------------------------- file loading
-
-
-def _describe_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    return f"a {type(value).__name__}"
-
-
-def _yaml_error(path: Path, text: str, exc: yaml.YAMLError) -> ConfigError:
-    if isinstance(exc, _DuplicateKeyError):
-        line, column = exc.second.line + 1, exc.second.column + 1
-        return ConfigError(
-            f"{path} repeats the key {exc.key!r} at line {line}, column {column}; it is already "
-            f"defined at line {exc.first.line + 1} of the same mapping. Remove or rename one of "
-            "them.",
-            location=Location(path, line, column),
-        )
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        line, column = mark.line + 1, mark.column + 1
-        problem = exc.problem or "the syntax is not valid"
-        context = f" {exc.context}" if exc.context else ""
-        started = exc.context_mark
-        if started is not None and (started.line, started.column) != (mark.line, mark.column):
-            context += f" started at line {started.line + 1}, column {started.column + 1}"
-        lines = text.splitlines()
-        at_tab = mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
-        hint = (
-            "YAML cannot indent with tabs; use spaces"
-            if at_tab
-            else "Fix the syntax there (check indentation, a missing ':' or an unclosed quote "
-            "or bracket)"
-        )
-        return ConfigError(
-            f"{path} is not valid YAML: {problem}{context}, at line {line}, column {column}. "
-            f"{hint}.",
-            location=Location(path, line, column),
-        )
-    if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        return ConfigError(
-            f"{path} contains a character YAML does not allow ({exc.character!r}) at line "
-            f"{line}, column {column}. Remove it or write it as an escape in a quoted string.",
-            location=Location(path, line, column),
-        )
-    return ConfigError(f"{path} is not valid YAML: {exc}. Fix the file.", location=Location(path))
-
-
-class _JsonDuplicateKeyError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _JsonDuplicateKeyError(key)
-        result[key] = value
-    return result
-
-
-def _parse_json(path: Path, text: str) -> Any:
-    try:
-        return json.loads(text, object_pairs_hook=_json_pairs)
-    except _JsonDuplicateKeyError as exc:
-        # json gives no position; the YAML reader of the same text usually can.
-        try:
-            _load_yaml_text(text)
-        except _DuplicateKeyError as yexc:
-            raise _yaml_error(path, text, yexc) from exc
-        except yaml.YAMLError:
-            pass
-        raise ConfigError(
-            f"{path} repeats the key {exc.key!r} in one object. Remove or rename one of them.",
-            location=Location(path),
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
-            "Fix the syntax there (check for a missing comma, a trailing comma or an unquoted "
-            "key).",
-            location=Location(path, exc.lineno, exc.colno),
-        ) from exc
-    except RecursionError as exc:
-        raise ConfigError(
-            f"{path} nests too deeply to read. Flatten its structure.", location=Location(path)
-        ) from exc
-    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
-        raise ConfigError(
-            f"{path} holds a value Python cannot read: {exc}. Write very long numbers as strings.",
-            location=Location(path),
-        ) from exc
-
-
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            f"Could not read {path}: {exc.strerror or exc}. Check that it exists and is readable.",
-            location=Location(path),
-        ) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError(
-            f"{path} is not UTF-8 text (undecodable byte at line {line}, column {column}). "
-            "Save it as UTF-8.",
-            location=Location(path, line, column),
-        ) from exc
-
-
-def _parse_file(path: Path) -> dict[str, Any]:
-    text = _read_text(path)
-    if path.suffix.lower() == ".json":
-        data = _parse_json(path, text) if text.strip() else None
-    else:
-        try:
-            data = _load_yaml_text(text)
-        except yaml.YAMLError as exc:
-            raise _yaml_error(path, text, exc) from exc
-        except RecursionError as exc:
-            raise ConfigError(
-                f"{path} nests too deeply to read. Flatten its structure.",
-                location=Location(path),
-            ) from exc
-        except AliasBombError as exc:
-            mark = exc.mark
-            line = (mark.line + 1) if mark is not None else None
-            column = (mark.column + 1) if mark is not None else None
-            where = f" (at line {line})" if line else ""
-            raise ConfigError(
-                f"{path} cannot be read{where}: {exc}.",
-                location=Location(path, line, column),
-            ) from exc
-        except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
-            raise ConfigError(
-                f"{path} holds a value Python cannot read: {exc}. Write very long numbers as "
-                "strings.",
-                location=Location(path),
-            ) from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path} must hold a mapping of keys to values at its top level, but it holds "
-            f"{_describe_type(data)}. Put its content under a key.",
-            location=Location(path, 1, 1),
-        )
-    return data
-
+__all__ = ["find_key_location", "load_config_file", "parse_value", "use_disk_cache"]
 
 _CACHE_SIZE = 1024
 _cache: OrderedDict[str, tuple[int, int, dict[str, Any]]] = OrderedDict()
 _cache_lock = threading.Lock()
+
+RACY_SECONDS = 2.0
+"""A file changed this recently is parsed each time and not kept on disk (mtime granularity)."""
+_DISK_VERSION = 1
+_DISK_ENTRIES = 256
+
+_Stamp = tuple[int, int, int]
+
+
+class _DiskCache:
+    """Parsed files kept in one marshal file: ``{path: (mtime_ns, size, inode, data)}``."""
+
+    def __init__(self, path: Path, keep: Callable[[Path, dict[str, Any]], bool]) -> None:
+        self.path = path
+        self.keep = keep
+        self._entries: dict[str, tuple[int, int, int, dict[str, Any]]] | None = None
+
+    def get(self, key: str, stamp: _Stamp) -> dict[str, Any] | None:
+        hit = self._load().get(key)
+        return hit[3] if hit is not None and hit[:3] == stamp else None
+
+    def put(self, key: str, stamp: _Stamp, data: dict[str, Any], path: Path) -> None:
+        if time.time() - stamp[0] / 1e9 < RACY_SECONDS or not self.keep(path, data):
+            return
+        entries = self._load()
+        entries.pop(key, None)
+        entries[key] = (*stamp, data)
+        while len(entries) > _DISK_ENTRIES:
+            del entries[next(iter(entries))]
+        try:
+            blob = marshal.dumps((_DISK_VERSION, entries))
+        except ValueError:  # a value marshal cannot hold: this file is parsed every time
+            del entries[key]
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(blob)
+            os.replace(tmp, self.path)
+        except OSError:  # a read-only project: the cache is only a shortcut
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def _load(self) -> dict[str, tuple[int, int, int, dict[str, Any]]]:
+        if self._entries is None:
+            self._entries = {}
+            with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+                version, entries = marshal.loads(self.path.read_bytes())
+                if version == _DISK_VERSION and isinstance(entries, dict):
+                    self._entries = entries
+        return self._entries
+
+
+_disk: _DiskCache | None = None
+
+
+def use_disk_cache(
+    path: Path | None, keep: Callable[[Path, dict[str, Any]], bool] | None = None
+) -> None:
+    """Keep parsed files in ``path`` across processes (None: stop). ``keep(file, data)`` says
+    whether a file's content may be copied there; without it nothing is kept."""
+    global _disk
+    if path is None or keep is None:
+        _disk = None
+    elif _disk is None or _disk.path != path:
+        _disk = _DiskCache(path, keep)
+
+
+def _parser() -> Any:
+    from proj_tui.config import yaml_parse
+
+    return yaml_parse
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
@@ -366,7 +127,14 @@ def load_config_file(path: Path) -> dict[str, Any]:
         if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
             _cache.move_to_end(key)
             return hit[2]
-    data = _parse_file(path)
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    disk = _disk
+    data = disk.get(key, stamp) if disk is not None else None
+    if data is None:
+        parsed: dict[str, Any] = _parser().parse_file(Path(path))
+        data = parsed
+        if disk is not None:
+            disk.put(key, stamp, data, Path(path))
     with _cache_lock:
         _cache[key] = (st.st_mtime_ns, st.st_size, data)
         _cache.move_to_end(key)
@@ -375,31 +143,22 @@ def load_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def parse_value(text: str) -> Any:
+    """Type a value the way YAML would, for ``--params`` and interpolation defaults.
+
+    A plain word is typed only by the implicit scalar rules (``1`` int, ``1.5`` float, ``true``
+    bool, ``null`` None), so ``a: b`` or ``#x`` stay strings instead of becoming a mapping or a
+    comment. Text starting with ``[``, ``{`` or a quote is read as a YAML flow value. An empty
+    value is an empty string. Raises ``ValueError`` with a sentence when a flow value is broken.
+    """
+    return _parser().parse_value(text)
+
+
 def find_key_location(path: Path, keys: Sequence[str | int]) -> Location:
     """Best-effort place of ``keys`` (a path of mapping keys / list indexes) inside ``path``.
 
     Only used to decorate an error, so it re-reads the file with marks and never raises: when a
     key cannot be found it returns the deepest place it did find, or just the file.
     """
-    try:
-        node: Node | None = yaml.compose(_read_text(path), Loader=_PyLoader)
-    except (ConfigError, yaml.YAMLError, RecursionError):
-        return Location(path)
-    best = Location(path)
-    for key in keys:
-        found: Node | None = None
-        if isinstance(node, MappingNode):
-            for key_node, value_node in node.value:
-                if isinstance(key_node, ScalarNode) and key_node.value == str(key):
-                    mark = key_node.start_mark
-                    best = Location(path, mark.line + 1, mark.column + 1)
-                    found = value_node
-                    break
-        elif isinstance(node, SequenceNode) and isinstance(key, int) and key < len(node.value):
-            found = node.value[key]
-            mark = found.start_mark
-            best = Location(path, mark.line + 1, mark.column + 1)
-        if found is None:
-            break
-        node = found
-    return best
+    location: Location = _parser().find_key_location(path, keys)
+    return location

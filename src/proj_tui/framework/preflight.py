@@ -23,6 +23,11 @@ _START_MODULES = ("proj_tui.config", "proj_tui.pipeline", "proj_tui.framework.se
 """Errors raised from these packages are bad input (config, pipeline definition, selection)."""
 
 
+class SessionError(ProjTuiError):
+    """The session was used in a way its lifecycle does not allow, or its run cannot start (an
+    unknown pipeline or node, filters that leave nothing). Also ``framework.session.SessionError``."""
+
+
 def check_startable(
     context: ProjectContext, pipeline: Pipeline, *, only_missing_outputs: bool = False
 ) -> None:
@@ -44,7 +49,6 @@ def is_start_error(exc: BaseException) -> bool:
     """Whether ``exc`` is bad input found before any node ran (exit code 2, README)."""
     if not isinstance(exc, ProjTuiError):
         return False
-    from proj_tui.framework.session import SessionError
     from proj_tui.io import CatalogEntryError
     from proj_tui.runner.base import MissingInputsError
 

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from proj_tui import __version__
 from proj_tui.config import ConfigLoader
-from proj_tui.errors import ProjTuiError
 from proj_tui.framework.code_state import record_code_state
 from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.data_fingerprint import record_native_datasets
@@ -31,6 +30,7 @@ from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
 from proj_tui.framework.logging_conf import apply_logging_config
+from proj_tui.framework.preflight import SessionError as SessionError  # its home: preflight
 from proj_tui.framework.preflight import check_startable
 from proj_tui.framework.project import Project
 from proj_tui.framework.recorder import CrashWitness, Recorder, RecordingHandler
@@ -76,10 +76,6 @@ def _release_root_logger(handler: logging.Handler) -> None:
     root.removeHandler(handler)
     if _ROOT_LEVEL and not list(_ATTACHED):  # live ones only (len() counts a dying one)
         root.setLevel(_ROOT_LEVEL.pop())
-
-
-class SessionError(ProjTuiError):
-    """The session was used in a way its lifecycle does not allow."""
 
 
 class Session:
