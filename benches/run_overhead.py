@@ -12,6 +12,9 @@ With ``--vs-python`` (a Python whose ``proj_tui`` is another checkout, e.g. a ``
 baseline commit with its own venv) each size also runs that checkout on a copy of the project, in turn
 with this one (A B A B ...), and prints the median and spread of ``--repeat`` runs of each and of the
 ratio taken pair by pair: the side-by-side check that a change did not make runs slower.
+With ``--instructions`` as well, each side's run is counted instead under ``valgrind --tool=callgrind``
+(instructions of the ``proj-tui run`` process, hash seed fixed), which a loaded machine does not
+change: the per-node figure is the difference to the smallest size divided by the extra nodes.
 Budgets (issue 2): at 1000 nodes >= 30x faster than Kedro, at 5000 >= 200x, and 1000 -> 5000 costs <= 6x.
 """
 
@@ -76,6 +79,9 @@ def write_project(root: Path, n: int, flavour: str) -> Path:
         node_module = "proj_tui.pipeline"
     (project / "pyproject.toml").write_text(table)
     (pkg / "pipeline_registry.py").write_text(PIPELINE_CODE.format(node_module=node_module, n=n))
+    an_hour_ago = time.time() - 3600  # config as a project has it: not written a moment ago
+    for path in (project / "conf").rglob("*.yml"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
     return project
 
 
@@ -132,6 +138,50 @@ def side_by_side(sizes: list[int], repeat: int, vs_python: str, env: dict[str, s
             print(f"{n:>6} {_spread(a_times):>24} {_spread(b_times):>24} {_spread(ratios, 2):>20}")
 
 
+def count_instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Instructions the process ``argv`` executes (its own, not its children's)."""
+    with tempfile.TemporaryDirectory(prefix="proj-tui-callgrind-") as tmp:
+        out = Path(tmp) / "cg.%p"
+        result = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+            cwd=cwd,
+            env={**env, "PYTHONHASHSEED": "0"},
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed under valgrind:\n{result.stderr[-2000:]}")
+        main_pid = result.stderr.split("==", 2)[1]  # valgrind's first line names the process
+        for line in result.stderr.splitlines():
+            if line.startswith(f"=={main_pid}== Collected"):
+                return int(line.split(":")[1].replace(",", "").strip())
+    raise SystemExit("valgrind printed no instruction count")
+
+
+def side_by_side_instructions(sizes: list[int], vs_python: str, env: dict[str, str]) -> None:
+    """Instructions of this checkout (A) and of ``vs_python``'s (B), one counted run each."""
+    print(f"instructions (callgrind): A = {sys.executable}, B = {vs_python}")
+    print(f"{'nodes':>6} {'A Minstr':>10} {'B Minstr':>10} {'A/B':>6} {'A/node':>8} {'B/node':>8}")
+    first: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="proj-tui-bench-vs-") as tmp:
+        root = Path(tmp)
+        for n in sizes:
+            counts = {}
+            for side, python in (("a", sys.executable), ("b", vs_python)):
+                project = write_project(root / side, n, "proj_tui")
+                argv = [python, "-m", "proj_tui", "run"]
+                time_command(argv, project, 2, env)  # a store, .pyc files and the config cache
+                counts[side] = count_instructions(argv, project, env)
+                first.setdefault(side, counts[side])
+            a, b = counts["a"], counts["b"]
+            extra = max(n - sizes[0], 1)
+            per = {k: (counts[k] - first[k]) / extra / 1e3 for k in counts}
+            print(
+                f"{n:>6} {a / 1e6:>10.1f} {b / 1e6:>10.1f} {a / b:>6.3f} "
+                + (f"{per['a']:>7.1f}k {per['b']:>7.1f}k" if n != sizes[0] else "")
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,100,1000,5000")
@@ -147,11 +197,19 @@ def main() -> None:
         "--vs-python",
         help="a Python whose proj_tui is the baseline checkout: compare side by side instead",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="with --vs-python: count instructions under valgrind instead of timing",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # people run with cached bytecode
     env.pop("PROJ_TUI_ENV", None)
+    if args.vs_python and args.instructions:
+        side_by_side_instructions(sizes, args.vs_python, env)
+        return
     if args.vs_python:
         side_by_side(sizes, args.repeat, args.vs_python, env)
         return
