@@ -310,6 +310,8 @@ class Session:
             return self._run(pipeline_name, **kwargs)
         finally:
             self._running = False
+            # a cancel asked while the run was being prepared stops it; a retry starts afresh
+            self._cancel.clear()
 
     def _run(self, pipeline_name: str | None, **kwargs: Unpack[RunKwargs]) -> dict[str, Any]:
         runner = kwargs.get("runner")
@@ -351,7 +353,6 @@ class Session:
         record_fingerprints(self.store, self.session_id, pipeline, context)
         hook = self._hook_manager.hook
         hook.before_pipeline_run(run_params=run_params, pipeline=pipeline, catalog=catalog)
-        self._cancel.clear()
         try:
             result = runner_obj.run(
                 pipeline,
@@ -468,7 +469,11 @@ class Session:
         # trivial 5000-node chain; one look per dataset costs a tenth of that.
         if not any(
             name in catalog
-            for name in pipeline.datasets()
+            for name in (
+                pipeline.datasets()
+                if catalog.patterns()
+                else pipeline.datasets().intersection(catalog.keys())  # the catalog's own
+            )
             if name != "parameters" and not name.startswith("params:")
         ):
             return
