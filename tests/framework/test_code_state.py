@@ -216,3 +216,20 @@ def test_large_files_are_sampled_and_folders_hashed_file_by_file(tmp_path: Path)
     assert fingerprint_path(folder).digest != tree.digest
     missing = fingerprint_path(tmp_path / "nope.csv")
     assert missing.digest is None and missing.note == "the file does not exist"
+
+
+@needs_git
+def test_a_big_changed_tracked_file_is_left_out_before_any_diff_is_made(demo: Path) -> None:
+    big = demo / "data" / "01_raw" / "big.csv"
+    big.write_text("a\n1\n")
+    commit_all(demo)
+    big.write_text("a\n" + "2\n" * (1_500_000))  # 3 MB, over the 2 MiB patch cap
+    nodes = demo / "src" / "taxi_fares" / "pipelines" / "data_processing" / "nodes.py"
+    nodes.write_text(nodes.read_text() + "\n# kept\n")
+    state, blobs = capture_code_state(demo, (demo / "src", demo / "conf"), describe_git(demo))
+    assert state.patch is not None
+    patch = blobs[state.patch]
+    assert b"# kept" in patch and b"big.csv" not in patch
+    assert [(i.path, "patch cap" in i.reason) for i in state.left_out] == [
+        ("data/01_raw/big.csv", True)
+    ]

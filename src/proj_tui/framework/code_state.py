@@ -3,9 +3,10 @@
 With git: the commit and branch (``gitinfo.describe_git`` already read them), and when the tree is
 dirty the patch of tracked files (``git diff --binary HEAD``) plus the untracked files under the
 source folder and the conf folder (``git ls-files --others --exclude-standard``). A clean tree
-costs nothing more than ``describe_git``'s one ``git status``: the two extra commands run only
-when it is dirty. Without git: a BLAKE2b-256 over the source and conf trees (paths and contents), so a
-reproduction can at least refuse code that changed.
+costs nothing more than ``describe_git``'s one ``git status``: the extra commands (``rev-parse``,
+``diff --name-only`` to leave out files over the cap before diffing them, ``diff``, ``ls-files``)
+run only when it is dirty. Without git: a BLAKE2b-256 over the source and conf trees (paths and
+contents), so a reproduction can at least refuse code that changed.
 
 Never stored, whatever the size: credentials files (``credentials*`` anywhere, ``.env`` files,
 ``*secret*``, ``*password*``, keys and certificates: ``is_credentials_file``; not every name
@@ -200,7 +201,11 @@ def _dirty_state(project_path: Path, state: CodeState) -> tuple[CodeState, dict[
     left_out: list[LeftOut] = []
     patch = b""
     if state.commit is not None:
-        diff = _git(project_path, "diff", "--binary", "--no-color", "--no-ext-diff", "HEAD")
+        excluded = _unstorable_changes(project_path, subdir, left_out)
+        diff = _git(
+            project_path, "diff", "--binary", "--no-color", "--no-ext-diff", "HEAD", "--",
+            ":/", *(f":(top,literal,exclude){path}" for path in excluded),
+        )  # fmt: skip
         if diff.returncode == 0:
             patch = _keep_safe_sections(diff.stdout, known, left_out)
         else:
@@ -226,6 +231,37 @@ def _dirty_state(project_path: Path, state: CodeState) -> tuple[CodeState, dict[
         ),
         blobs,
     )
+
+
+def _unstorable_changes(project_path: Path, subdir: str, left_out: list[LeftOut]) -> list[str]:
+    """Changed tracked files never to diff: credentials, and files too big for the patch cap.
+
+    Found from ``git diff --name-only`` and the files' sizes, so a modified 500 MB tracked data
+    file costs a ``stat``, not a 500 MB diff on every run of the dirty tree.
+    """
+    names = _git(project_path, "diff", "--name-only", "--no-renames", "-z", "HEAD")
+    if names.returncode != 0:
+        return []
+    root = project_path
+    for _ in subdir.split("/") if subdir else ():
+        root = root.parent
+    excluded: list[str] = []
+    for raw in (p for p in names.stdout.split(b"\0") if p):
+        path = os.fsdecode(raw)
+        if is_credentials_file(path):
+            left_out.append(LeftOut(path, "a credentials or secrets file: never stored"))
+            excluded.append(path)
+            continue
+        try:
+            size = (root / path).stat().st_size
+        except OSError:
+            continue  # deleted: its diff is small
+        if size > MAX_PATCH_BYTES:
+            left_out.append(
+                LeftOut(path, f"{size} bytes, over the {MAX_PATCH_BYTES}-byte patch cap")
+            )
+            excluded.append(path)
+    return excluded
 
 
 def _why(result: subprocess.CompletedProcess[bytes]) -> str:
