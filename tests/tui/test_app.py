@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from proj_tui.tui.components.param_form import ParamRow
 from proj_tui.tui.components.plan_preview import PlanPreview
 from proj_tui.tui.components.run_tab import RunTab
 from proj_tui.tui.screens.help import HelpScreen
-from proj_tui.tui.screens.modals import ConfirmModal, ErrorModal
+from proj_tui.tui.screens.modals import ErrorModal, QuitModal
 from proj_tui.tui.screens.project import ProjectScreen
 from proj_tui.tui.screens.run_setup import RunSetupScreen
 from proj_tui.tui.screens.runs import RunsScreen
@@ -298,15 +297,15 @@ async def test_two_runs_cancel_one_quit_asks(
         assert tabs[1].state.status == "cancelled" and tabs[0].live
         await pilot.press("q")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")
+        assert isinstance(app.screen, QuitModal)
+        await pilot.press("escape")  # stay
         assert app.is_running and tabs[0].live
         pid = tabs[0].supervisor.proc.pid  # type: ignore[union-attr]
         await pilot.press("q")
         await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause(0.5)
-    await asyncio.sleep(0.5)
+        await pilot.press("c")  # cancel the runs, then quit
+        await until(lambda: not app.is_running, pilot)
+        assert tabs[0].state.status == "cancelled"
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 

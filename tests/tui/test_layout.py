@@ -343,5 +343,5 @@ def test_run_tab_labels_are_short() -> None:
     from proj_tui.tui.run_spec import RunSpec
 
     spec = RunSpec(project_path=Path("/p"), pipeline="a_rather_long_pipeline_name", env="prod")
-    label = Tab._label(12, spec, "succeeded")
+    label = Tab._label(12, spec.pipeline, "succeeded")
     assert label == "✓ 12 a_rather_long…" and len(label) <= 20

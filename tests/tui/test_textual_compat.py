@@ -194,6 +194,64 @@ async def test_append_log_lines_does_what_write_lines_does() -> None:
         assert ours.scroll_offset == theirs.scroll_offset and ours.is_vertical_scroll_end
 
 
+def _count_layouts(log: Log) -> list[bool]:
+    """Every ``refresh`` of ``log`` from now on, as whether it asked for a layout."""
+    layouts: list[bool] = []
+    refresh = log.refresh
+
+    def counting(*regions: Any, **kwargs: Any) -> Any:
+        layouts.append(bool(kwargs.get("layout")))
+        return refresh(*regions, **kwargs)
+
+    log.refresh = counting  # type: ignore[method-assign]
+    return layouts
+
+
+async def test_grow_virtual_size_repaints_a_growing_log_without_a_layout() -> None:
+    """``Log`` always shows its scrollbars: growing never needs a layout of the screen, and
+    its scrollbar, scroll offset and tail follow all the same."""
+    app = _Logs()
+    async with app.run_test(size=(40, 4)) as pilot:
+        log, theirs = app.query_one("#ours", Log), app.query_one("#textual", Log)
+        log.max_lines = theirs.max_lines = None
+        await pilot.pause()
+        layouts = _count_layouts(log)
+        for batch in range(3):
+            lines = [f"line {batch}.{i}" for i in range(10)]
+            compat.append_log_lines(log, lines, 8)
+            theirs.write_lines(lines)  # laid out by Textual, for comparison
+            await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert layouts and not any(layouts)
+        assert log.virtual_size == theirs.virtual_size and log.virtual_size.height == 30
+        assert log.vertical_scrollbar.window_virtual_size == 30
+        assert log.scroll_y == log.max_scroll_y == theirs.scroll_y == theirs.max_scroll_y > 0
+
+
+async def test_grow_virtual_size_lays_out_when_a_scrollbar_appears() -> None:
+    app = _Logs()
+    async with app.run_test(size=(40, 4)) as pilot:
+        log = app.query_one("#ours", Log)
+        log.max_lines = None
+        log.styles.overflow_x = log.styles.overflow_y = "auto"
+        await pilot.pause()
+        layouts = _count_layouts(log)
+        compat.append_log_lines(log, ["one"], 3)  # fits: no scrollbar
+        await pilot.pause()
+        assert not log.show_vertical_scrollbar
+        compat.append_log_lines(log, [f"line {i}" for i in range(10)], 7)
+        await pilot.pause()
+        assert any(layouts) and log.show_vertical_scrollbar  # it appeared: laid out
+        layouts.clear()
+        compat.append_log_lines(log, [f"more {i}" for i in range(10)], 7)
+        await pilot.pause()
+        assert layouts and not any(layouts)  # it stays: repainted only
+        compat.append_log_lines(log, ["w" * 80], 80)  # a horizontal one appears: laid out
+        await pilot.pause()
+        assert any(layouts) and log.show_horizontal_scrollbar
+
+
 class _Themed(App[None]):
     def on_load(self) -> None:
         compat.use_theme_before_css(self, "textual-light")

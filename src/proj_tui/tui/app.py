@@ -57,7 +57,9 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
+    from proj_tui.framework.live import LiveSession
     from proj_tui.tui.components.param_form import ParamRow
+    from proj_tui.tui.live_watch import LiveListed, LiveWatch
     from proj_tui.tui.reload import (
         ConfigBroken,
         ConfigReloaded,
@@ -74,6 +76,7 @@ _MODES = Binding.Group("Modes", compact=True)
 WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
 SETTLE_QUIET = 1.0  # s without a key, click or live run before start-up's full collection
 WARM_SETUP_AFTER = 2.0  # ... and Run setup (its ~150 widgets took 0.7 s to build on the key)
+QUIT_WAIT_SECONDS = 10.0  # longest quitting waits for cancelled runs to record their ending
 
 
 def error_text(error: BaseException | None) -> str:
@@ -106,7 +109,13 @@ class ProjTuiApp(App[int]):
         # Run and Help first: the footer shows screen keys, then these, and may cut the tail.
         Binding("ctrl+r", "run", "Run", id="app.run", tooltip="Run the current setup"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Every key binding"),
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks when runs are live)"),
+        Binding(
+            "q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            tooltip="Quit (asks: keep or cancel the runs live in tabs)",
+        ),
         # One compact footer item ("1234 Modes"); `?` and the palette name each mode.
         Binding("1", "switch_mode('project')", "Project", id="app.project", group=_MODES),
         Binding("2", "switch_mode('setup')", "Setup", id="app.setup", group=_MODES),
@@ -137,6 +146,7 @@ class ProjTuiApp(App[int]):
         self.settled_at: float | None = None  # when start-up's garbage was collected (_settle)
         self._input_at = 0.0  # time.monotonic() of the last key or click
         self.errors: list[str] = []
+        self._quitting = False  # cancelling runs before quitting (a second q leaves at once)
 
     @cached_property
     def live(self) -> LiveReload:
@@ -144,6 +154,13 @@ class ProjTuiApp(App[int]):
         from proj_tui.tui.reload import LiveReload
 
         return LiveReload(self, self.state, reload_project=self.load_project)
+
+    @cached_property
+    def live_watch(self) -> LiveWatch:
+        """The project's live sessions, kept in the state for the Runs screen (after the paint)."""
+        from proj_tui.tui.live_watch import LiveWatch
+
+        return LiveWatch(self, self.state)
 
     # --- start-up --------------------------------------------------------------------------
 
@@ -174,6 +191,7 @@ class ProjTuiApp(App[int]):
         freeze()  # and the first screen
         self.describe(show_kept=True)  # first: a child process, the slowest
         self.load_project()
+        self.live_watch.start()
         self._warm_up()
         self.set_timer(WARM_HISTORY_AFTER, self._warm_history)
         self.set_timer(WARM_SETUP_AFTER, self._warm_setup)
@@ -511,6 +529,38 @@ class ProjTuiApp(App[int]):
     def on_runs_screen_tab_closed(self, message: RunsScreen.TabClosed) -> None:
         self.runs.remove(message.tab)
 
+    def on_runs_screen_tab_opened(self, message: RunsScreen.TabOpened) -> None:
+        self.runs.register(message.tab)
+
+    def on_live_listed(self, message: LiveListed) -> None:
+        """Say when sessions started elsewhere are live: at start-up, and as they start."""
+        first = self.live_watch.reads == 0
+        new = [s for s in self.live_watch.listed(message) if not self._shown_here(s)]
+        if not new:
+            return
+        if first:
+            text = f"{len(new)} session(s) of this project are running."
+        elif len(new) == 1:
+            s = new[0]
+            text = (
+                f"{s.pipeline or '__default__'} ({s.env or 'default env'}) started by "
+                f"{s.user or '?'}@{s.host or '?'}, pid {s.pid or '?'}."
+            )
+        else:
+            text = f"{len(new)} sessions started elsewhere."
+        where = "enter on one attaches" if self.current_mode == "runs" else "3 lists them"
+        self.notify(escape(f"{text} {where}."), title="Live sessions", timeout=6)
+
+    def _shown_here(self, session: LiveSession) -> bool:
+        """A session in one of this app's tabs (a run launched here, or attached already)."""
+        for tab in self.runs.tabs:
+            if tab.state.session_id == session.session_id:
+                return True
+            proc = tab.supervisor.proc if tab.supervisor is not None else None
+            if proc is not None and proc.pid == session.pid:
+                return True
+        return False
+
     def set_env(self, env: str) -> None:
         """Set up the run in ``env`` and load its parameters."""
         self.state.set_env(env)
@@ -583,7 +633,7 @@ class ProjTuiApp(App[int]):
 
     @staticmethod
     def help_sections() -> list[tuple[str, type]]:
-        from proj_tui.tui.screens.modals import ConfirmModal
+        from proj_tui.tui.screens.modals import ConfirmModal, QuitModal
         from proj_tui.tui.screens.run_setup import RunSetupScreen
         from proj_tui.tui.screens.runs import RunsScreen
         from proj_tui.tui.screens.sessions import SessionsScreen, history_help_sections
@@ -596,6 +646,7 @@ class ProjTuiApp(App[int]):
             ("History", SessionsScreen),
             *history_help_sections(),
             ("Dialogs", ConfirmModal),
+            ("Quitting with runs live", QuitModal),
         ]
 
     def action_copy_command(self) -> None:
@@ -700,30 +751,46 @@ class ProjTuiApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.live.stop()
+        self.runs.stop_following()  # the sessions go on; only this app's reading of them ends
         unsettle()
 
     async def action_quit(self) -> None:
+        """Quit; with runs live in tabs, ask whether to keep them running (the default: each
+        session is a process of its own) or cancel them first. None is cancelled silently."""
         live = self.runs.live()
-        if not live or not self.settings.confirm_quit:
-            self.runs.kill_all()
-            self.exit(0)
+        if not live or not self.settings.confirm_quit or self._quitting:
+            self.exit(0)  # runs keep running (a second q while cancelling: leave them to end)
             return
 
-        from proj_tui.tui.screens.modals import ConfirmModal
+        from proj_tui.tui.screens.modals import QuitModal
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.runs.kill_all()
+        def answer(choice: str | None) -> None:
+            if choice == "keep":
+                self.exit(0)
+            elif choice == "cancel":
+                self._cancel_and_quit()
+
+        self.push_screen(QuitModal(len(live)), answer)
+
+    def _cancel_and_quit(self) -> None:
+        """Cancel every live run in a tab, and quit once each has recorded its ending."""
+        tabs = self.runs.live()
+        for tab in tabs:
+            tab.cancel()
+        self._quitting = True
+        self.notify(
+            f"Cancelling {len(tabs)} run(s); quitting once they have ended (q quits now, "
+            "leaving them to end by themselves).",
+            title="Quit",
+            timeout=QUIT_WAIT_SECONDS,
+        )
+        deadline = time.monotonic() + QUIT_WAIT_SECONDS
+
+        def check() -> None:
+            if not self.runs.live() or time.monotonic() > deadline:
                 self.exit(0)
 
-        self.push_screen(
-            ConfirmModal(
-                "Quit?",
-                f"{len(live)} run(s) still in flight. Stop them and quit?",
-                yes="Stop runs and quit",
-            ),
-            answer,
-        )
+        self.set_interval(0.1, check, name="quit-when-cancelled")
 
 
 def _append_time(path: Path) -> None:
@@ -759,7 +826,7 @@ def run_app(project_path: Path) -> int:
     try:
         result = app.run()
     finally:
-        app.runs.kill_all()
+        app.runs.stop_following()  # never a silent cancel: sessions outlive the app
     return int(result or 0)
 
 

@@ -18,6 +18,7 @@ from proj_tui.tui.model import DEFAULT_PIPELINE, NodeInfo, ProjectDescription, R
 from proj_tui.tui.user_config import UserConfig
 
 if TYPE_CHECKING:
+    from proj_tui.framework.live import LiveSession
     from proj_tui.framework.project import Project
     from proj_tui.tui.components.history_store import HistoryStore
     from proj_tui.tui.params import ParamField
@@ -36,6 +37,7 @@ Topic = Literal[
     "prefill",  # the whole run setup filled at once (a preset, a past session)
     "stale",  # which nodes are stale for the pipeline and env
     "typed",  # Kedro's typed-parameter validation answered for the env and overrides
+    "live",  # the project's live sessions (any app, shell or kedro run) listed afresh
 ]
 """What changed, as announced to subscribers (one topic per kind of change)."""
 
@@ -176,6 +178,9 @@ class AppState:
     # Kedro's typed-parameter validation of (env, overrides) (tui/typed_check.py)
     typed_error: str | None = None
     typed_for: tuple[str | None, dict[str, Any]] | None = None
+    # every running session of the project, from the store (tui/live_watch.py), oldest first
+    live: list[LiveSession] = field(default_factory=list)
+    live_error: str | None = None  # why the store could not be read for them (None: it was)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -348,6 +353,23 @@ class AppState:
         self.stale = info
         self._changed("stale")
         return True
+
+    def live_listed(self, sessions: list[LiveSession], error: str | None = None) -> list[str]:
+        """The project's live sessions as just read; returns the ids not listed before.
+
+        Announced only when the list (or the error) changed: a poll that found the same
+        sessions repaints nothing.
+        """
+        before = {s.session_id: s for s in self.live}
+        sessions = sorted(sessions, key=lambda s: s.session_id)
+        new = [s.session_id for s in sessions if s.session_id not in before]
+        same = [s.session_id for s in sessions] == [s.session_id for s in self.live]
+        self.live = sessions
+        if same and error == self.live_error:
+            return new
+        self.live_error = error
+        self._changed("live")
+        return new
 
     # --- the run being set up --------------------------------------------------------------
 

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
+    from textual.geometry import Size
     from textual.notifications import Notification
     from textual.screen import Screen
+    from textual.scroll_view import ScrollView
     from textual.widgets import Footer, Log
 
 WATCHERS_ATTRIBUTE = "__watchers"  # set by ``textual.reactive._watch`` (literally, not mangled)
@@ -131,12 +133,63 @@ def append_log_lines(log: Log, lines: list[str], width: int) -> None:
     if log.max_lines is not None and len(log._lines) > log.max_lines:
         log._prune_max_lines()
     log._width = max(log._width, width)
-    log.virtual_size = Size(log._width, len(log._lines))
+    grow_virtual_size(log, Size(log._width, len(log._lines)))
     log.refresh_lines(start, len(lines))
     if log.auto_scroll and not log.is_vertical_scrollbar_grabbed and at_end:
         log.scroll_end(animate=False, immediate=True, x_axis=False)
     else:
         log.refresh()
+
+
+def grow_virtual_size(view: ScrollView, size: Size) -> None:
+    """Set a scroll view's ``virtual_size`` without laying the whole screen out when it can.
+
+    ``Widget.virtual_size`` is a reactive with ``layout=True``: every batch of lines a log got
+    made Textual arrange and repaint every widget of the screen, about two thirds of what an
+    app following a quiet session costs (benches/follow.py). A layout only matters when a
+    scrollbar appears or goes; while the vertical one stays shown and the horizontal one keeps
+    its state, the view's own ``_scroll_update`` (what ``ScrollView._size_updated`` runs in a
+    layout) sets the scrollbars' sizes and clamps the scroll offsets, and a repaint is enough.
+    """
+    from textual.widget import Widget
+
+    old = view.virtual_size
+    if size == old:
+        return
+    if not (_bars(view, old) == _bars(view, size) == _shown_bars(view)):
+        view.virtual_size = size
+        return
+    view.set_reactive(Widget.virtual_size, size)
+    view._scroll_update(size)
+    view.refresh()
+
+
+def _shown_bars(view: ScrollView) -> tuple[bool, bool]:
+    return view.show_vertical_scrollbar, view.show_horizontal_scrollbar
+
+
+def _bars(view: ScrollView, size: Size) -> tuple[bool, bool] | None:
+    """(vertical, horizontal) scrollbars shown for a virtual ``size``, as
+    ``Widget._refresh_scrollbars`` decides; None when it is not that simple (let it decide)."""
+    styles = view.styles
+    width, height = view.container_size
+    if not width or not height:
+        return None
+
+    def shown(overflow: str, needs: bool) -> bool | None:
+        return {"scroll": True, "hidden": False}.get(
+            overflow, needs if overflow == "auto" else None
+        )
+
+    vertical = shown(styles.overflow_y, size.height > height)
+    horizontal = shown(styles.overflow_x, size.width > width - styles.scrollbar_size_vertical)
+    if vertical is None or horizontal is None:
+        return None
+    if styles.overflow_y == "auto" and not vertical:
+        return None  # the other bar then decides this one: leave it to Textual
+    if styles.overflow_x == "auto" and width - styles.scrollbar_size_vertical < size.width <= width:
+        return None  # shown only because the vertical one took the room: Textual's case
+    return vertical, horizontal
 
 
 def use_theme_before_css(app: App[Any], name: str) -> None:
@@ -167,6 +220,7 @@ __all__ = [
     "clear_styles_memo",
     "footer_parts",
     "footer_ready",
+    "grow_virtual_size",
     "is_closed",
     "keymap",
     "mark_styles_current",

@@ -1,6 +1,9 @@
 """One live (or finished) session: status, overall progress with ETA, per-node table, log.
 
-The tab owns the thread worker that supervises its child process. Events wait in an
+A tab shows a session launched from this app (:meth:`RunTab.launch`: its worker supervises the
+child process) or one attached from the Runs screen's live list (:meth:`RunTab.attach`: its
+worker follows the session in the store, ``supervisor.AttachedSupervisor``); from there on both are the same
+tab, the same keys and the same path for events. Events wait in an
 :class:`~proj_tui.tui.supervisor.EventInbox`; a :class:`~proj_tui.tui.messages.RunBatch` wakes
 the tab, which takes everything waiting and folds it into a plain
 :class:`~proj_tui.tui.supervisor.RunState`, which the widgets render. The tab drains its inbox at
@@ -10,8 +13,10 @@ rate, in large cheap batches, and the UI keeps time between them for keys and th
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,10 +28,12 @@ from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPa
 from textual.worker import Worker
 
 from proj_tui.framework.events import LogMessage, SessionStarted
+from proj_tui.framework.redact import redact_value
 from proj_tui.tui.components.log_pane import MAX_LINES, LogPane
 from proj_tui.tui.messages import ExpectedDurations, RunBatch
 from proj_tui.tui.state import app_state
 from proj_tui.tui.supervisor import (
+    AttachedSupervisor,
     Event,
     EventInbox,
     NodeProgress,
@@ -43,6 +50,7 @@ if TYPE_CHECKING:
 
     from textual.notifications import SeverityLevel
 
+    from proj_tui.framework.live import LiveSession
     from proj_tui.tui.run_spec import RunSpec
 
 FRAMES_PER_SECOND = 30  # how often a streaming run's tab shows what arrived
@@ -57,6 +65,7 @@ STATUS_STYLE = {
     "failed": "$status-failed",
     "cancelled": "$status-cancelled",
     "cancelling": "$status-cancelled",
+    "crashed": "$status-crashed",
     "skipped": "$text-muted",
     "pending": "$text-muted",
 }
@@ -80,28 +89,84 @@ def fmt_seconds(seconds: float | None) -> str:
 
 
 class RunTab(ReportsWorkerErrors, TabPane):
-    """A tab for one session launched from the app."""
+    """A tab for one session: launched from the app, or attached to from the live list."""
 
-    def __init__(self, number: int, spec: RunSpec, argv: list[str], planned: list[str]) -> None:
-        super().__init__(self._label(number, spec, "running"), id=f"run-{number}")
+    def __init__(
+        self,
+        number: int,
+        *,
+        project_path: Path,
+        pipeline: str,
+        env: str | None,
+        planned: list[str],
+        spec: RunSpec | None = None,
+        argv: list[str] | None = None,
+        live: LiveSession | None = None,
+    ) -> None:
+        super().__init__(self._label(number, pipeline, "running"), id=f"run-{number}")
         self.number = number
+        self.project_path = project_path
+        self.pipeline = pipeline
+        self.env = env
         self.spec = spec
-        self.argv = argv
+        self.argv = argv or []
+        self.origin = live  # the live session attached to (None: launched here)
         self.state = RunState(planned=planned)
-        self.launched = time.time()
+        self.launched = time.time() if live is None else live.started_at
         self.inbox = EventInbox()
         self._backlog: list[Event] = []  # taken from the inbox, not folded yet (FRAME_EVENTS)
         self._frame_pending = False  # a frame timer will take the inbox: no wake needed
-        self.supervisor = Supervisor(
-            argv, cwd=spec.project_path, on_batch=self._post_batch, env_vars=spec.child_env()
+        self.supervisor: Supervisor | None = None
+        self.attached: AttachedSupervisor | None = None
+        self._cancel_requested = False  # an attached session's cancel is under way
+        self._header_text: str | None = None
+        self._released = threading.Event()  # the session ended, or the app stopped following
+        if live is None:
+            assert spec is not None
+            self.supervisor = Supervisor(
+                self.argv, cwd=project_path, on_batch=self._post_batch, env_vars=spec.child_env()
+            )
+        else:
+            from proj_tui.framework.project import store_path
+
+            self.state.session_id = live.session_id
+            self.attached = AttachedSupervisor(
+                store_path(project_path), live.session_id, on_batch=self._post_batch
+            )
+
+    @classmethod
+    def launch(cls, number: int, spec: RunSpec, argv: list[str], planned: list[str]) -> RunTab:
+        """A tab that starts ``argv`` (``proj-tui run …``) and supervises it."""
+        return cls(
+            number,
+            project_path=spec.project_path,
+            pipeline=spec.pipeline,
+            env=spec.env,
+            planned=planned,
+            spec=spec,
+            argv=argv,
+        )
+
+    @classmethod
+    def attach(cls, number: int, project_path: Path, live: LiveSession) -> RunTab:
+        """A tab that follows a live session from the store (started anywhere)."""
+        return cls(
+            number,
+            project_path=project_path,
+            pipeline=live.pipeline or "__default__",
+            env=live.env,
+            planned=[],
+            live=live,
         )
 
     @staticmethod
-    def _label(number: int, spec: RunSpec, status: str) -> str:
-        mark = {"succeeded": "✓ ", "failed": "✗ ", "cancelled": "■ "}.get(status, "▶ ")
+    def _label(number: int, pipeline: str, status: str) -> str:
+        mark = {"succeeded": "✓ ", "failed": "✗ ", "cancelled": "■ ", "crashed": "✗ "}.get(
+            status, "▶ "
+        )
         # short, so that a row of tabs holds seven at 140 columns (the header names the env)
-        pipeline = spec.pipeline if len(spec.pipeline) <= 14 else spec.pipeline[:13] + "…"
-        return f"{mark}{number} {pipeline}"
+        shown = pipeline if len(pipeline) <= 14 else pipeline[:13] + "…"
+        return f"{mark}{number} {shown}"
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="run-header")
@@ -118,7 +183,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
         table.add_column("time", key="time", width=8)
         self._fill_table()
         self._render_header()
-        self._ticker = self.set_interval(1.0, self._render_header)
+        self._ticker = self.set_interval(1.0, self._tick)
         self._supervise()
         self._load_expected()
 
@@ -131,15 +196,42 @@ class RunTab(ReportsWorkerErrors, TabPane):
 
     @work(thread=True, exit_on_error=False, group="runs", description="Run session")
     def _supervise(self) -> int:
-        return self.supervisor.run()
+        """Supervise (or follow) the session until it ends, or until the app stops following it.
+
+        The reading runs in a daemon thread of its own, which this worker waits for: a run is
+        a process of its own that may go on long after the app quit ("keep running"), and the
+        app's thread pool is joined at exit, so a pool thread still reading would hold the app
+        open until the run ended. Stopping (:meth:`stop_following`) returns -1 at once.
+        """
+        source: AttachedSupervisor | Supervisor | None = self.attached or self.supervisor
+        assert source is not None
+        outcome: list[int | BaseException] = []
+
+        def pump() -> None:
+            try:
+                outcome.append(source.run())
+            except BaseException as exc:  # handed to the worker, which reports it
+                outcome.append(exc)
+            finally:
+                self._released.set()
+
+        threading.Thread(target=pump, name=f"proj-tui-run-{self.number}", daemon=True).start()
+        self._released.wait()
+        if not outcome:
+            return -1  # stopped following: the session goes on by itself
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     @work(thread=True, exit_on_error=False, group="eta", description="Read past run times")
     def _load_expected(self) -> None:
-        durations = typical_durations(self.spec.project_path, self.spec.pipeline)
+        durations = typical_durations(self.project_path, self.pipeline)
         self.post_message(ExpectedDurations(durations))
 
     def worker_failed(self, worker: Worker[object]) -> bool:
-        """The run could not even start: mark the tab failed (the modal says why); no ETA: a toast."""
+        """The run could not even start (or be followed): mark the tab failed (the modal says
+        why); no ETA: a toast."""
         if worker.group == "eta":
             self.notify(f"No ETA: cannot read past runs ({worker.error})", severity="warning")
             return True  # no ETA is not worth a modal
@@ -262,7 +354,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
 
     def _render_header(self) -> None:
         state = self.state
-        status = "cancelling" if self.supervisor.cancelling and not state.done else state.status
+        status = "cancelling" if self.cancelling and not state.done else state.status
         style = STATUS_STYLE.get(status, "")
         now = time.time()
         elapsed = state.duration if state.done and state.duration is not None else None
@@ -276,22 +368,45 @@ class RunTab(ReportsWorkerErrors, TabPane):
         ]
         if not state.done:
             parts.append(f"ETA {fmt_seconds(eta)}" if eta is not None else "ETA — (no past runs)")
-        parts.append(f"env {escape(self.spec.env or 'default')}")
+        parts.append(f"env {escape(self.env or 'default')}")
         if state.session_id:
             parts.append(f"session {escape(state.session_id)}")
         lines = [" · ".join(parts)]
+        if self.origin is not None:
+            origin = self.origin
+            lines.append(
+                escape(
+                    f"attached: pid {origin.pid or '?'} by {origin.user or '?'}@{origin.host or '?'}"
+                )
+                + (
+                    f" · [$text-muted]{escape(redact_value(origin.command))}[/]"
+                    if origin.command
+                    else ""
+                )
+            )
         if state.error:
             lines.append(f"[$error]{escape(state.error)}[/]")
         if state.resume:
             lines.append(f"resume: {escape(state.resume)}")
-        self.query_one(".run-header", Static).update("\n".join(lines))
+        self._show_header("\n".join(lines))
         self.query_one(ProgressBar).update(progress=state.completed)
+
+    def _show_header(self, text: str) -> None:
+        """Repaint the header only when its text changed, and lay the screen out again only
+        when its length did (it may wrap onto another line): a header ticking once a second
+        otherwise cost a full layout each time, most of what following an idle session cost."""
+        shown = self._header_text
+        if text == shown:
+            return
+        self._header_text = text
+        layout = shown is None or len(text) != len(shown)
+        self.query_one(".run-header", Static).update(text, layout=layout)
 
     def _finished(self) -> None:
         self._ticker.stop()
         with suppress(Exception):  # the tab may already be closing
             tabs = self.query_ancestor(TabbedContent)
-            tabs.get_tab(self).label = self._label(self.number, self.spec, self.state.status)
+            tabs.get_tab(self).label = self._label(self.number, self.pipeline, self.state.status)
         self._render_header()
         self.screen.refresh_bindings()
         status = self.state.status
@@ -300,7 +415,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
             severity = "error"
         detail = f": {self.state.error}" if self.state.error else ""
         self.app.notify(
-            f"Run #{self.number} ({self.spec.pipeline}) {status}{detail}",
+            f"Run #{self.number} ({self.pipeline}) {status}{detail}",
             title="Run finished",
             severity=severity,
             timeout=8,
@@ -311,12 +426,44 @@ class RunTab(ReportsWorkerErrors, TabPane):
     # --- actions ---------------------------------------------------------------------------
 
     def cancel(self) -> bool:
-        """Cancel the run (SIGINT, then SIGTERM, then SIGKILL after a grace period)."""
-        if self.state.done:
+        """Cancel the run (SIGINT, then SIGTERM, then SIGKILL after a grace period); for an
+        attached session, its pid checked against its recorded start time first."""
+        if self.state.done or self.cancelling:
             return False
-        self.supervisor.cancel()
+        if self.attached is not None:
+            self._cancel_requested = True
+            self.attached.cancel()
+        elif self.supervisor is not None:
+            self.supervisor.cancel()
         self._render_header()
         return True
+
+    def _tick(self) -> None:
+        """Once a second: the elapsed time, and whether an attached session's cancel was refused
+        (another host, another user: the supervisor gave up and said why in the log)."""
+        attached = self.attached
+        if self._cancel_requested and attached is not None and not attached.cancelling:
+            self._cancel_requested = False
+            if not self.state.done:
+                self.app.notify(
+                    f"Run #{self.number} was not cancelled: the log says why.",
+                    title="Cancel",
+                    severity="error",
+                    timeout=10,
+                )
+                self.screen.refresh_bindings()
+        self._render_header()
+
+    def stop_following(self) -> None:
+        """The app is going (or the tab closed): stop reading the session, which goes on."""
+        if self.attached is not None:
+            self.attached.kill()  # an attached session's kill only stops following it
+        self._released.set()
+
+    @property
+    def cancelling(self) -> bool:
+        source = self.attached or self.supervisor
+        return source is not None and source.cancelling
 
     @property
     def live(self) -> bool:

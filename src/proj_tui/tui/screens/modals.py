@@ -1,4 +1,4 @@
-"""Small modal screens: error, confirm, prompt and pick-one."""
+"""Small modal screens: error, confirm, quit with live runs, prompt and pick-one."""
 
 from __future__ import annotations
 
@@ -63,6 +63,62 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class QuitModal(ModalScreen[str | None]):
+    """Quitting with runs live in tabs: keep them running (the default), or cancel them.
+
+    Each session is a process of its own that records itself, so keeping it is safe and is what
+    enter does; cancelling is a choice of its own key. Answers ``"keep"``, ``"cancel"`` or None
+    (stay in the app).
+    """
+
+    BINDINGS = [
+        Binding(
+            "k,enter",
+            "answer('keep')",
+            "Keep running",
+            id="quit.keep",
+            tooltip="Quit and leave the runs going (each is recorded in full)",
+        ),
+        Binding(
+            "c",
+            "answer('cancel')",
+            "Cancel runs",
+            id="quit.cancel",
+            tooltip="Cancel every live run in a tab, quit once each has recorded its ending",
+        ),
+        Binding("escape,n", "answer(None)", "Stay", id="quit.stay", tooltip="Back to the app"),
+    ]
+
+    def __init__(self, live: int) -> None:
+        super().__init__(classes="modal")
+        self.live = live
+
+    def compose(self) -> ComposeResult:
+        runs = "1 run is" if self.live == 1 else f"{self.live} runs are"
+        with Vertical(classes="modal-box") as box:
+            box.border_title = "Quit?"
+            yield Static(
+                f"{runs} still live in this app's tabs. Quit and keep them running (each goes "
+                "on by itself and is recorded in full: History shows it, another app can "
+                "attach), or cancel them first?",
+                classes="modal-body",
+            )
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Keep (k)", variant="primary", id="keep")
+                yield Button("Cancel runs (c)", variant="warning", id="cancel")
+                yield Button("Stay (esc)", id="stay")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        choice = event.button.id
+        self.dismiss(choice if choice in ("keep", "cancel") else None)
+
+    def action_answer(self, choice: str | None) -> None:
+        self.dismiss(choice)
 
 
 class PromptModal(ModalScreen[str | None]):

@@ -1,4 +1,13 @@
-"""Runs screen: one tab per session launched from this app, live or finished."""
+"""Runs screen: every live session of the project, and a tab per session shown here.
+
+The live list on top (``components/live_list.py``) has every running session of the project,
+whoever started it (this app, another app, a shell's ``proj-tui run``, ``kedro run``); ``enter``
+(or ``a``) attaches a tab to one. Attaching is explicit, as in k9s or lazygit (a list, and enter
+to go into an item): a project with a queue or a sweep can have many sessions live, and a tab
+opened for each by itself would bury the ones the user opened. Runs launched from this app
+(ctrl+r) open their tab at once, as they always did. Below the list, one tab per session, live
+or finished; cancel works on any of them.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +20,16 @@ from textual.message import Message
 from textual.widgets import Header, Static, TabbedContent
 
 from proj_tui.tui.components.key_footer import KeyFooter
+from proj_tui.tui.components.live_list import LiveList
 from proj_tui.tui.components.log_pane import LogPane
 from proj_tui.tui.components.run_tab import RunTab
 from proj_tui.tui.screens.mode_screen import ModeScreen
+from proj_tui.tui.state import app_state
 
 if TYPE_CHECKING:
+    from proj_tui.framework.live import LiveSession
     from proj_tui.tui.run_spec import RunSpec
+    from proj_tui.tui.state import Topic
 
 
 _TAB = Binding.Group("Tab", compact=True)
@@ -31,21 +44,44 @@ class RunsScreen(ModeScreen):
 
         tab: RunTab
 
+    @dataclass
+    class TabOpened(Message):
+        """A tab was attached to a live session here (the app tracks it, for quitting)."""
+
+        tab: RunTab
+
     SUB_TITLE = "Runs"
     BINDINGS = [
+        Binding(
+            "a",
+            "attach",
+            "Attach",
+            id="runs.attach",
+            tooltip="Show the live session under the list's cursor in a tab (enter on the list)",
+        ),
+        Binding(
+            "s",
+            "focus_live",
+            "Live list",
+            show=False,
+            id="runs.live",
+            tooltip="Move to the list of live sessions (every app, shell and kedro run)",
+        ),
         Binding(
             "c",
             "cancel",
             "Cancel",
             id="runs.cancel",
-            tooltip="Cancel the run in this tab (SIGINT, then SIGTERM, then SIGKILL)",
+            tooltip="Cancel the session in this tab, wherever it was started "
+            "(SIGINT, then SIGTERM, then SIGKILL)",
         ),
         Binding(
             "w",
             "close_tab",
             "Close",
             id="runs.close",
-            tooltip="Close this tab once its run has ended",
+            tooltip="Close this tab once its run has ended (an attached session's at any time: "
+            "the session goes on, and the live list still has it)",
         ),
         Binding("left_square_bracket", "tab(-1)", "Prev tab", id="runs.prev", group=_TAB),
         Binding("right_square_bracket", "tab(1)", "Next tab", id="runs.next", group=_TAB),
@@ -62,7 +98,7 @@ class RunsScreen(ModeScreen):
             "zoom_log",
             "Zoom",
             id="runs.zoom",
-            tooltip="Show the log at full width (the node table hidden), or both again",
+            tooltip="Show the log alone (the node table and the live list hidden), or all again",
         ),
         Binding(
             "v", "wrap_log", "Wrap", id="runs.wrap", tooltip="Wrap long log lines, or cut them"
@@ -75,26 +111,95 @@ class RunsScreen(ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            "No runs yet. Press [b]ctrl+r[/b] to run the current setup "
-            "(pipeline, filters, env and parameters from the Project and Setup screens).",
-            id="runs-empty",
-        )
+        yield LiveList(id="live-list")
+        yield Static("", id="runs-empty")
         yield TabbedContent(id="runs-tabs")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        app_state(self).subscribe(self, self._state_changed)
+        self._show_live()
         self._sync_empty()
+
+    def _state_changed(self, topic: Topic) -> None:
+        if topic == "live":
+            self._show_live()
+
+    def _show_live(self) -> None:
+        """The live list from the state, with the tab that shows each session."""
+        live = self.query_one(LiveList)
+        sessions = app_state(self).live
+        had_focus = live.has_focus
+        live.show(sessions, self._tab_numbers(sessions))
+        live.set_class(not sessions, "-empty")
+        if not sessions and had_focus:
+            self.focus_next()
+        elif sessions and self.focused is None:
+            live.focus()
+        self._sync_empty()
+        self.refresh_bindings()
+
+    def _tab_numbers(self, sessions: list[LiveSession]) -> dict[str, int]:
+        numbers: dict[str, int] = {}
+        for s in sessions:
+            tab = self.tab_for(s)
+            if tab is not None:
+                numbers[s.session_id] = tab.number
+        return numbers
+
+    def tab_for(self, session: LiveSession) -> RunTab | None:
+        """The tab showing ``session``: by id, or (a run launched here whose first event is not
+        in yet) by the child's pid."""
+        for tab in self.query(RunTab):
+            if tab.state.session_id == session.session_id:
+                return tab
+            proc = tab.supervisor.proc if tab.supervisor is not None else None
+            if tab.state.session_id is None and proc is not None and proc.pid == session.pid:
+                return tab
+        return None
 
     def _sync_empty(self) -> None:
         has_tabs = self.query_one(TabbedContent).tab_count > 0
-        self.query_one("#runs-empty").display = not has_tabs
+        empty = self.query_one("#runs-empty", Static)
+        empty.display = not has_tabs
         self.query_one(TabbedContent).display = has_tabs
+        if has_tabs:
+            return
+        if app_state(self).live:
+            empty.update(
+                "No tab open. [b]enter[/b] on a live session above shows it here (its progress, "
+                "its log as it grows, [b]c[/b] cancels it); [b]ctrl+r[/b] starts a run."
+            )
+        else:
+            empty.update(
+                "No runs yet. Press [b]ctrl+r[/b] to run the current setup "
+                "(pipeline, filters, env and parameters from the Project and Setup screens). "
+                "Sessions started elsewhere (a shell, another app) show up here while they run."
+            )
 
     async def start_run(self, spec: RunSpec, argv: list[str], planned: list[str]) -> RunTab:
         """Open a tab for a new session; the tab starts and supervises the child process."""
         self._count += 1
-        tab = RunTab(self._count, spec, argv, planned)
+        return await self._open(RunTab.launch(self._count, spec, argv, planned))
+
+    async def attach(self, session_id: str) -> RunTab | None:
+        """Show a live session in a tab: the one that has it, or a new tab following it."""
+        state = app_state(self)
+        session = next((s for s in state.live if s.session_id == session_id), None)
+        if session is None:
+            self.notify(f"Session {session_id} is no longer live.", severity="warning")
+            return None
+        tab = self.tab_for(session)
+        if tab is None:
+            self._count += 1
+            tab = await self._open(RunTab.attach(self._count, state.project_path, session))
+            self.post_message(self.TabOpened(tab))
+        else:
+            self.query_one(TabbedContent).active = tab.id or ""
+        self._show_live()
+        return tab
+
+    async def _open(self, tab: RunTab) -> RunTab:
         tabs = self.query_one(TabbedContent)
         await tabs.add_pane(tab)
         tab.query_one(LogPane).wrap = self.has_class("-wrap")
@@ -108,10 +213,12 @@ class RunsScreen(ModeScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.current()
+        if action in ("attach", "focus_live"):
+            return bool(self.query_one(LiveList).sessions) and not self.has_class("-log-only")
         if action == "cancel":
-            return tab is not None and tab.live
+            return tab is not None and tab.live and not tab.cancelling
         if action == "close_tab":
-            return tab is not None and not tab.live
+            return tab is not None and self._closable(tab)
         if action in ("tab", "focus_log", "zoom_log", "wrap_log"):
             return tab is not None
         if action == "close_ended":
@@ -124,13 +231,30 @@ class RunsScreen(ModeScreen):
             self.notify(f"Cancelling run #{tab.number}…", timeout=3)
         self.refresh_bindings()
 
+    async def action_attach(self) -> None:
+        session_id = self.query_one(LiveList).highlighted_id()
+        if session_id is not None:
+            await self.attach(session_id)
+
+    def action_focus_live(self) -> None:
+        self.query_one(LiveList).focus()
+
+    async def on_live_list_attach_requested(self, message: LiveList.AttachRequested) -> None:
+        await self.attach(message.session_id)
+
+    @staticmethod
+    def _closable(tab: RunTab) -> bool:
+        """An ended run's tab, or an attached one: closing it only stops following the session."""
+        return not tab.live or tab.origin is not None
+
     async def action_close_tab(self) -> None:
         tab = self.current()
-        if tab is None or tab.live:
+        if tab is None or not self._closable(tab):
             return
-        self.post_message(self.TabClosed(tab))
+        self.post_message(self.TabClosed(tab))  # the app forgets it, and it stops following
         await self.query_one(TabbedContent).remove_pane(tab.id or "")
         self._sync_empty()
+        self._show_live()
 
     async def action_close_ended(self) -> None:
         """Close every tab whose run has ended, in one go (the live ones stay)."""
@@ -145,8 +269,10 @@ class RunsScreen(ModeScreen):
             self.notify(f"Closed {len(ended)} ended run(s).", timeout=2)
 
     def action_zoom_log(self) -> None:
-        """The log alone, at the screen's width, in every tab (80 columns left it 28)."""
+        """The log alone, at the screen's width and height, in every tab (80 columns left it
+        28): the node table and the live list are hidden meanwhile."""
         self.toggle_class("-log-only")
+        self.refresh_bindings()
 
     def action_wrap_log(self) -> None:
         wrap = not self.has_class("-wrap")
