@@ -108,3 +108,25 @@ async def test_start_up_garbage_is_collected_once_no_run_is_live_and_no_key_came
         await until(lambda: tab.state.done, pilot)
         # then, once no key came for a while (app.SETTLE_QUIET), the retry collects
         await until(lambda: app.settled_at is not None and app.settled_at != before, pilot)
+
+
+async def test_run_setup_is_built_unseen_once_its_parameters_are_loaded(
+    taxi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not on the key, and not empty first (then rebuilt when the parameters come)."""
+    from proj_tui.tui import app as app_module
+    from proj_tui.tui.components.param_form import ParamRow
+    from proj_tui.tui.screens.run_setup import RunSetupScreen
+    from proj_tui.tui.textual_compat import mode_prepared
+
+    monkeypatch.setattr(app_module, "WARM_SETUP_AFTER", 600.0)  # only the parameters' arrival
+    app = ProjTuiApp(taxi, config_path=tmp_path / "config.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # the parameters are loaded
+        await pilot.pause()  # and a frame was drawn
+        assert app.current_mode == "project"
+        assert mode_prepared(app, "setup")
+        await pilot.press("2")
+        assert isinstance(app.screen, RunSetupScreen)
+        rows = list(app.screen.query(ParamRow))
+        assert len(rows) == len(app.state.fields) > 0

@@ -75,7 +75,8 @@ READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: "wall cpu" times of first pai
 _MODES = Binding.Group("Modes", compact=True)
 WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
 SETTLE_QUIET = 1.0  # s without a key, click or live run before start-up's full collection
-WARM_SETUP_AFTER = 2.0  # ... and Run setup (its ~150 widgets took 0.7 s to build on the key)
+WARM_SETUP_AFTER = 2.0  # ... and Run setup (its ~180 widgets took 0.5 s to build on the key),
+# or as soon as the parameters it shows are loaded (on_params_loaded), whichever comes first
 QUIT_WAIT_SECONDS = 10.0  # longest quitting waits for cancelled runs to record their ending
 
 
@@ -392,6 +393,9 @@ class ProjTuiApp(App[int]):
 
     def on_params_loaded(self, message: ParamsLoaded) -> None:
         dropped = self.state.params_loaded(message.env, message.fields)
+        # Run setup shows them: build it unseen now (a frame later) rather than at
+        # WARM_SETUP_AFTER, so a press of 2 in the first seconds finds it built (a no-op later)
+        self.call_after_refresh(self._warm_setup)
         if dropped:
             self.notify(
                 f"Env {message.env} has no parameter(s) {', '.join(dropped)}: overrides dropped.",
