@@ -74,7 +74,6 @@ if TYPE_CHECKING:
 READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: "wall cpu" times of first paint, pipelines
 _MODES = Binding.Group("Modes", compact=True)
 WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
-SETTLE_QUIET = 1.0  # s without a key, click or live run before start-up's full collection
 WARM_SETUP_AFTER = 2.0  # ... and Run setup (its ~180 widgets took 0.5 s to build on the key),
 # or as soon as the parameters it shows are loaded (on_params_loaded), whichever comes first
 QUIT_WAIT_SECONDS = 10.0  # longest quitting waits for cancelled runs to record their ending
@@ -145,7 +144,6 @@ class ProjTuiApp(App[int]):
         self.runs = RunRegistry()
         self.first_screen_ready: float | None = None
         self.settled_at: float | None = None  # when start-up's garbage was collected (_settle)
-        self._input_at = 0.0  # time.monotonic() of the last key or click
         self.errors: list[str] = []
         self._quitting = False  # cancelling runs before quitting (a second q leaves at once)
 
@@ -202,25 +200,16 @@ class ProjTuiApp(App[int]):
             Path(ready_file).write_text(f"{self.first_screen_ready!r} {time.process_time()!r}")
 
     def _settle(self) -> None:
-        """The one full collection after start-up (``memory.settle``), when the app is quiet.
+        """The one full collection after start-up (``memory.settle``), unless a run is live.
 
-        The collection holds the UI for 60-250 ms: during a streaming run, or while the user
-        is moving between screens, that is added to whatever key comes next (a run's key
-        latency, a screen switch). The first paint froze what start-up made, so the collection
-        only frees start-up's garbage sooner: it waits until no run is live and no key or
-        click came for ``SETTLE_QUIET`` seconds.
+        Its pause (60-250 ms) would hold every key typed into a streaming run, and what it
+        freezes stays forever, that run's tab included once closed. Skipped then: the first
+        paint froze start-up's objects already, and later garbage is collected as usual.
         """
-        quiet_for = time.monotonic() - self._input_at
-        if self.runs.live() or quiet_for < SETTLE_QUIET:
-            self.set_timer(SETTLE_QUIET, self._settle, name="settle")
+        if self.runs.live():
             return
         self.settled_at = time.time()
         settle()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent) and not event.is_forwarded:
-            self._input_at = time.monotonic()  # the user is busy: no collection now (_settle)
-        await super().on_event(event)
 
     def _load_user_config(self) -> None:
         """The user's settings and theme, before the stylesheet is first parsed (``on_load``).
