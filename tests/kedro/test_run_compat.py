@@ -81,3 +81,24 @@ def test_runner_names_load_from_kedro_runner(name: str) -> None:
     from kedro.utils import load_obj
 
     assert load_obj(name, "kedro.runner").__name__ == name
+
+
+def test_is_ephemeral_reads_kedros_own_mark(tmp_path: Path) -> None:
+    import inspect
+
+    import kedro.runner.runner
+    from kedro.io import CachedDataset
+    from kedro.io.core import AbstractDataset
+    from kedro_datasets.pickle import PickleDataset
+
+    # the mark is Kedro's private attribute: if a release renames it, this fails here by name
+    assert "_EPHEMERAL" in vars(AbstractDataset), (
+        "Kedro no longer declares AbstractDataset._EPHEMERAL"
+    )
+    assert "_EPHEMERAL" in inspect.getsource(kedro.runner.runner), (
+        "Kedro's runners no longer read _EPHEMERAL: run_compat.is_ephemeral must follow them"
+    )
+    pickled = PickleDataset(filepath=str(tmp_path / "x.pkl"))
+    assert run_compat.is_ephemeral(MemoryDataset()) is True
+    assert run_compat.is_ephemeral(CachedDataset(pickled)) is True
+    assert run_compat.is_ephemeral(pickled) is False

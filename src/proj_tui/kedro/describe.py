@@ -386,7 +386,7 @@ def _persisted(
     # or plugin should see a describe, so it gets one with Kedro's specs and no plugins.
     from kedro.framework.project import settings
 
-    from proj_tui.kedro.run_compat import bare_hook_manager
+    from proj_tui.kedro.run_compat import bare_hook_manager, is_ephemeral
 
     try:
         context = settings.CONTEXT_CLASS(
@@ -413,9 +413,7 @@ def _persisted(
             dataset = catalog.get(name)
         except Exception:
             dataset = None
-        # _EPHEMERAL: Kedro's own mark of a dataset that keeps nothing between runs
-        # (MemoryDataset and its kin), which its runners read the same way
-        persisted[name] = dataset is not None and not getattr(dataset, "_EPHEMERAL", False)
+        persisted[name] = dataset is not None and not is_ephemeral(dataset)
     return persisted
 
 

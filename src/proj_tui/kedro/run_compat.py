@@ -1,4 +1,4 @@
-"""Every place the run side (``launch``, ``resume_plan``) touches Kedro beyond its documented API.
+"""Every place proj-tui touches Kedro beyond its documented API (Kedro's privates live only here).
 
 One function per access, each with its own test in ``tests/kedro/test_run_compat.py``, so a Kedro
 upgrade that moves one of them fails there by name instead of somewhere inside a run.
@@ -69,3 +69,12 @@ def nodes_to_resume_from(
         pipeline=pipeline, unfinished_nodes=unfinished, catalog=catalog
     )
     return names
+
+
+def is_ephemeral(dataset: Any) -> bool:
+    """Whether ``dataset`` keeps nothing between runs (``MemoryDataset`` and its kin).
+
+    Kedro marks such datasets with the private ``_EPHEMERAL`` attribute and its runners read it
+    the same way (persisted inputs, the resume hint); a dataset class without it is not ephemeral.
+    """
+    return bool(getattr(dataset, "_EPHEMERAL", False))
