@@ -16,10 +16,15 @@ alternates, so a machine that slows down or speeds up weighs on both alike), ``-
   hooks and a chain node's five INFO lines, on real Kedro nodes and a hook manager made as a
   session makes it, while a real recording runs (store, flusher, crash witness).
 
-A whole ``kedro run`` varies by more than the plugin costs, so the per-node verdict (budget
-<= 50 us a node, design notes §5 and issue 14) is the in-process CPU difference, and the share
-of the run (budget <= 5 %) is that times N over the run's CPU time without the plugin. The
-Python running this needs Kedro and proj-tui with its entry point (``pip install -e '.[test]'``).
+The verdict (budget <= 50 us a node and <= 5 % of the run, design notes §5 and issue 14) is on
+the whole run, since that is what a user pays on top of ``kedro run``: the median over the rounds
+of the paired difference in the run's CPU time (every thread of the process; the crash witness
+and git, which are child processes, are in the whole process's CPU figure), per node, and that
+difference over the run's CPU without the plugin. Beside it, robust to a loaded machine: the
+voluntary context switches a run makes (each one a thread giving up the GIL or waiting on it),
+and the in-process figure of the hooks and the handler alone, as a diagnostic. The load the
+rounds ran under is printed (``os.getloadavg``): on a busy machine CPU time is inflated too.
+The Python running this needs Kedro and proj-tui with its entry point (``pip install -e '.[test]'``).
 """
 
 from __future__ import annotations
@@ -112,6 +117,7 @@ class Run:
     whole_cpu: float  # the process and every child it waited for (the crash witness too)
     span_wall: float
     span_cpu: float  # every thread of the process (the recorder's flusher too)
+    switches: int  # voluntary context switches of the process and its children
 
 
 def run_once(project: Path, env: dict[str, str]) -> Run:
@@ -133,7 +139,7 @@ def run_once(project: Path, env: dict[str, str]) -> Run:
         raise SystemExit(f"kedro run failed in {project}:\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     span_wall, span_cpu = (float(x) for x in times.read_text(encoding="utf-8").split()[-2:])
-    return Run(wall, cpu, span_wall, span_cpu)
+    return Run(wall, cpu, span_wall, span_cpu, after.ru_nvcsw - before.ru_nvcsw)
 
 
 def _spread(values: list[float], scale: float, unit: str, digits: int) -> str:
@@ -242,6 +248,7 @@ def main() -> None:
     n = args.nodes
     runs: dict[bool, list[Run]] = {False: [], True: []}
     direct: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="proj-tui-kedro-bench-") as tmp:
         projects = {plugin: write_project(Path(tmp), n, plugin=plugin) for plugin in (False, True)}
         for project in projects.values():  # warm the page cache and the .pyc files
@@ -258,17 +265,25 @@ def main() -> None:
                 f"without, {runs[True][-1].span_cpu:.3f} s with",
                 file=sys.stderr,
             )
-        recorded = (projects[True] / ".proj-tui" / "sessions.db").exists()
+            recorded = (projects[True] / ".proj-tui" / "sessions.db").exists()
+    load = os.getloadavg()[0]
     if not recorded:
         raise SystemExit("The runs with the plugin recorded nothing: the comparison is void.")
-    report(runs, direct, n, args.repeat)
+    report(runs, direct, n, args.repeat, (load_before, load))
 
 
 def report(
-    runs: dict[bool, list[Run]], direct: dict[bool, list[tuple[float, float]]], n: int, repeat: int
+    runs: dict[bool, list[Run]],
+    direct: dict[bool, list[tuple[float, float]]],
+    n: int,
+    repeat: int,
+    load: tuple[float, float],
 ) -> None:
-    """Both measurements, each without and with the plugin, and the verdicts."""
-    print(f"kedro run of a {n}-node trivial chain, {repeat} interleaved rounds")
+    """Both measurements, each without and with the plugin, and the verdict on the whole run."""
+    print(
+        f"kedro run of a {n}-node trivial chain, {repeat} interleaved rounds; "
+        f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end ({os.cpu_count()} CPUs)"
+    )
     print(f"{'median (min to max)':<22}{'without the plugin':>30}{'with the plugin':>30}")
     paired: dict[str, list[float]] = {}
     for label, field in (
@@ -276,36 +291,48 @@ def report(
         ("whole process, CPU", "whole_cpu"),
         ("the run, wall", "span_wall"),
         ("the run, CPU", "span_cpu"),
+        ("context switches", "switches"),
     ):
-        without = [getattr(r, field) for r in runs[False]]
-        with_ = [getattr(r, field) for r in runs[True]]
-        print(f"{label:<22}{_spread(without, 1, 's', 3):>30}{_spread(with_, 1, 's', 3):>30}")
+        without = [float(getattr(r, field)) for r in runs[False]]
+        with_ = [float(getattr(r, field)) for r in runs[True]]
+        unit, digits = ("", 0) if field == "switches" else ("s", 3)
+        print(
+            f"{label:<22}{_spread(without, 1, unit, digits):>30}"
+            f"{_spread(with_, 1, unit, digits):>30}"
+        )
         paired[field] = [w - wo for w, wo in zip(with_, without, strict=True)]
     print("  with minus without, paired rounds:")
     print(f"    the run, CPU        {_spread(paired['span_cpu'], 1e6 / n, 'us/node', 1)}")
     print(f"    the run, wall       {_spread(paired['span_wall'], 1e6 / n, 'us/node', 1)}")
-    print(f"    whole process, CPU  {_spread(paired['whole_cpu'], 1e3, 'ms', 0)}")
+    print(f"    whole process, CPU  {_spread(paired['whole_cpu'], 1e6 / n, 'us/node', 1)}")
+    print(f"    context switches    {_spread(paired['switches'], 1 / n, 'a node', 2)}")
 
-    print(f"\nper node in Kedro's hooks and logging, in one process ({n} nodes, {repeat} rounds)")
+    print(
+        f"\ndiagnostic: per node in Kedro's hooks and logging alone, in one process "
+        f"({n} nodes, {repeat} rounds)"
+    )
     for label, i in (("wall", 0), ("CPU", 1)):
         without = [d[i] for d in direct[False]]
         with_ = [d[i] for d in direct[True]]
         print(f"{label:<22}{_spread(without, 1e6, 'us', 1):>30} {_spread(with_, 1e6, 'us', 1):>29}")
-    per_node = statistics.median(
+    in_process = statistics.median(
         [w[1] - wo[1] for w, wo in zip(direct[True], direct[False], strict=True)]
     )
+    print(f"  the plugin's hooks and handler: {in_process * 1e6:.1f} us of CPU a node")
+
+    per_node = statistics.median(paired["span_cpu"]) / n
     run_cpu = statistics.median([r.span_cpu for r in runs[False]])
     share = per_node * n / run_cpu
     print(
-        f"\nthe plugin per node: {per_node * 1e6:.1f} us of CPU (budget <= "
+        f"\nthe plugin per node, whole run: {per_node * 1e6:.1f} us of CPU (budget <= "
         f"{BUDGET_US_PER_NODE:.0f} us: {'ok' if per_node * 1e6 <= BUDGET_US_PER_NODE else 'OVER'});"
         f" {share:.1%} of the run's CPU without it (budget <= {BUDGET_SHARE:.0%}: "
         f"{'ok' if share <= BUDGET_SHARE else 'OVER'})"
     )
     print(
-        "Judged on the in-process figure: a whole kedro run varies by more than the plugin "
-        "costs (see the paired spread above), and on a shared machine wall time carries "
-        "everyone else's load."
+        "Judged on the whole run's paired CPU difference (median of the rounds). On a loaded "
+        "machine its spread is wide: read it with the load above, the context switches and "
+        "the in-process diagnostic."
     )
 
 

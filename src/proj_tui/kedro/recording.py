@@ -54,6 +54,29 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPRODUCE = "kedro run --nodes NAME"
+FLUSH_INTERVAL = 0.2
+"""Seconds between the recorder's writes to the store (the native recorder's default)."""
+
+
+class KedroLogHandler(RecordingHandler):
+    """The recorder's handler on Kedro's root logger, without a Formatter for a plain line.
+
+    Kedro logs five INFO lines a node; a line with no traceback or stack to append is just
+    ``record.getMessage()``, which is all ``RecordingHandler``'s formatter would produce, so the
+    formatter's machinery is skipped for it (a line with ``exc_info`` or ``stack_info``, or a
+    handler given filters, takes the general path). The line is stored and shown as before.
+    """
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if self.filters or record.exc_info or record.exc_text or record.stack_info:
+            return super().handle(record)
+        try:
+            message = record.getMessage()
+        except Exception:
+            self.handleError(record)
+            return True
+        self.recorder.log(record, message)
+        return True
 
 
 @dataclass(frozen=True)
@@ -114,9 +137,14 @@ class KedroRecording:
         self.finished = False
         # Parallel runs: node events happen in the workers, so the relay (endings.py) reads them
         # back from the store and hands them out; the recorder then tells listeners nothing.
-        self.recorder = Recorder(store, session_id, redactor)
+        # Nobody to hand events to (a plain ``kedro run``): the flusher wakes only to store, not
+        # every 50 ms for listeners; each wake-up takes the GIL from the node's thread.
+        quiet = {} if listeners else {"listener_flush_interval": FLUSH_INTERVAL}
+        self.recorder = Recorder(
+            store, session_id, redactor, flush_interval=FLUSH_INTERVAL, **quiet
+        )
         self.recorder.listeners = [] if start.parallel else listeners
-        self._handler = RecordingHandler(self.recorder)
+        self._handler = KedroLogHandler(self.recorder)
         self.witness: Watchdog | None = None
         self._relay_lock = threading.Lock()
         self._relayed: dict[str, str] = {}

@@ -16,6 +16,7 @@ crash reaping (sqlite_reap.py) and process facts (process.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
@@ -249,20 +250,24 @@ class SQLiteSessionStore(SQLiteConnection):
         self._write(work)
 
     def record_nodes(self, session_id: str, nodes: list[NodeRun]) -> None:
-        """Upsert node runs by (session, name); a later event may leave ``started_at`` out."""
-        rows = [(session_id, n.name, n.status, n.started_at, n.ended_at, n.error) for n in nodes]
+        """Upsert node runs by (session, name); a later event may leave ``started_at`` out.
+
+        Multi-row statements, not executemany, for the reason ``insert_lines`` gives: the
+        recorder's thread would give up the GIL and wait to take it back once per node row,
+        which cost a Kedro run of 1000 nodes thousands of thread switches
+        (``benches/kedro_overhead.py``). Rows of one name keep their order within a statement.
+        """
+        values: list[Any] = []
+        for n in nodes:
+            values.extend((session_id, n.name, n.status, n.started_at, n.ended_at, n.error))
         now = time.time()
 
         def work(conn: sqlite3.Connection) -> None:
             self._touch(conn, session_id, now)
-            conn.executemany(
-                "INSERT INTO nodes (session_id, name, status, started_at, ended_at, error) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, name) DO UPDATE SET "
-                "status = excluded.status, "
-                "started_at = coalesce(excluded.started_at, nodes.started_at), "
-                "ended_at = excluded.ended_at, error = excluded.error",
-                rows,
-            )
+            width = _NODE_ROWS_PER_UPSERT * 6
+            for first in range(0, len(values), width):
+                chunk = values[first : first + width]
+                conn.execute(_node_upsert_sql(len(chunk) // 6), chunk)
 
         self._write(work)
 
@@ -639,3 +644,19 @@ def _bad_status(status: object, allowed: Iterable[str]) -> str:
     allowed = tuple(allowed)
     hint = did_you_mean(str(status), allowed)
     return f"Unknown session status {status!r}. Use one of {', '.join(allowed)}.{hint}"
+
+
+_NODE_ROWS_PER_UPSERT = 500
+"""Node rows per upsert statement: 3,000 parameters, well under SQLite's 32,766."""
+
+
+@functools.lru_cache(maxsize=16)
+def _node_upsert_sql(rows: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
+    return (
+        "INSERT INTO nodes (session_id, name, status, started_at, ended_at, error) "
+        f"VALUES {values} ON CONFLICT (session_id, name) DO UPDATE SET "
+        "status = excluded.status, "
+        "started_at = coalesce(excluded.started_at, nodes.started_at), "
+        "ended_at = excluded.ended_at, error = excluded.error"
+    )
