@@ -145,7 +145,8 @@ def run_once(project: Path, env: dict[str, str]) -> Run:
 def _spread(values: list[float], scale: float, unit: str, digits: int) -> str:
     med = statistics.median(values) * scale
     low, high = min(values) * scale, max(values) * scale
-    return f"{med:.{digits}f} {unit} ({low:.{digits}f} to {high:.{digits}f})"
+    unit = f" {unit}" if unit else ""
+    return f"{med:.{digits}f}{unit} ({low:.{digits}f} to {high:.{digits}f})"
 
 
 KEDRO_LINES = (  # what Kedro logs for one node of the chain, by logger (its INFO lines)
@@ -329,6 +330,11 @@ def report(
         f" {share:.1%} of the run's CPU without it (budget <= {BUDGET_SHARE:.0%}: "
         f"{'ok' if share <= BUDGET_SHARE else 'OVER'})"
     )
+    if min(paired["span_cpu"]) < 0 < max(paired["span_cpu"]):
+        print(
+            "The paired rounds disagree in sign: on this machine now the plugin's cost is "
+            "within the noise of a kedro run."
+        )
     print(
         "Judged on the whole run's paired CPU difference (median of the rounds). On a loaded "
         "machine its spread is wide: read it with the load above, the context switches and "
