@@ -61,6 +61,9 @@ def _launch_in_terminal(
     master, slave = pty.openpty()
 
     def own_terminal() -> None:
+        # A launcher in a real terminal dies of a hang-up; the test runner itself may have been
+        # started under nohup (SIGHUP ignored, inherited), which would make this test meaningless.
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         os.setsid()
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 

@@ -73,8 +73,10 @@ def mode_prepared(app: App[Any], mode: str) -> bool:
 
 def prepare_mode(app: App[Any], mode: str) -> None:
     """Build and mount a mode's screen without showing it: ``App._init_mode``, which is what
-    ``switch_mode`` does first (there is no public call to prepare a mode)."""
-    if not mode_prepared(app, mode):
+    ``switch_mode`` does first (there is no public call to prepare a mode). Never while the app
+    shuts down: ``App._close_all`` iterates the stacks and awaits between them, so a stack built
+    then is "dictionary changed size during iteration" (seen in CI)."""
+    if app.is_running and not mode_prepared(app, mode):
         app._init_mode(mode)
 
 
