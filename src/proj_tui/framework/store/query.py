@@ -2,7 +2,11 @@
 
 One line a user types in the app or passes to ``sessions list``; every term narrows the result (AND).
 A parameter comparison names a dotted key or its tail (``lr`` matches ``model_a.model_options.lr``);
-a value that is not a number compares as text. Free text matches the id, pipeline, env, user,
+a value that is not a number compares as text. ``out:NAME`` keeps sessions that saved the dataset
+NAME, ``in:NAME`` those that loaded it; ``out:NAME.KEY<1.5`` compares a value inside a small
+JSON/YAML/CSV output (keys as in ``framework.output_diff``). NAME is a dataset name, its last
+dotted parts (``metrics`` is ``model_a.metrics``), or its file's stem (``model_a_metrics``); KEY
+is a dotted key in the content or its tail, as for parameters. Free text matches the id, pipeline, env, user,
 note, commit, overrides, the error and the log lines. Mistakes raise ``QueryError`` with a sentence
 that says what would have worked; ``empty_result_hints`` says why a query may have matched nothing.
 """
@@ -16,7 +20,13 @@ from datetime import datetime, timedelta, timezone
 
 from proj_tui.errors import did_you_mean
 from proj_tui.framework.store.errors import QueryError
-from proj_tui.framework.store.records import SORTS, STATUSES, ParamFilter, SessionQuery
+from proj_tui.framework.store.records import (
+    SORTS,
+    STATUSES,
+    OutputFilter,
+    ParamFilter,
+    SessionQuery,
+)
 
 FIELDS: tuple[str, ...] = (
     "status",
@@ -29,6 +39,8 @@ FIELDS: tuple[str, ...] = (
     "id",
     "parent",
     "sweep",
+    "out",
+    "in",
     "sort",
 )
 _SORT_ALIASES = {"-started": "-started", "started": "started", "+started": "started",
@@ -37,6 +49,7 @@ _SORT_ALIASES = {"-started": "-started", "started": "started", "+started": "star
 _TOKEN_RE = re.compile(r'(?:[^\s"]+|"[^"]*")+')
 _FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 _PARAM_RE = re.compile(r"^([A-Za-z_][\w\-]*(?:\.[\w\-]+)*)(>=|<=|!=|=|>|<)(.*)$", re.S)
+_OUTPUT_RE = re.compile(r"^([A-Za-z_][\w\-]*(?:\.[\w\-]+)*)(?:(>=|<=|!=|=|>|<)(.*))?$", re.S)
 _RELATIVE_RE = re.compile(r"^(\d+(?:\.\d+)?)([mhdw])$")
 _UNITS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
 
@@ -53,6 +66,7 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
     id_prefixes: list[str] = []
     parents: list[str] = []
     sweeps: list[str] = []
+    outputs: list[OutputFilter] = []
     words: list[str] = []
     sort = "-started"
     for token in _TOKEN_RE.findall(text):
@@ -66,7 +80,8 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
                 raise QueryError(
                     f"Unknown filter '{name}:'. Use one of "
                     + ", ".join(f"{f}:" for f in FIELDS)
-                    + ", a parameter comparison like model.lr>0.01, or plain words (quote a word "
+                    + ", a parameter comparison like model.lr>0.01, an output's value like "
+                    "out:metrics.rmse<1.5, or plain words (quote a word "
                     'like "a:b" to search for it as text).'
                     + did_you_mean(f"{name}:", [f"{f}:" for f in FIELDS])
                 )
@@ -104,6 +119,8 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
                 parents.append(value)
             elif name == "sweep":
                 sweeps.append(value)
+            elif name in ("out", "in"):
+                outputs.append(_output_filter(name, field_match.group(2)))
             else:  # sort
                 key = value.lower()
                 if key not in _SORT_ALIASES:
@@ -138,6 +155,7 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
         id_prefixes=tuple(id_prefixes),
         parents=tuple(parents),
         sweeps=tuple(sweeps),
+        outputs=tuple(outputs),
         text=tuple(words),
         sort=sort,
     )
@@ -159,7 +177,56 @@ def empty_result_hints(query: SessionQuery) -> list[str]:
             f"A comparison's key ({keys}) must be a recorded parameter's dotted name or its tail "
             "(lr for model_a.model_options.lr): a session's Params tab lists them."
         )
+    for output in query.outputs:
+        if (
+            output.op is not None
+            and isinstance(output.value, str)
+            and output.op in ("<", ">", "<=", ">=")
+        ):
+            hints.append(
+                f"'{output}' compares text, as '{output.value}' is not a number: it matches only "
+                "keys whose value is text."
+            )
+    if query.outputs:
+        hints.append(
+            "out:/in: name a dataset as recorded (model_a.metrics), its last parts (metrics) or its "
+            "file stem (model_a_metrics), then a key in the file (rmse); a session's Outputs tab "
+            "lists its datasets and the keys of its small JSON/YAML/CSV outputs."
+        )
     return hints
+
+
+def _output_filter(field: str, raw: str) -> OutputFilter:
+    """``out:NAME``, ``in:NAME`` or ``out:NAME.KEY op value``; a malformed term says why."""
+    match = _OUTPUT_RE.match(raw)
+    term = f"{field}:{raw}"
+    if match is None:
+        raise QueryError(
+            f"'{term}' is not a dataset name or a comparison: write {field}:NAME (a dataset name "
+            f"like model_a.metrics, or its file stem) or out:NAME.KEY<VALUE, like "
+            "out:metrics.rmse<1.5 (no spaces; quote a text value with spaces)."
+        )
+    path, op, value = match.groups()
+    if op is None:
+        return OutputFilter("save" if field == "out" else "load", path)
+    if field == "in":
+        raise QueryError(
+            f"'{term}': in: takes a dataset name only (in:{path}); only outputs' content is "
+            f"recorded, so compare values with out:, like out:metrics.rmse<1.5."
+        )
+    value = _unquote(value)
+    if value[:1] in ("<", ">", "=", "!"):
+        raise QueryError(
+            f"'{term}' has two operators: use one of <, <=, >, >=, =, != before the value."
+        )
+    if value == "":
+        raise QueryError(f"'{term}' needs a value after '{op}', for example out:{path}{op}1.5.")
+    if "." not in path:
+        raise QueryError(
+            f"'{term}' compares the whole output {path}: name a key inside it after a dot, "
+            f"like out:{path}.rmse{op}{value} (out:{path} alone keeps sessions that saved it)."
+        )
+    return OutputFilter("save", path, op, _number_or_text(value))
 
 
 def _unquote(text: str) -> str:
@@ -178,6 +245,8 @@ def _example(name: str) -> str:
         "id": "id:2026-11-24T19",
         "parent": "parent:2026-11-24T19.04.33.496Z",
         "sweep": "sweep:sw-1124T1904-3fa9",
+        "out": "out:model_a.metrics or out:metrics.rmse<1.5",
+        "in": "in:trips_raw",
         "sort": "sort:-duration",
     }[name]
 

@@ -112,6 +112,26 @@ class ParamFilter:
 
 
 @dataclass(frozen=True)
+class OutputFilter:
+    """``out:NAME``, ``in:NAME`` or ``out:NAME.KEY op value`` (see framework/store/query.py).
+
+    ``path`` is the dotted text as typed: which prefix names the dataset and which rest is the
+    key in its content is resolved against what the store recorded (``sqlite_outputs``).
+    """
+
+    role: str
+    """``save`` for ``out:``, ``load`` for ``in:``."""
+    path: str
+    op: str | None = None
+    value: float | str | None = None
+
+    def __str__(self) -> str:
+        field = "out" if self.role == "save" else "in"
+        compared = "" if self.op is None else f"{self.op}{self.value}"
+        return f"{field}:{self.path}{compared}"
+
+
+@dataclass(frozen=True)
 class SessionQuery:
     """A parsed history filter; every set field must hold (AND).
 
@@ -131,6 +151,8 @@ class SessionQuery:
     """Sessions rerun or resumed from this one (``parent:ID``): their ``parent_id`` is it."""
     sweeps: tuple[str, ...] = ()
     """Sessions of a parameter sweep (``sweep:ID``, schema 3's ``sessions.sweep_id``)."""
+    outputs: tuple[OutputFilter, ...] = ()
+    """``out:``/``in:`` terms: datasets a session saved or loaded, and values in small outputs."""
     text: tuple[str, ...] = ()
     sort: str = "-started"
 
