@@ -7,17 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from proj_tui.framework.output_diff import (
-    MAX_CHANGES,
+from proj_tui.framework.output_content import (
     MAX_LEAVES,
     ContentError,
     content_format,
     content_leaves,
-    diff_content,
     file_stem,
-    output_rows,
-    short_digest,
 )
+from proj_tui.framework.output_diff import MAX_CHANGES, diff_content, output_rows, short_digest
 from proj_tui.framework.store import parse_query
 
 

@@ -223,11 +223,11 @@ class _Printable:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from proj_tui.framework.diff import diff_sessions
+    from proj_tui.framework.output_diff import compare_sessions, output_summary
 
     store = _store(args.project)
     left, right = _resolve(store, args.first), _resolve(store, args.second)
-    rows = diff_sessions(left, right, store.nodes(left.session_id), store.nodes(right.session_id))
+    rows = compare_sessions(store, left, right)
     shown = rows if args.all else [r for r in rows if r.changed]
     if args.json:
         print_json(
@@ -254,6 +254,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         ["section", "key", left.session_id, right.session_id],
         [[r.section, r.key, _cell(r.left), _cell(r.right)] for r in shown],
     )
+    outputs = output_summary(rows)
+    if outputs:
+        sys.stdout.write(f"Outputs: {outputs}.\n")
     return 0
 
 

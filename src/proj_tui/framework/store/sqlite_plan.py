@@ -8,10 +8,12 @@ connection to look up parameter keys and count their matches.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from proj_tui.framework.store.records import ParamFilter, SessionQuery
 from proj_tui.framework.store.sqlite_logs import LOG_TEXT, LOG_TEXT_V1
+from proj_tui.framework.store.sqlite_outputs import output_condition
 
 _DRIVE_FROM_PARAM_BELOW = 2000
 """A parameter filter matching fewer sessions than this drives the query from its index."""
@@ -61,53 +63,86 @@ def several_keys(condition: str, alias: str) -> bool:
     return condition.startswith(f"{alias}.key_id IN (")
 
 
+@dataclass
+class _Probe:
+    """One filter answered by an index table (a parameter or an ``out:``/``in:`` term).
+
+    ``cond``/``args`` are on ``table AS p`` (driving the query), ``inner``/``inner_args`` on
+    ``table AS q`` (checked per session); ``several`` when one session may match in two rows.
+    """
+
+    table: str
+    cond: str
+    args: list[Any]
+    inner: str
+    inner_args: list[Any]
+    several: bool
+    negated: bool
+    matches: int = _DRIVE_FROM_PARAM_BELOW
+
+
+def _probes(conn: sqlite3.Connection, query: SessionQuery) -> list[_Probe]:
+    probes = []
+    for param in query.params:
+        cond, args = _param_condition(conn, param, "p")
+        inner, inner_args = _param_condition(conn, param, "q")
+        probes.append(
+            _Probe("session_params", cond, args, inner, inner_args, several_keys(cond, "p"),
+                   param.op == "!=")
+        )  # fmt: skip
+    for term in query.outputs:
+        table, cond, args, several = output_condition(conn, term, "p")
+        _, inner, inner_args, _ = output_condition(conn, term, "q")
+        probes.append(_Probe(table, cond, args, inner, inner_args, several, term.op == "!="))
+    return probes
+
+
 def _plan(
     conn: sqlite3.Connection, query: SessionQuery, *, counting: bool, logs_v1: bool = False
 ) -> tuple[str, str, list[Any]]:
     """FROM source, WHERE clause and arguments for a query, shaped for the indexes.
 
-    Parameter filters are the hard part: checking one per session (EXISTS) is cheap when many
-    sessions match, because the newest-first scan stops after ``limit`` hits, but scans everything
-    when few match. So each filter's matches are counted up to a bound first, and a filter matching
-    fewer than ``_DRIVE_FROM_PARAM_BELOW`` sessions drives the query from its own index instead.
+    Parameter and ``out:``/``in:`` filters are the hard part: checking one per session (EXISTS)
+    is cheap when many sessions match, because the newest-first scan stops after ``limit`` hits,
+    but scans everything when few match. So each filter's matches are counted up to a bound
+    first, and a filter matching fewer than ``_DRIVE_FROM_PARAM_BELOW`` sessions drives the
+    query from its own index instead.
     """
     clauses: list[str] = []
     args: list[Any] = []
     source = "sessions AS s"
     source_args: list[Any] = []
-    probes: list[tuple[int, ParamFilter, str, list[Any]]] = []
-    for param in query.params:
-        cond, cond_args = _param_condition(conn, param, "p")
-        if cond == "0":
+    probes: list[_Probe] = []
+    for probe in _probes(conn, query):
+        if probe.cond == "0":
             return source, " WHERE 0", []
-        matches = _DRIVE_FROM_PARAM_BELOW
-        if param.op != "!=" and not counting:
-            matches = conn.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM session_params AS p WHERE {cond} LIMIT ?)",
-                [*cond_args, _DRIVE_FROM_PARAM_BELOW],
+        if not probe.negated and not counting:
+            probe.matches = conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {probe.table} AS p WHERE {probe.cond} "
+                "LIMIT ?)",
+                [*probe.args, _DRIVE_FROM_PARAM_BELOW],
             ).fetchone()[0]
-        probes.append((matches, param, cond, cond_args))
-    probes.sort(key=lambda probe: probe[0])
-    for index, (matches, param, cond, cond_args) in enumerate(probes):
-        if index == 0 and matches < _DRIVE_FROM_PARAM_BELOW:
-            if several_keys(cond, "p"):  # a session with two matching keys is still one row
+        probes.append(probe)
+    probes.sort(key=lambda probe: probe.matches)
+    for index, probe in enumerate(probes):
+        table, cond, cond_args = probe.table, probe.cond, probe.args
+        if index == 0 and probe.matches < _DRIVE_FROM_PARAM_BELOW:
+            if probe.several:  # a session with two matching keys is still one row
                 source = (
-                    f"(SELECT DISTINCT p.rid FROM session_params AS p WHERE {cond}) AS p "
+                    f"(SELECT DISTINCT p.rid FROM {table} AS p WHERE {cond}) AS p "
                     "CROSS JOIN sessions AS s ON s.rid = p.rid"
                 )
             else:
-                source = f"session_params AS p CROSS JOIN sessions AS s ON s.rid = p.rid AND {cond}"
+                source = f"{table} AS p CROSS JOIN sessions AS s ON s.rid = p.rid AND {cond}"
             source_args = cond_args
-        elif counting and param.op != "!=":
-            inner, cond_args = _param_condition(conn, param, "q")
-            clauses.append(f"s.rid IN (SELECT q.rid FROM session_params AS q WHERE {inner})")
-            args.extend(cond_args)
+        elif counting and not probe.negated:
+            clauses.append(f"s.rid IN (SELECT q.rid FROM {table} AS q WHERE {probe.inner})")
+            args.extend(probe.inner_args)
         else:
-            inner, cond_args = _param_condition(conn, param, "q")
             clauses.append(
-                f"EXISTS (SELECT 1 FROM session_params AS q WHERE q.rid = s.rid AND {inner})"
+                f"EXISTS (SELECT 1 FROM {table} AS q WHERE q.rid = s.rid AND {probe.inner})"
             )
-            args.extend(cond_args)
+            args.extend(probe.inner_args)
     for column, values in (
         ("status", query.statuses),
         ("env", query.envs),

@@ -1,4 +1,5 @@
-"""One past session in full: overview, parameters (overrides highlighted), node timeline, logs, error.
+"""One past session in full: overview, parameters (overrides highlighted), node timeline, logs, error,
+lineage and the datasets it loaded and saved (the Data tab, ``components/outputs.py``).
 
 Pushed from the History list with enter. The record and node runs are read in one worker; the logs
 in another, in chunks written to a bounded ``Log``, and read again from the store (``logs(text=)``)
@@ -39,6 +40,7 @@ from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.log_pane import WrapLog
+from proj_tui.tui.components.outputs import DatasetsLoaded, render_datasets
 from proj_tui.tui.components.timeline import Timeline
 from proj_tui.tui.themes import theme_colour
 
@@ -50,8 +52,17 @@ if TYPE_CHECKING:
 _TAB = Binding.Group("Tab", compact=True)
 LOG_CHUNK = 5000
 LOG_MAX_LINES = 200_000
-TABS = ("tab-overview", "tab-params", "tab-timeline", "tab-logs", "tab-error", "tab-lineage")
+TABS = (
+    "tab-overview",
+    "tab-params",
+    "tab-timeline",
+    "tab-data",
+    "tab-logs",
+    "tab-error",
+    "tab-lineage",
+)
 _LAZY_TABS = {
+    "tab-data": "detail-data",
     "tab-params": "detail-params",
     "tab-timeline": "detail-timeline",
     "tab-logs": "detail-log",
@@ -148,7 +159,7 @@ class SessionDetailScreen(HistoryActions):
             return  # on_mount reads it
         self.query_one("#detail-head", Static).update(f"Session {escape(session_id)} · loading…")
         self.query_one("#detail-overview", Static).update("")
-        for pane_id in ("tab-params", "tab-error", "tab-lineage"):  # built on an earlier visit
+        for pane_id in ("tab-params", "tab-data", "tab-error", "tab-lineage"):  # built earlier
             if pane_id in self._built:
                 self.query_one(f"#{_LAZY_TABS[pane_id]}", Static).update("")
         if "tab-timeline" in self._built:
@@ -175,6 +186,7 @@ class SessionDetailScreen(HistoryActions):
                 yield Static("", id="detail-overview")
             yield TabPane("Params", id="tab-params")
             yield TabPane("Timeline", id="tab-timeline")
+            yield TabPane("Data", id="tab-data")
             yield TabPane("Logs", id="tab-logs")
             yield TabPane("Error", id="tab-error")
             yield TabPane("Lineage", id="tab-lineage")
@@ -258,6 +270,22 @@ class SessionDetailScreen(HistoryActions):
         query = parse_query(f"parent:{session_id} sort:started")
         children = store.list_sessions(query, limit=LINEAGE_CHILDREN)
         self.post_message(LineageLoaded(session_id, ancestors[::-1], children))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="history-datasets",
+        description="Read the session's datasets",
+    )
+    def _load_datasets(self, session_id: str) -> None:
+        datasets = require_reader(self.history).datasets(session_id)
+        self.post_message(DatasetsLoaded(session_id, datasets))
+
+    def on_datasets_loaded(self, message: DatasetsLoaded) -> None:
+        if message.session_id != self.session_id or "tab-data" not in self._built:
+            return
+        self.query_one("#detail-data", Static).update(render_datasets(message.datasets))
 
     def on_lineage_loaded(self, message: LineageLoaded) -> None:
         if message.session_id != self.session_id or "tab-lineage" not in self._built:
@@ -383,6 +411,8 @@ class SessionDetailScreen(HistoryActions):
             self.query_one(Timeline).show(self.nodes)
         elif pane_id == "tab-error":
             self.query_one("#detail-error", Static).update(self._error(record))
+        elif pane_id == "tab-data":
+            self._load_datasets(record.session_id)
 
     def _overview(self, record: SessionRecord) -> str:
         def row(key: str, value: Any) -> str:

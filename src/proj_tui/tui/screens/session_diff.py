@@ -1,8 +1,9 @@
 """Two sessions side by side: only what differs by default (``a`` shows every compared field).
 
-The comparison is ``framework.diff.diff_sessions`` — the same rows ``proj-tui sessions diff``
-prints — over params, overrides, filters, CLI flags, env vars, git, versions, the node set and
-per-node times; both records are read in a worker.
+The comparison is ``framework.output_diff.compare_sessions`` — the same rows ``proj-tui sessions
+diff`` prints — over params, overrides, filters, CLI flags, env vars, git, versions, the node set,
+per-node times, then every output and input by digest and, for a changed small JSON/YAML/CSV
+output, its changed keys with old and new values (section ``output NAME``); read in a worker.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from proj_tui.framework.output_diff import output_summary
 from proj_tui.tui.components.history_messages import DiffLoaded
 from proj_tui.tui.components.history_store import require_reader
 from proj_tui.tui.components.history_table import STATUS_VARS, fmt_duration, fmt_time
@@ -91,15 +93,12 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
         description="Compare sessions",
     )
     def load(self) -> None:
-        from proj_tui.framework.diff import diff_sessions
+        from proj_tui.framework.output_diff import compare_sessions
 
         store = require_reader(app_state(self).history)
         left = store.get_session(self.left_id)
         right = store.get_session(self.right_id)
-        rows = diff_sessions(
-            left, right, store.nodes(left.session_id), store.nodes(right.session_id)
-        )
-        self.post_message(DiffLoaded(left, right, rows))
+        self.post_message(DiffLoaded(left, right, compare_sessions(store, left, right)))
 
     def on_diff_loaded(self, message: DiffLoaded) -> None:
         self.records = (message.left, message.right)
@@ -138,7 +137,9 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
             summary = "No differences" + ("" if self.show_all else " (a shows every field)")
         else:
             summary = f"{len(changed)} difference(s) of {len(self.rows)} compared fields"
-        self.query_one("#diff-status", Static).update(f"{summary} · showing {what}")
+        outputs = output_summary(self.rows)
+        summary += f" · {outputs}" if outputs else ""
+        self.query_one("#diff-status", Static).update(escape(f"{summary} · showing {what}"))
 
     def action_back(self) -> None:
         self.dismiss()
