@@ -115,6 +115,13 @@ class SessionDetailScreen(HistoryActions):
             tooltip="Open Run setup prefilled from this session",
         ),
         Binding("R", "resume", "Resume", id="detail.resume", tooltip="Resume where it stopped"),
+        Binding(
+            "x",
+            "reproduce",
+            "Reproduce",
+            id="detail.reproduce",
+            tooltip="Run its recorded code again and compare the outputs",
+        ),
         Binding("P", "parent", "Parent", id="detail.parent", tooltip="Open the parent session"),
         Binding("p", "pin", "Pin", id="detail.pin", tooltip="Pin/unpin as a baseline"),
         Binding("n", "note", "Note", id="detail.note", tooltip="Add or edit the note"),
@@ -542,6 +549,12 @@ class SessionDetailScreen(HistoryActions):
         record = self._loaded()
         if record is not None:
             self.start_resume(record)  # says so when the session cannot be resumed
+
+    def action_reproduce(self) -> None:
+        from proj_tui.tui.components.outputs_reproduce import start_reproduce
+
+        if (record := self._loaded()) is not None:
+            start_reproduce(self, record)
 
     def on_resume_planned(self, message: ResumePlanned) -> None:
         if self._showing(message.record.session_id):  # not if the user has left since

@@ -5,7 +5,8 @@ language (``status:failed env:prod lr>0.04 text``) and a bad query is explained 
 A 0.5 s timer polls the store's ``change_token()`` (one ``PRAGMA``), and when another process has
 written, the page is read again in a worker, keeping the cursor on the same session.
 Enter opens the detail; space marks a session and ``d`` diffs it with another; ``r``/``e``/``R``
-rerun, rerun edited and resume; ``p``/``n``/``delete`` pin, annotate and delete.
+rerun, rerun edited and resume; ``x`` reproduces (the recorded code, outputs compared);
+``p``/``n``/``delete`` pin, annotate and delete.
 """
 
 from __future__ import annotations
@@ -96,6 +97,13 @@ class SessionsScreen(HistoryActions):
             "Resume",
             id="history.resume",
             tooltip="Resume a failed/cancelled/crashed session where it stopped",
+        ),
+        Binding(
+            "x",
+            "reproduce",
+            "Reproduce",
+            id="history.reproduce",
+            tooltip="Run the session's recorded code again and compare its outputs",
         ),
         Binding("p", "pin", "Pin", id="history.pin", tooltip="Pin/unpin as a baseline"),
         Binding("n", "note", "Note", id="history.note", tooltip="Add or edit the note"),
@@ -455,6 +463,9 @@ class SessionsScreen(HistoryActions):
             return
         self._fetch_for("resume")
 
+    def action_reproduce(self) -> None:
+        self._fetch_for("reproduce")
+
     def _fetch_for(self, purpose: str) -> None:
         session_id = self.current_id()
         if session_id is not None:
@@ -479,6 +490,10 @@ class SessionsScreen(HistoryActions):
             self.rerun_edited(message.record)
         elif message.purpose == "resume":
             self.start_resume(message.record)
+        elif message.purpose == "reproduce":
+            from proj_tui.tui.components.outputs_reproduce import start_reproduce
+
+            start_reproduce(self, message.record)
 
     def on_resume_planned(self, message: ResumePlanned) -> None:
         self.confirm_resume(message)
