@@ -56,10 +56,10 @@ TABS = (
     "tab-overview",
     "tab-params",
     "tab-timeline",
-    "tab-data",
     "tab-logs",
     "tab-error",
     "tab-lineage",
+    "tab-data",
 )
 _LAZY_TABS = {
     "tab-data": "detail-data",
@@ -193,10 +193,10 @@ class SessionDetailScreen(HistoryActions):
                 yield Static("", id="detail-overview")
             yield TabPane("Params", id="tab-params")
             yield TabPane("Timeline", id="tab-timeline")
-            yield TabPane("Data", id="tab-data")
             yield TabPane("Logs", id="tab-logs")
             yield TabPane("Error", id="tab-error")
             yield TabPane("Lineage", id="tab-lineage")
+            yield TabPane("Data", id="tab-data")
         yield KeyFooter()
 
     def on_mount(self) -> None:
