@@ -110,8 +110,16 @@ def test_a_replaced_record_is_indexed_again(filled: tuple[SQLiteSessionStore, li
     store, (a, b, c, _) = filled
     store.record_datasets(
         a,
-        [DatasetRecord("eval_a", "model_a.metrics", "save", path=METRICS.format(ns="model_a"),
-                       digest="x", content='{"rmse": 9.0}')],  # fmt: skip
+        [
+            DatasetRecord(
+                "eval_a",
+                "model_a.metrics",
+                "save",
+                path=METRICS.format(ns="model_a"),
+                digest="x",
+                content='{"rmse": 9.0}',
+            )
+        ],  # fmt: skip
         replace=True,
     )
     assert _ids(store, "out:model_a.metrics.rmse>5") == [a]
