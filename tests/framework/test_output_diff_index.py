@@ -54,7 +54,7 @@ def _ids(store: SQLiteSessionStore, text: str) -> list[str]:
 def test_names_match_whole_by_tail_and_by_file_stem(
     filled: tuple[SQLiteSessionStore, list[str]],
 ) -> None:
-    store, (a, b, c, bare) = filled
+    store, (a, b, c, _) = filled
     assert _ids(store, "out:model_a.metrics") == [a, b, c]
     assert _ids(store, "out:metrics") == [a, b, c]  # the last dotted part
     assert _ids(store, "out:model_b_metrics") == [a, b, c]  # the file's stem
@@ -84,7 +84,7 @@ def test_values_compare_numerically_with_every_name_and_key_split(
 def test_out_terms_combine_with_the_other_filters(
     filled: tuple[SQLiteSessionStore, list[str]],
 ) -> None:
-    store, (a, b, c, bare) = filled
+    store, (a, _, _, bare) = filled
     assert _ids(store, "out:metrics.rmse<1.5 pipeline:__default__ until:1970-01-01T00:25") == [a]
     assert _ids(store, "pipeline:other") == [bare]
 
@@ -119,7 +119,7 @@ def test_a_replaced_record_is_indexed_again(filled: tuple[SQLiteSessionStore, li
                 digest="x",
                 content='{"rmse": 9.0}',
             )
-        ],  # fmt: skip
+        ],
         replace=True,
     )
     assert _ids(store, "out:model_a.metrics.rmse>5") == [a]
