@@ -23,7 +23,7 @@ from proj_tui.framework.output_content import (
 )
 
 if TYPE_CHECKING:
-    from proj_tui.framework.store import SessionRecord, SessionStore
+    from proj_tui.framework.store import SessionRecord, SQLiteSessionStore
 
 MAX_CHANGES = 20
 """Changed keys (or CSV cells) listed per output in a diff; the rest are counted."""
@@ -172,7 +172,7 @@ def _content_rows(name: str, left: _Dataset, right: _Dataset) -> list[DiffRow]:
 
 
 def compare_sessions(
-    store: SessionStore, left: SessionRecord, right: SessionRecord
+    store: SQLiteSessionStore, left: SessionRecord, right: SessionRecord
 ) -> list[DiffRow]:
     """Every compared row of two sessions — ``diff_sessions``'s, then their datasets' — as the app's
     diff view and ``proj-tui sessions diff`` show them."""

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from proj_tui.framework.store.errors import StoreCorruptError
 from proj_tui.framework.store.sqlite_logs import migrate_v1_logs
+from proj_tui.framework.store.sqlite_outputs import backfill, create_index
 from proj_tui.framework.store.sqlite_repro import create_v3_tables
 
 _V1 = """
@@ -171,11 +172,19 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """The index of dataset names and small outputs' values that ``out:``/``in:`` filter on
+    (sqlite_outputs.py), filled from the datasets recorded since schema 3."""
+    create_index(conn)
+    backfill(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v0_to_v1,
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 ]
 OLDEST_READABLE = 1
 """A read-only store (which cannot be migrated) of this schema or newer is still read, as it is."""

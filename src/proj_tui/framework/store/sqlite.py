@@ -48,6 +48,8 @@ from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
 from proj_tui.framework.store.sqlite_file import default_store_path
 from proj_tui.framework.store.sqlite_logs import SourceIds, insert_lines, read_lines, session_range
+from proj_tui.framework.store.sqlite_outputs import delete_rows as delete_output_rows
+from proj_tui.framework.store.sqlite_outputs import index_datasets
 from proj_tui.framework.store.sqlite_plan import (
     _ORDER_BY,
     _like,
@@ -370,6 +372,7 @@ class SQLiteSessionStore(SQLiteConnection):
                 [session_range(rid) for rid, _ in found],
             )
             delete_repro_rows(conn, [rid for rid, _ in found])
+            delete_output_rows(conn, [rid for rid, _ in found])
             return len(found)
 
         return self._write(work) if unique else 0
@@ -395,6 +398,7 @@ class SQLiteSessionStore(SQLiteConnection):
         def work(conn: sqlite3.Connection) -> None:
             rid, _ = self._require(conn, session_id)
             write_datasets(conn, rid, datasets, replace=replace)
+            index_datasets(conn, rid, datasets, replace=replace)  # for out:/in: filters
 
         self._write(work)
 
@@ -442,7 +446,9 @@ class SQLiteSessionStore(SQLiteConnection):
         query = query or SessionQuery()
 
         def work(conn: sqlite3.Connection) -> list[Any]:
-            source, where, args = _plan(conn, query, counting=False, logs_v1=self._schema < 2)
+            source, where, args = _plan(
+                conn, query, counting=False, logs_v1=self._schema < 2, outputs=self._schema >= 4
+            )
             sql = (
                 f"SELECT {_SUMMARY_COLUMNS} FROM {source}{where} "
                 f"ORDER BY {_ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
@@ -468,7 +474,9 @@ class SQLiteSessionStore(SQLiteConnection):
                 counted = "DISTINCT p.rid" if several_keys(cond, "p") else "*"
                 sql = f"SELECT count({counted}) FROM session_params AS p WHERE {cond}"
                 return int(conn.execute(sql, args).fetchone()[0])
-            source, where, args = _plan(conn, query, counting=True, logs_v1=self._schema < 2)
+            source, where, args = _plan(
+                conn, query, counting=True, logs_v1=self._schema < 2, outputs=self._schema >= 4
+            )
             return int(conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0])
 
         return self._read_current(work)

@@ -26,6 +26,7 @@ from proj_tui.framework.output_content import (
     file_stem,
 )
 from proj_tui.framework.store.records import OutputFilter
+from proj_tui.framework.store.sqlite_repro import read_datasets
 
 OUTPUT_INDEX_DDL = """
 CREATE TABLE output_names (
@@ -72,15 +73,26 @@ class _Dataset(Protocol):
 
 
 def create_index(conn: sqlite3.Connection) -> None:
-    """Create the tables (a migration step)."""
+    """Create the tables (the migration to schema 4, with ``backfill``)."""
     for statement in OUTPUT_INDEX_DDL.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
-def index_datasets(conn: sqlite3.Connection, rid: int, datasets: Iterable[_Dataset]) -> None:
-    """(Re)write session ``rid``'s rows from its recorded datasets; the caller holds the write."""
-    delete_rows(conn, [rid])
+def backfill(conn: sqlite3.Connection) -> None:
+    """Index the datasets recorded before the index existed (schema 3 stores): a migration step."""
+    rids = [row[0] for row in conn.execute("SELECT DISTINCT rid FROM session_datasets")]
+    for rid in rids:
+        index_datasets(conn, rid, read_datasets(conn, rid), replace=True)
+
+
+def index_datasets(
+    conn: sqlite3.Connection, rid: int, datasets: Iterable[_Dataset], *, replace: bool
+) -> None:
+    """Add session ``rid``'s recorded datasets to the index (``replace``: instead of its rows),
+    in the caller's write transaction, as ``write_datasets`` records them."""
+    if replace:
+        delete_rows(conn, [rid])
     names: set[tuple[str, str]] = set()
     values: list[tuple[str, str, float | None, str | None]] = []
     for dataset in datasets:

@@ -98,7 +98,12 @@ def _probes(conn: sqlite3.Connection, query: SessionQuery) -> list[_Probe]:
 
 
 def _plan(
-    conn: sqlite3.Connection, query: SessionQuery, *, counting: bool, logs_v1: bool = False
+    conn: sqlite3.Connection,
+    query: SessionQuery,
+    *,
+    counting: bool,
+    logs_v1: bool = False,
+    outputs: bool = True,
 ) -> tuple[str, str, list[Any]]:
     """FROM source, WHERE clause and arguments for a query, shaped for the indexes.
 
@@ -112,6 +117,8 @@ def _plan(
     args: list[Any] = []
     source = "sessions AS s"
     source_args: list[Any] = []
+    if query.outputs and not outputs:  # a read-only store from before schema 4: no index
+        return source, " WHERE 0", []
     probes: list[_Probe] = []
     for probe in _probes(conn, query):
         if probe.cond == "0":
