@@ -92,12 +92,12 @@ async def test_out_filters_to_the_right_session_and_a_bad_term_says_why(taxi: Pa
         screen = await open_history(pilot)
         field = screen.query_one("#history-filter", Input)
         await pilot.press("slash")
-        await pilot.press(*f"out:metrics.rmse<{between}")  # typed, as a user would
+        await pilot.press(*f"out:model_a.metrics.rmse<{between}")  # typed, as a user would
         await settle(pilot)
         assert table_ids(screen) == [lower]
         assert status_text(screen).startswith("rows 1-1 of 1")
 
-        field.value = f"out:model_a.metrics.rmse>={between}"
+        field.value = f"out:model_a_metrics.rmse>={between}"  # the file's stem names it too
         await settle(pilot)
         assert table_ids(screen) == [older if lower == newest else newest]
 
@@ -117,7 +117,9 @@ async def test_out_filters_to_the_right_session_and_a_bad_term_says_why(taxi: Pa
         field.value = "out:no_such_output"
         await settle(pilot)
         assert table_ids(screen) == []
-    assert store.list_sessions(parse_query(f"out:metrics.rmse<{between}"))[0].session_id == lower
+    both = store.list_sessions(parse_query(f"out:metrics.rmse<{between} out:metrics.rmse>0"))
+    model_b = _metrics(store, older, "model_b.metrics")["rmse"]  # "metrics": model_a's or model_b's
+    assert len(both) == (2 if model_b < between else 1)
 
 
 def test_sessions_diff_prints_the_changed_key_old_and_new(taxi: Path) -> None:

@@ -74,5 +74,5 @@ def test_data_tab(project: Path, size: tuple[int, int], snap_compare: Any) -> No
 
 @pytest.mark.parametrize("size", SIZES)
 def test_outputs_diff(project: Path, size: tuple[int, int], snap_compare: Any) -> None:
-    pressed = keys("4", "down", "space", "up", "d", "end")  # the outputs rows come last
+    pressed = keys("4", "down", "space", "up", "d", "pagedown")  # the outputs rows come last
     assert snap_compare(ProjTuiApp(project), terminal_size=size, run_before=pressed)

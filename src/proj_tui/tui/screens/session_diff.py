@@ -44,6 +44,21 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+def _shown_key(row: DiffRow) -> tuple[str, str]:
+    """A changed output's key as ``output`` + ``NAME › KEY``: narrow columns leave room at 80x24
+    for both values (the rows keep ``output NAME`` as their section, as the CLI prints it)."""
+    if row.section.startswith("output "):
+        return "output", f"{row.section.removeprefix('output ')} › {row.key}"
+    return row.section, row.key
+
+
+def _shown_value(row: DiffRow, value: Any) -> Any:
+    """A commit as its first 12 characters (enough to tell apart; the detail has it whole)."""
+    if row.section == "git" and row.key == "commit" and isinstance(value, str):
+        return value[:12]
+    return value
+
+
 class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
     """What changed from ``left`` (usually the baseline) to ``right``."""
 
@@ -126,11 +141,12 @@ class SessionDiffScreen(ReportsWorkerErrors, Screen[None]):
         old, new = theme_colour(self.app, "error"), theme_colour(self.app, "success")
         for row in shown:
             style_left, style_right = (old, new) if row.changed else ("", "")
+            section, key = _shown_key(row)
             table.add_row(
-                Text(row.section, style="bold" if row.changed else "dim"),
-                row.key,
-                Text(_cell(row.left), style=style_left),
-                Text(_cell(row.right), style=style_right),
+                Text(section, style="bold" if row.changed else "dim"),
+                key,
+                Text(_cell(_shown_value(row, row.left)), style=style_left),
+                Text(_cell(_shown_value(row, row.right)), style=style_right),
             )
         what = "every compared field" if self.show_all else "only differences"
         if not changed:
