@@ -127,14 +127,14 @@ def test_a_replaced_record_is_indexed_again(filled: tuple[SQLiteSessionStore, li
     assert _ids(store, "in:trips_raw") == [b, c]
 
 
-def test_a_schema_3_store_is_indexed_when_migrated(tmp_path: Path) -> None:
+def test_a_schema_4_store_is_indexed_when_migrated(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
     with SQLiteSessionStore(db) as store:
         sid = _session(store, 1000.0, 1.2, 2.0)
-    conn = sqlite3.connect(db)  # back to schema 3: recorded datasets, no index yet
+    conn = sqlite3.connect(db)  # back to schema 4: recorded datasets, no index yet
     for table in ("session_outputs", "output_values", "output_names", "output_keys"):
         conn.execute(f"DROP TABLE {table}")
-    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
     with SQLiteSessionStore(db, readonly=True) as reader:  # not migrated: no index, no match

@@ -238,6 +238,9 @@ def _sessions_arguments(sessions: argparse.ArgumentParser) -> None:
     s_repro.add_argument("--json", action="store_true", help="the comparison as JSON")
     s_repro.add_argument("--keep", action="store_true", help="keep the rebuilt project")
     s_repro.add_argument(
+        "--events", choices=["json"], help="the run's event stream on stdout (for the app)"
+    )
+    s_repro.add_argument(
         "--allow-outside",
         action="store_true",
         help="let it write outputs that live outside the project again, in place",

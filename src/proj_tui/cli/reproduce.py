@@ -2,8 +2,9 @@
 
 The work is ``framework.reproduce``; this prints its progress to stderr and the verdict to stdout
 ("12 of 12 outputs identical", or which differ and whether the inputs already did), or JSON with
-``--json``. Exit 0 when every output is identical, 1 when any differs (or the reproduction failed),
-2 on bad input (nothing was run).
+``--json``; with ``--events json`` stdout is the child run's event stream and the verdict goes to
+stderr (how the app's reproduce action follows it). Exit 0 when every output is identical, 1 when
+any differs (or the reproduction failed), 2 on bad input (nothing was run).
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         def say(line: str) -> None:
             sys.stderr.write(line + "\n")
 
+        events = getattr(args, "events", None) == "json"
         report = reproduce(
-            store, session_id, keep=args.keep, allow_outside=args.allow_outside, say=say
+            store,
+            session_id,
+            keep=args.keep,
+            allow_outside=args.allow_outside,
+            say=say,
+            events=events,
         )
     finally:
         store.close()
@@ -39,6 +46,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         from proj_tui.cli.sessions import print_json
 
         print_json(report.to_dict())
+    elif events:  # stdout is the event stream: the verdict goes with the other output
+        sys.stderr.write("\n".join(report.lines()) + "\n")
     else:
         sys.stdout.write("\n".join(report.lines()) + "\n")
     return EXIT_OK if report.identical and report.new_status == "succeeded" else EXIT_FAILED

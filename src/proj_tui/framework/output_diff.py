@@ -192,20 +192,9 @@ def output_summary(rows: Sequence[DiffRow]) -> str:
     return f"{changed} of {len(outputs)} output(s) differ"
 
 
-def reproduce_verdict(rows: Sequence[DiffRow]) -> tuple[bool, str]:
-    """Whether a reproduction matched its original, and the sentence that says so.
-
-    ``rows`` are ``output_rows(original, reproduction)``: every output compared by digest, and
-    the inputs, since an input that already differed explains an output that differs.
-    """
-    outputs = [row for row in rows if row.section == "outputs"]
-    if not outputs:
-        return False, "no outputs were recorded to compare (memory datasets are not fingerprinted)"
-    differ = [row.key for row in outputs if row.changed]
-    if not differ:
-        return True, f"{len(outputs)} of {len(outputs)} outputs identical"
-    text = f"{len(differ)} of {len(outputs)} outputs differ: {_names(differ)}"
+def changed_names(rows: Sequence[DiffRow]) -> tuple[list[str], list[str]]:
+    """The outputs, then the inputs, whose digests differ in ``output_rows``'s rows (for a
+    reproduction: what came out differently, and what it was given differently)."""
+    outputs = [row.key for row in rows if row.section == "outputs" and row.changed]
     inputs = [row.key for row in rows if row.section == "inputs" and row.changed]
-    if inputs:
-        text += f" (the inputs already differed: {_names(inputs)})"
-    return False, text
+    return outputs, inputs

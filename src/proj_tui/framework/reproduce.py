@@ -443,12 +443,15 @@ def reproduce(
     allow_outside: bool = False,
     say: Callable[[str], None] = lambda line: None,
     stream: Any = None,
+    events: bool = False,
 ) -> ReproduceReport:
     """Rebuild, run and compare session ``session_id`` of ``store`` (see the module docstring).
 
     ``say`` gets progress lines (which secrets come from this environment, where the code was
     rebuilt); ``stream`` takes the child run's output (None: inherited). ``keep`` leaves the
-    workspace in place for inspection. Outputs outside the project (an absolute path elsewhere, a
+    workspace in place for inspection. ``events``: the child run writes its ``--events json``
+    stream to this process's stdout (the app follows a reproduction that way), its other output
+    to stderr. Outputs outside the project (an absolute path elsewhere, a
     remote URL) would be written again in place, over what is there: refused unless
     ``allow_outside``.
     """
@@ -499,13 +502,15 @@ def reproduce(
         report.notes += notes
         _link_store(project, space.project)
         argv = _run_command(record, project, space.project)
+        if events:
+            argv += ["--events", "json"]
         started = time.time()
         child_env = {**environ, "PYTHONDONTWRITEBYTECODE": "1"}
         subprocess.run(
             [sys.executable, "-m", "proj_tui", *argv],
             cwd=space.project,
             env=child_env,
-            stdout=stream if stream is not None else sys.stderr,
+            stdout=stream if stream is not None else sys.stdout if events else sys.stderr,
             stderr=stream if stream is not None else sys.stderr,
             check=False,
         )

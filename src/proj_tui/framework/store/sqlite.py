@@ -447,7 +447,7 @@ class SQLiteSessionStore(SQLiteConnection):
 
         def work(conn: sqlite3.Connection) -> list[Any]:
             source, where, args = _plan(
-                conn, query, counting=False, logs_v1=self._schema < 2, outputs=self._schema >= 4
+                conn, query, counting=False, logs_v1=self._schema < 2, outputs=self._schema >= 5
             )
             sql = (
                 f"SELECT {_SUMMARY_COLUMNS} FROM {source}{where} "
@@ -475,7 +475,7 @@ class SQLiteSessionStore(SQLiteConnection):
                 sql = f"SELECT count({counted}) FROM session_params AS p WHERE {cond}"
                 return int(conn.execute(sql, args).fetchone()[0])
             source, where, args = _plan(
-                conn, query, counting=True, logs_v1=self._schema < 2, outputs=self._schema >= 4
+                conn, query, counting=True, logs_v1=self._schema < 2, outputs=self._schema >= 5
             )
             return int(conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0])
 

@@ -73,14 +73,14 @@ class _Dataset(Protocol):
 
 
 def create_index(conn: sqlite3.Connection) -> None:
-    """Create the tables (the migration to schema 4, with ``backfill``)."""
+    """Create the tables (the migration to schema 5, with ``backfill``)."""
     for statement in OUTPUT_INDEX_DDL.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
 def backfill(conn: sqlite3.Connection) -> None:
-    """Index the datasets recorded before the index existed (schema 3 stores): a migration step."""
+    """Index the datasets recorded before the index existed (schema 3 and 4 stores): a migration step."""
     rids = [row[0] for row in conn.execute("SELECT DISTINCT rid FROM session_datasets")]
     for rid in rids:
         index_datasets(conn, rid, read_datasets(conn, rid), replace=True)

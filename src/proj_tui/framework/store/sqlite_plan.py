@@ -117,7 +117,7 @@ def _plan(
     args: list[Any] = []
     source = "sessions AS s"
     source_args: list[Any] = []
-    if query.outputs and not outputs:  # a read-only store from before schema 4: no index
+    if query.outputs and not outputs:  # a read-only store from before schema 5: no index
         return source, " WHERE 0", []
     probes: list[_Probe] = []
     for probe in _probes(conn, query):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.replay import missing_env_message, missing_env_vars
 from proj_tui.tui.components.history_actions import record_setup, secrets_note
@@ -22,7 +22,7 @@ from proj_tui.tui.messages import RunRequested
 from proj_tui.tui.state import app_state
 
 if TYPE_CHECKING:
-    from proj_tui.framework.store import SessionRecord, SessionSummary
+    from proj_tui.framework.store import SessionRecord, SQLiteSessionStore
     from proj_tui.tui.components.history_actions import HistoryActions
 
 VERDICT_WAIT_S = 6 * 3600.0
@@ -72,43 +72,55 @@ def start_reproduce(screen: HistoryActions, record: SessionRecord) -> None:
 
 
 def _toast_verdict(screen: HistoryActions, original: str, launched: float) -> None:
-    """Wait for the reproduction to end, then compare its outputs with the original's."""
+    """Wait for the reproduction's verdict in the store, then say it in a toast."""
     from textual.worker import get_current_worker
 
-    from proj_tui.framework.output_diff import output_rows, reproduce_verdict
     from proj_tui.framework.store import parse_query
 
     store = require_reader(screen.history)
     query = parse_query(f"parent:{original} sort:-started")
+    worker = get_current_worker()
     deadline = launched + VERDICT_WAIT_S
     token: int | None = None
-    found: SessionSummary | None = None
-    worker = get_current_worker()
-    while time.time() < deadline:
-        if worker.is_cancelled:  # the app is closing
-            return
+    while time.time() < deadline and not worker.is_cancelled:
         now_token = store.change_token()
         if now_token != token:
             token = now_token
             newest = store.list_sessions(query, limit=1)
-            found = newest[0] if newest and newest[0].started_at >= launched - 1 else None
-            if found is not None and found.status != "running":
-                break
+            if newest and newest[0].started_at >= launched - 1 and newest[0].status != "running":
+                record = store.get_session(newest[0].session_id)
+                verdict = (record.extra or {}).get("reproduced_from")
+                if isinstance(verdict, dict) or record.status != "succeeded":
+                    _say(screen, store, original, record, verdict)
+                    return
         time.sleep(_POLL_S)
+
+
+def _say(
+    screen: HistoryActions,
+    store: SQLiteSessionStore,
+    original: str,
+    record: SessionRecord,
+    verdict: dict[str, Any] | None,
+) -> None:
+    """``… reproduced as NEW: 11 of 12 outputs identical; 1 differs: model_a.metrics``."""
+    from proj_tui.framework.output_diff import changed_names, output_rows
+
+    head = f"{original} reproduced as {record.session_id}"
+    if record.status != "succeeded":
+        text = f"{head}: it {record.status} (its Runs tab says why)"
+        severity = "error"
     else:
-        return  # still running hours later: the Runs tab says how it goes
-    assert found is not None
-    if found.status != "succeeded":
-        text, severity = f"it {found.status} (its Runs tab and log say why)", "error"
-    else:
-        same, text = reproduce_verdict(
-            output_rows(store.datasets(original), store.datasets(found.session_id))
+        assert verdict is not None
+        outputs, inputs = changed_names(
+            output_rows(store.datasets(original), store.datasets(record.session_id))
         )
-        severity = "information" if same else "warning"
+        text = f"{head}: {verdict.get('summary') or 'compared'}"
+        if outputs:
+            text += f": {', '.join(outputs[:5])}" + (" …" if len(outputs) > 5 else "")
+        if inputs:
+            text += f" (the inputs already differed: {', '.join(inputs[:5])})"
+        severity = "information" if verdict.get("identical") else "warning"
     screen.app.call_from_thread(
-        screen.app.notify,
-        f"{original} reproduced as {found.session_id}: {text}",
-        title="Reproduce",
-        severity=severity,
-        timeout=15,
+        screen.app.notify, text, title="Reproduce", severity=severity, timeout=15
     )

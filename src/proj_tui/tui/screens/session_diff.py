@@ -45,10 +45,10 @@ def _cell(value: Any) -> str:
 
 
 def _shown_key(row: DiffRow) -> tuple[str, str]:
-    """A changed output's key as ``output`` + ``NAME › KEY``: narrow columns leave room at 80x24
+    """A changed output's key as ``output`` + ``NAME · KEY``: narrow columns leave room at 80x24
     for both values (the rows keep ``output NAME`` as their section, as the CLI prints it)."""
     if row.section.startswith("output "):
-        return "output", f"{row.section.removeprefix('output ')} › {row.key}"
+        return "output", f"{row.section.removeprefix('output ')} · {row.key}"
     return row.section, row.key
 
 
