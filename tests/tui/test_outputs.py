@@ -16,8 +16,9 @@ from proj_tui.framework.store import SQLiteSessionStore, parse_query
 from proj_tui.tui.app import ProjTuiApp
 from proj_tui.tui.screens.session_detail import SessionDetailScreen
 from proj_tui.tui.screens.session_diff import SessionDiffScreen
+from proj_tui.tui.textual_compat import notifications
 from tui.pilot_helpers import settle
-from tui.test_history import SIZE, open_history, status_text, table_ids
+from tui.test_history import SIZE, finished_run_tab, open_history, status_text, table_ids, until
 
 from helpers import cli
 
@@ -135,3 +136,36 @@ def test_sessions_diff_prints_the_changed_key_old_and_new(taxi: Path) -> None:
     wanted = {"section": "output model_a.metrics", "key": key, "left": before[key],
               "right": after[key], "changed": True}  # fmt: skip
     assert wanted in as_json["rows"]
+
+
+async def test_reproduce_from_history_is_followed_and_says_all_outputs_identical(
+    taxi: Path,
+) -> None:
+    """x on a real session: a Runs tab follows ``sessions reproduce``; the toast gives its verdict."""
+    first = cli("run", cwd=taxi)
+    assert first.returncode == 0, first.stderr
+    store = SQLiteSessionStore.for_project(taxi)
+    original = store.list_sessions(limit=1)[0].session_id
+    outputs = {d.name for d in store.datasets(original) if d.role == "save"}
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("x")
+        tab = await finished_run_tab(app, pilot)
+        wanted_argv = [
+            "sessions",
+            "reproduce",
+            original,
+            "--project",
+            str(taxi),
+            "--events",
+            "json",
+        ]
+        assert tab.argv[-7:] == wanted_argv
+        assert tab.state.session_id not in (None, original)  # it followed the new session
+        wanted = f"{len(outputs)} of {len(outputs)} outputs identical"
+        await until(pilot, lambda: any(wanted in str(n.message) for n in notifications(app)), 120)
+        toast = next(str(n.message) for n in notifications(app) if wanted in str(n.message))
+        assert toast.startswith(f"{original} reproduced as {tab.state.session_id}")
+    new = store.get_session(str(tab.state.session_id))
+    assert new.parent_id == original
