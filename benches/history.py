@@ -9,7 +9,8 @@ its worker has answered and the screen has processed the answer:
 
 - open: switching to the History mode until its first page is shown, once the app has built the
   screen in the background (a second after start-up), and cold (before that);
-- filter: typing a filter until the matching page (and its count) is shown, for several queries;
+- filter: typing a filter until the matching page (and its count) is shown, for several queries
+  (``out:``/``in:`` on the outputs index the filler writes too);
 - page: turning to the next page;
 - detail: enter on a session until its record and nodes are shown (the Overview tab), then the
   Logs tab until its first chunk of lines is shown (tabs are built when first shown); opened
@@ -50,6 +51,10 @@ FILTERS = (
     "status:failed model.lr>0.05 since:2025-01-01",
     "is:pinned",
     "weekly report",
+    "in:trips_raw",
+    "out:model_a.metrics.rmse<1.2",
+    "out:metrics.rmse<1.01",
+    "out:zone_report.average_fare>39.5 status:failed",
 )
 
 

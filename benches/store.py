@@ -85,6 +85,46 @@ def make_params(rng: random.Random, i: int) -> dict[str, Any]:
     }
 
 
+SAVED = ("model_a.metrics", "model_b.metrics", "zone_report", "model_a.model", "model_b.model",
+         "features_table", "trips_clean")  # fmt: skip
+STEMS = {"model_a.metrics": "model_a_metrics", "model_b.metrics": "model_b_metrics",
+         "model_a.model": "model_a_model", "model_b.model": "model_b_model",
+         "features_table": "features"}  # fmt: skip
+LOADED = ("trips_raw",)
+OUT_QUERIES = (
+    "in:trips_raw",  # every session but the crashed ones
+    "out:model_a.metrics.rmse<1.2",  # ~10%
+    "out:metrics.rmse<1.01",  # rare (under 1%), either model: drives from the index
+    "out:zone_report.average_fare>39.5 status:failed",  # a tail key, with another filter
+    "out:model_b_metrics.r2>0.9 env:prod",  # by the file's stem
+    "out:no_such_output",
+)
+
+
+def _output_rows(
+    rng: random.Random, rid: int, names: dict[str, int], keys: dict[str, int]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The demo's outputs for one session as the ``out:``/``in:`` index holds them
+    (store/sqlite_outputs.py): names and stems saved and loaded, and the values of its small
+    outputs (two metrics JSONs, a zone report YAML), under each name and stem."""
+    outputs = [(rid, "save", names[n]) for n in SAVED]
+    outputs += [(rid, "save", names[STEMS[n]]) for n in SAVED if n in STEMS]
+    outputs += [(rid, "load", names[n]) for n in LOADED] + [(rid, "load", names["trips"])]
+    values: list[tuple[Any, ...]] = []
+    for model in ("model_a", "model_b"):
+        rmse = rng.uniform(1.0, 3.0)
+        leaves = {"rmse": rmse, "mae": rmse * 0.7, "r2": rng.uniform(0.5, 0.95)}
+        for name in (f"{model}.metrics", f"{model}_metrics"):
+            values += [(rid, names[name], keys[k], v, None) for k, v in leaves.items()]
+    zones = {"currency": (None, "EUR")}
+    for z in range(5):
+        zones[f"zones.{z}.zone"] = (None, f"zone_{rng.randrange(40)}")
+        zones[f"zones.{z}.trips"] = (float(rng.randrange(10, 500)), None)
+        zones[f"zones.{z}.average_fare"] = (round(rng.uniform(5, 40), 2), None)
+    values += [(rid, names["zone_report"], keys[k], num, text) for k, (num, text) in zones.items()]
+    return outputs, values
+
+
 def fill(path: Path, count: int, seed: int = 7) -> None:
     """Insert ``count`` sessions quickly with the store's schema and row encoding."""
     SQLiteSessionStore(path).close()  # creates the schema
@@ -94,6 +134,14 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
     keys = [key for key, _, _ in _flatten_params(make_params(random.Random(0), 0))]
     conn.executemany("INSERT INTO param_keys (key) VALUES (?)", [(k,) for k in keys])
     key_ids = dict(conn.execute("SELECT key, id FROM param_keys"))
+    all_names = [*SAVED, *STEMS.values(), *LOADED, "trips"]
+    conn.executemany("INSERT INTO output_names (name) VALUES (?)", [(n,) for n in all_names])
+    name_ids = dict(conn.execute("SELECT name, id FROM output_names"))
+    out_keys = ["rmse", "mae", "r2", "currency"] + [
+        f"zones.{z}.{k}" for z in range(5) for k in ("zone", "trips", "average_fare")
+    ]
+    conn.executemany("INSERT INTO output_keys (key) VALUES (?)", [(k,) for k in out_keys])
+    out_key_ids = dict(conn.execute("SELECT key, id FROM output_keys"))
     start_ms = int((time.time() - 365 * 86400) * 1000)
     step_ms = 365 * 86400 * 1000 // count
     batch = 10_000
@@ -103,6 +151,8 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
         params: list[tuple[Any, ...]] = []
         nodes: list[tuple[Any, ...]] = []
         logs: list[tuple[Any, ...]] = []
+        outputs: list[tuple[Any, ...]] = []
+        values: list[tuple[Any, ...]] = []
         for i in range(first, min(first + batch, count)):
             sid = id_from_millis(start_ms + i * step_ms)
             started = (start_ms + i * step_ms) / 1000
@@ -135,6 +185,10 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
             }
             data.append((rid, _dumps(doc)))
             params.extend((rid, key_ids[k], num, text) for k, num, text in _flatten_params(p))
+            if status != "crashed":  # a crashed session saved nothing
+                session_outputs, session_values = _output_rows(rng, rid, name_ids, out_key_ids)
+                outputs += session_outputs
+                values += session_values
             if i % 10 == 0:  # every tenth session kept its nodes and logs
                 nodes.extend(
                     (sid, f"node_{n}", "succeeded", started + n, started + n + 0.5, None)
@@ -152,6 +206,8 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
         conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)", nodes)
         conn.execute("INSERT OR IGNORE INTO log_sources VALUES (1, 'INFO', 'bench.pipeline')")
         conn.executemany("INSERT INTO log_lines VALUES (?, ?, ?, ?, ?)", logs)
+        conn.executemany("INSERT INTO session_outputs VALUES (?, ?, ?)", outputs)
+        conn.executemany("INSERT INTO output_values VALUES (?, ?, ?, ?, ?)", values)
         conn.execute("COMMIT")
     conn.close()
 
@@ -261,6 +317,22 @@ def main() -> None:
             "count status:failed train",
             lambda: store.count_sessions(parse_query("status:failed train")),
             COUNT_BUDGET_MS,
+        ),
+        *(
+            (
+                f"{text} (100)",
+                lambda text=text: store.list_sessions(parse_query(text)),
+                QUERY_BUDGET_MS,
+            )
+            for text in OUT_QUERIES
+        ),
+        *(
+            (
+                f"count {text}",
+                lambda text=text: store.count_sessions(parse_query(text)),
+                COUNT_BUDGET_MS,
+            )
+            for text in OUT_QUERIES
         ),
         (
             "get_session + nodes + logs",
