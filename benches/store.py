@@ -91,6 +91,10 @@ STEMS = {"model_a.metrics": "model_a_metrics", "model_b.metrics": "model_b_metri
          "model_a.model": "model_a_model", "model_b.model": "model_b_model",
          "features_table": "features"}  # fmt: skip
 LOADED = ("trips_raw",)
+_SESSION_COLUMNS = (
+    "rid, session_id, started_at, ended_at, status, env, pipeline, user, host, pid, heartbeat_at, "
+    "git_commit, git_dirty, parent_id, note, pinned, package_name, project_path, runtime_params"
+)
 OUT_QUERIES = (
     "in:trips_raw",  # every session but the crashed ones
     "out:model_a.metrics.rmse<1.2",  # ~10%
@@ -200,7 +204,9 @@ def fill(path: Path, count: int, seed: int = 7) -> None:
                     for n in range(50)
                 )
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO sessions VALUES ({', '.join('?' * 19)})", sessions)
+        conn.executemany(  # named: later schemas add columns (sweep_id)
+            f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({', '.join('?' * 19)})", sessions
+        )
         conn.executemany("INSERT INTO session_data VALUES (?, ?)", data)
         conn.executemany("INSERT INTO session_params VALUES (?, ?, ?, ?)", params)
         conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)", nodes)
