@@ -222,3 +222,13 @@ async def test_quit_and_cancel_cancels_the_runs_first(
         await until(pilot, lambda: not app.is_running, lambda: (tab.state, app.runs.live()))
     assert shell_runs[0].wait(timeout=30) != 0
     assert status_of(project, session_id) == "cancelled"
+
+
+def test_the_footer_may_ask_for_keys_before_the_runs_screen_has_children() -> None:
+    """Textual's footer asks ``check_action`` on idle, which can come before compose or during
+    shutdown (a CI run failed with NoMatches for 'TabbedContent'): no tab, no live list, no error."""
+    screen = RunsScreen()
+    assert screen.current() is None
+    for action in ("attach", "focus_live", "cancel", "close_tab", "tab", "close_ended", "help"):
+        assert screen.check_action(action, ()) in (True, False)
+    assert screen.check_action("cancel", ()) is False

@@ -208,13 +208,17 @@ class RunsScreen(ModeScreen):
         return tab
 
     def current(self) -> RunTab | None:
-        pane = self.query_one(TabbedContent).active_pane
+        """The shown run tab; None also while the screen has no children (the footer asks for its
+        keys on idle, which can come before compose or during shutdown)."""
+        tabs = next(iter(self.query(TabbedContent)), None)
+        pane = tabs.active_pane if tabs is not None else None
         return pane if isinstance(pane, RunTab) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.current()
         if action in ("attach", "focus_live"):
-            return bool(self.query_one(LiveList).sessions) and not self.has_class("-log-only")
+            live = next(iter(self.query(LiveList)), None)
+            return live is not None and bool(live.sessions) and not self.has_class("-log-only")
         if action == "cancel":
             return tab is not None and tab.live and not tab.cancelling
         if action == "close_tab":
