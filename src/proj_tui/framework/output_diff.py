@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from proj_tui.framework.diff import DiffRow, diff_sessions
 from proj_tui.framework.output_content import (
@@ -21,27 +21,13 @@ from proj_tui.framework.output_content import (
     csv_rows,
     csv_table,
 )
+from proj_tui.framework.store.repro_records import DatasetRecord
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import SessionRecord, SQLiteSessionStore
 
 MAX_CHANGES = 20
 """Changed keys (or CSV cells) listed per output in a diff; the rest are counted."""
-
-
-class _Dataset(Protocol):
-    """What the diff needs of a recorded dataset (the store's ``DatasetRecord``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def path(self) -> str | None: ...
-    @property
-    def digest(self) -> str | None: ...
-    @property
-    def content(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -123,16 +109,16 @@ def short_digest(digest: str | None, length: int = 10) -> str | None:
     return digest.split(":", 1)[-1][:length]
 
 
-def by_name(datasets: Iterable[_Dataset], role: str) -> dict[str, _Dataset]:
+def by_name(datasets: Iterable[DatasetRecord], role: str) -> dict[str, DatasetRecord]:
     """One entry per dataset name for ``role`` (an input loaded by two nodes is one input)."""
-    chosen: dict[str, _Dataset] = {}
+    chosen: dict[str, DatasetRecord] = {}
     for dataset in datasets:
         if dataset.role == role:
             chosen.setdefault(dataset.name, dataset)
     return chosen
 
 
-def output_rows(left: Sequence[_Dataset], right: Sequence[_Dataset]) -> list[DiffRow]:
+def output_rows(left: Sequence[DatasetRecord], right: Sequence[DatasetRecord]) -> list[DiffRow]:
     """Diff rows for two sessions' datasets: each output and input by digest, then for a changed
     small JSON/YAML/CSV output the changed keys (section ``output NAME``), old and new values.
 
@@ -150,13 +136,13 @@ def output_rows(left: Sequence[_Dataset], right: Sequence[_Dataset]) -> list[Dif
     return rows
 
 
-def _digest(dataset: _Dataset | None) -> str | None:
+def _digest(dataset: DatasetRecord | None) -> str | None:
     if dataset is None:
         return None
     return short_digest(dataset.digest) or "(no digest)"
 
 
-def _content_rows(name: str, left: _Dataset, right: _Dataset) -> list[DiffRow]:
+def _content_rows(name: str, left: DatasetRecord, right: DatasetRecord) -> list[DiffRow]:
     fmt = content_format(right.path) or content_format(left.path)
     if fmt is None or left.content is None or right.content is None:
         return []

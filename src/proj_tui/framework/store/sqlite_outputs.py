@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from proj_tui.framework.output_content import (
     ContentError,
@@ -26,6 +26,7 @@ from proj_tui.framework.output_content import (
     file_stem,
 )
 from proj_tui.framework.store.records import OutputFilter
+from proj_tui.framework.store.repro_records import DatasetRecord
 from proj_tui.framework.store.sqlite_repro import read_datasets
 
 OUTPUT_INDEX_DDL = """
@@ -61,17 +62,6 @@ _MAX_TEXT = 200
 """Text values are cut to this in the index (the content itself is kept whole)."""
 
 
-class _Dataset(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def path(self) -> str | None: ...
-    @property
-    def content(self) -> str | None: ...
-
-
 def create_index(conn: sqlite3.Connection) -> None:
     """Create the tables (the migration to schema 5, with ``backfill``)."""
     for statement in OUTPUT_INDEX_DDL.split(";"):
@@ -87,7 +77,7 @@ def backfill(conn: sqlite3.Connection) -> None:
 
 
 def index_datasets(
-    conn: sqlite3.Connection, rid: int, datasets: Iterable[_Dataset], *, replace: bool
+    conn: sqlite3.Connection, rid: int, datasets: Iterable[DatasetRecord], *, replace: bool
 ) -> None:
     """Add session ``rid``'s recorded datasets to the index (``replace``: instead of its rows),
     in the caller's write transaction, as ``write_datasets`` records them."""

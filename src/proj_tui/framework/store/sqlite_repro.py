@@ -139,42 +139,35 @@ def write_datasets(
     )
 
 
+_DATASET_COLUMNS = (
+    "node",
+    "name",
+    "role",
+    "type",
+    "path",
+    "version",
+    "size",
+    "mtime",
+    "digest",
+    "scheme",
+    "note",
+)
+"""``session_datasets``' columns that are DatasetRecord fields of the same name."""
+
+
 def read_datasets(conn: sqlite3.Connection, rid: int) -> list[DatasetRecord]:
+    columns = ", ".join(f"d.{name}" for name in _DATASET_COLUMNS)
     rows = conn.execute(
-        "SELECT d.node, d.name, d.role, d.type, d.path, d.version, d.size, d.mtime, d.digest, "
-        "d.scheme, d.note, b.data FROM session_datasets AS d "
+        f"SELECT {columns}, b.data FROM session_datasets AS d "
         "LEFT JOIN blobs AS b ON b.id = d.content_id WHERE d.rid = ? ORDER BY d.seq",
         (rid,),
     ).fetchall()
     return [
         DatasetRecord(
-            node,
-            name,
-            role,
-            type_name,
-            path,
-            version,
-            size,
-            mtime,
-            digest,
-            scheme,
-            note,
-            None if content is None else zlib.decompress(content).decode("utf-8"),
+            **dict(zip(_DATASET_COLUMNS, row[:-1], strict=True)),
+            content=None if row[-1] is None else zlib.decompress(row[-1]).decode(),
         )
-        for (
-            node,
-            name,
-            role,
-            type_name,
-            path,
-            version,
-            size,
-            mtime,
-            digest,
-            scheme,
-            note,
-            content,
-        ) in rows
+        for row in rows
     ]
 
 
