@@ -83,6 +83,7 @@ from proj_tui.framework.store.sqlite_rows import (
     _record,
     _split_fields,
     _summary,
+    intern_words,
 )
 
 _T = TypeVar("_T")
@@ -156,18 +157,7 @@ class SQLiteSessionStore(SQLiteConnection):
         flat = _flatten_params(params)[:MAX_INDEXED_PARAMS]
         if not flat:
             return []
-        keys = sorted({key for key, _, _ in flat})
-        conn.executemany("INSERT OR IGNORE INTO param_keys (key) VALUES (?)", [(k,) for k in keys])
-        ids: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            ids.update(
-                (key, key_id)
-                for key_id, key in conn.execute(
-                    f"SELECT id, key FROM param_keys WHERE key IN ({marks})", chunk
-                )
-            )
+        ids = intern_words(conn, "param_keys", "key", (key for key, _, _ in flat))
         return [(rid, ids[key], num, text) for key, num, text in flat]
 
     # ------------------------------------------------------------------ writer side

@@ -28,6 +28,7 @@ from proj_tui.framework.output_content import (
 from proj_tui.framework.store.records import OutputFilter
 from proj_tui.framework.store.repro_records import DatasetRecord
 from proj_tui.framework.store.sqlite_repro import read_datasets
+from proj_tui.framework.store.sqlite_rows import intern_words
 
 OUTPUT_INDEX_DDL = """
 CREATE TABLE output_names (
@@ -102,13 +103,13 @@ def index_datasets(
             values += [(name, key, *_columns(value)) for key, value in leaves.items()]
     if not names:
         return
-    name_ids = _intern(conn, "output_names", "name", {n for _, n in names})
+    name_ids = intern_words(conn, "output_names", "name", {n for _, n in names})
     conn.executemany(
         "INSERT OR IGNORE INTO session_outputs VALUES (?, ?, ?)",
         [(rid, role, name_ids[name]) for role, name in sorted(names)],
     )
     if values:
-        key_ids = _intern(conn, "output_keys", "key", {key for _, key, _, _ in values})
+        key_ids = intern_words(conn, "output_keys", "key", {key for _, key, _, _ in values})
         conn.executemany(
             "INSERT OR REPLACE INTO output_values VALUES (?, ?, ?, ?, ?)",
             [(rid, name_ids[n], key_ids[k], num, text) for n, k, num, text in values],
@@ -130,24 +131,6 @@ def _columns(value: Any) -> tuple[float | None, str | None]:
     if value is None:
         return None, "null"
     return None, str(value)[:_MAX_TEXT]
-
-
-def _intern(conn: sqlite3.Connection, table: str, column: str, words: set[str]) -> dict[str, int]:
-    ordered = sorted(words)
-    conn.executemany(
-        f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", [(w,) for w in ordered]
-    )
-    ids: dict[str, int] = {}
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        ids.update(
-            (word, word_id)
-            for word_id, word in conn.execute(
-                f"SELECT id, {column} FROM {table} WHERE {column} IN ({marks})", chunk
-            )
-        )
-    return ids
 
 
 def _ids(conn: sqlite3.Connection, table: str, column: str, word: str) -> list[int]:

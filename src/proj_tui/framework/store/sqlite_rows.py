@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +190,25 @@ def _record(row: tuple[Any, ...]) -> SessionRecord:
         pinned=bool(pinned),
         extra={k: v for k, v in data.items() if k not in _DATA_DEFAULTS and k not in _INTERNAL},
     )
+
+
+def intern_words(
+    conn: sqlite3.Connection, table: str, column: str, words: Iterable[str]
+) -> dict[str, int]:
+    """The id of each word in an interning table (``param_keys``, ``output_names`` …), adding the
+    new ones; looked up in chunks of 500 to stay under SQLite's variable limit."""
+    ordered = sorted(set(words))
+    conn.executemany(
+        f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", [(w,) for w in ordered]
+    )
+    ids: dict[str, int] = {}
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        ids.update(
+            (word, word_id)
+            for word_id, word in conn.execute(
+                f"SELECT id, {column} FROM {table} WHERE {column} IN ({marks})", chunk
+            )
+        )
+    return ids
