@@ -23,6 +23,7 @@ from typing import Any
 from proj_tui.cli.common import EXIT_CANCELLED, project_path
 from proj_tui.cli.output import UsageError
 from proj_tui.framework.selection import FIELDS, RunSelection
+from proj_tui.framework.self_command import proj_tui_command
 
 # run flags --watch decides itself (the node filters: from what is stale) or cannot stream
 _OWN_FLAGS = {"events": "--events", "parent": "--parent"}
@@ -64,7 +65,7 @@ class _Children:
 
     def start(self, argv: list[str], *, capture: bool = False) -> subprocess.Popen[str]:
         self.current = subprocess.Popen(
-            [sys.executable, "-m", "proj_tui", *argv],
+            [*proj_tui_command(), *argv],
             stdout=subprocess.PIPE if capture else None,
             stderr=subprocess.PIPE if capture else None,
             text=True,

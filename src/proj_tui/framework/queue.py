@@ -30,7 +30,6 @@ import fcntl
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from proj_tui.config.merge import deep_merge, nest_dotted
 from proj_tui.errors import ProjTuiError
 from proj_tui.framework.redact import is_secret_name
 from proj_tui.framework.selection import RunSelection
+from proj_tui.framework.self_command import proj_tui_command
 from proj_tui.framework.store.process import _pid_alive
 from proj_tui.framework.store.sqlite import SQLiteSessionStore
 from proj_tui.framework.store.sqlite_file import default_store_path
@@ -238,11 +238,6 @@ def _release(handle: IO[str]) -> None:
 def open_queue(project: Path) -> QueueStore:
     """The queue of the project at ``project`` (creates the store file if need be)."""
     return QueueStore(SQLiteSessionStore(default_store_path(project)))
-
-
-def proj_tui_command() -> list[str]:
-    """How to start ``proj-tui`` again: this interpreter, so the same install runs it."""
-    return [sys.executable, "-m", "proj_tui"]
 
 
 def ensure_worker(project: Path, env: Mapping[str, str] | None = None) -> int | None:

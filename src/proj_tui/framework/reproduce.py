@@ -38,6 +38,7 @@ from proj_tui.framework.replay import (
     replay_env_vars,
     run_argv,
 )
+from proj_tui.framework.self_command import proj_tui_command
 from proj_tui.framework.store import SessionQuery
 from proj_tui.framework.store.sqlite_file import STORE_DIRNAME
 
@@ -507,7 +508,7 @@ def reproduce(
         started = time.time()
         child_env = {**environ, "PYTHONDONTWRITEBYTECODE": "1"}
         subprocess.run(
-            [sys.executable, "-m", "proj_tui", *argv],
+            [*proj_tui_command(), *argv],
             cwd=space.project,
             env=child_env,
             stdout=stream if stream is not None else sys.stdout if events else sys.stderr,

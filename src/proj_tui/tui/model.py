@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from proj_tui.framework.selection import DEFAULT_PIPELINE, RunSelection
+from proj_tui.framework.self_command import proj_tui_command
 
 __all__ = ["DEFAULT_PIPELINE", "RunFilters", "RunSelection"]
 
@@ -25,7 +25,7 @@ RunFilters = RunSelection
 
 def default_cli() -> list[str]:
     """The command that starts our own CLI with the interpreter running the app."""
-    return [sys.executable, "-m", "proj_tui"]
+    return proj_tui_command()
 
 
 @dataclass(frozen=True)
