@@ -30,6 +30,7 @@ def project(tmp_path: Path) -> Iterator[Path]:
     stop_worker(root)
 
 
+@pytest.mark.timeout(600)
 def test_the_queue_drains_in_order_with_no_app_and_no_shell(project: Path) -> None:
     first = queued(project, "--no-worker", "--params", "cleaning.max_fare=101")
     second = queued(project, "--no-worker", "--pipeline", "data_processing")
@@ -52,6 +53,7 @@ def test_the_queue_drains_in_order_with_no_app_and_no_shell(project: Path) -> No
     wait_for(lambda: worker_pid(project) is None, "the worker to exit on an empty queue")
 
 
+@pytest.mark.timeout(600)
 def test_concurrency_two_runs_two_at_once(tmp_path: Path) -> None:
     root = make_demo(tmp_path / "slow", latency=0.4)
     try:
@@ -75,6 +77,7 @@ def test_concurrency_two_runs_two_at_once(tmp_path: Path) -> None:
         stop_worker(root)
 
 
+@pytest.mark.timeout(600)
 def test_move_and_remove_take_effect(project: Path) -> None:
     a, b, c, d = (queued(project, "--no-worker", "--params", f"cleaning.max_fare={n}")[0]
                   for n in (1, 2, 3, 4))  # fmt: skip
@@ -101,6 +104,7 @@ def test_move_and_remove_take_effect(project: Path) -> None:
     assert ran == sorted(ran)
 
 
+@pytest.mark.timeout(600)
 def test_clear_removes_what_waits(project: Path) -> None:
     ids = [queued(project, "--no-worker")[0] for _ in range(2)]
     cleared = cli("queue", "clear", cwd=project)
@@ -109,6 +113,7 @@ def test_clear_removes_what_waits(project: Path) -> None:
     assert cli("queue", "work", cwd=project).returncode == 0  # nothing to do: exits at once
 
 
+@pytest.mark.timeout(600)
 def test_a_worker_killed_mid_run_leaves_nothing_stuck(tmp_path: Path) -> None:
     root = make_demo(tmp_path / "slow", latency=0.3)
     try:
@@ -132,6 +137,7 @@ def test_a_worker_killed_mid_run_leaves_nothing_stuck(tmp_path: Path) -> None:
         stop_worker(root)
 
 
+@pytest.mark.timeout(600)
 def test_an_item_whose_run_never_started_is_closed_by_the_next_worker(project: Path) -> None:
     [item] = queued(project, "--no-worker")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -147,6 +153,7 @@ def test_an_item_whose_run_never_started_is_closed_by_the_next_worker(project: P
     assert "before it started a session" in left["error"]
 
 
+@pytest.mark.timeout(600)
 def test_a_run_that_cannot_start_says_why(project: Path) -> None:
     [item] = queued(project, "--no-worker", "--pipeline", "no_such_pipeline")
     assert cli("queue", "work", cwd=project).returncode == 0
@@ -155,6 +162,7 @@ def test_a_run_that_cannot_start_says_why(project: Path) -> None:
     assert "exited with code 2" in left["error"] and "no_such_pipeline" in left["error"]
 
 
+@pytest.mark.timeout(600)
 def test_a_secret_env_var_is_queued_by_name_only(project: Path) -> None:
     [item] = queued(project, "--no-worker", "--env-var", "API_TOKEN=hunter2-secret")
     db = default_store_path(project)
@@ -171,6 +179,7 @@ def test_a_secret_env_var_is_queued_by_name_only(project: Path) -> None:
     assert left["outcome"] == "not started" and "API_TOKEN" in left["error"]
 
 
+@pytest.mark.timeout(600)
 def test_one_worker_per_project(project: Path) -> None:
     queued(project, "--no-worker")
     lock_path(project).parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +198,7 @@ def test_one_worker_per_project(project: Path) -> None:
     assert items(project)[0]["outcome"] == "succeeded"
 
 
+@pytest.mark.timeout(600)
 def test_queue_options_that_do_not_fit(project: Path) -> None:
     watch = cli("run", "--queue", "--watch", cwd=project)
     assert watch.returncode == 2 and "--watch does not go with --queue" in watch.stderr

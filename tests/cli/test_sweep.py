@@ -20,6 +20,7 @@ def demo(demo: Path) -> Iterator[Path]:
     stop_worker(demo)
 
 
+@pytest.mark.timeout(600)
 def test_a_2x3_sweep_makes_six_sessions_sharing_a_sweep_id(demo: Path) -> None:
     result = cli(
         "run",
@@ -68,6 +69,7 @@ def test_a_2x3_sweep_makes_six_sessions_sharing_a_sweep_id(demo: Path) -> None:
         ("cleaning.max_fare", "must look like KEY=V1,V2"),
     ],
 )
+@pytest.mark.timeout(600)
 def test_bad_sweep_input_exits_2_naming_the_key(demo: Path, sweep: str, says: str) -> None:
     result = cli("run", "--sweep", sweep, "--no-worker", cwd=demo)
     assert result.returncode == 2
@@ -76,11 +78,13 @@ def test_bad_sweep_input_exits_2_naming_the_key(demo: Path, sweep: str, says: st
     assert not (demo / ".proj-tui" / "queue.lock").exists()  # nothing was queued or started
 
 
+@pytest.mark.timeout(600)
 def test_an_unknown_key_suggests_the_near_one(demo: Path) -> None:
     result = cli("run", "--sweep", "cleaning.max_far=1,2", "--no-worker", cwd=demo)
     assert "Did you mean 'cleaning.max_fare'" in result.stderr
 
 
+@pytest.mark.timeout(600)
 def test_sweep_values_are_yaml_typed_and_multiplied_in_order() -> None:
     sweep = parse_sweeps(["a=1,2.5,true,null,text", "b=[x, 'y,z']"])
     assert sweep == {"a": [1, 2.5, True, None, "text"], "b": ["x", "y,z"]}

@@ -129,9 +129,14 @@ def new_sweep_id(now: float | None = None) -> str:
     return f"sw-{stamp}-{secrets.token_hex(2)}"
 
 
-def describe_values(values: Mapping[str, Any], keys: Iterable[str] | None = None) -> str:
-    """``model.lr=0.01 model.depth=3`` for a list line or a column."""
+def format_value(value: Any) -> str:
+    """A swept value as ``--params`` would spell it (``0.01``, ``true``, ``[1, 2]``)."""
     from proj_tui.config import format_params
 
+    return format_params({"v": value}).partition("=")[2]
+
+
+def describe_values(values: Mapping[str, Any], keys: Iterable[str] | None = None) -> str:
+    """``model.lr=0.01 model.depth=3`` for a list line or a column."""
     chosen = list(values) if keys is None else [k for k in keys if k in values]
-    return " ".join(format_params({k: values[k]}) for k in chosen)
+    return " ".join(f"{k}={format_value(values[k])}" for k in chosen)

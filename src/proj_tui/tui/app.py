@@ -123,6 +123,7 @@ class ProjTuiApp(App[int]):
         Binding("4", "switch_mode('sessions')", "History", id="app.sessions", group=_MODES),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme", tooltip="Next theme"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
+        Binding("5", "open_queue", "Queue", show=False, id="app.queue", tooltip="The run queue"),
     ]
 
     def __init__(
@@ -618,6 +619,13 @@ class ProjTuiApp(App[int]):
 
         open_config_view(self, mode)
 
+    def action_open_queue(self) -> None:
+        """The run queue (tui/screens/queue.py), over whichever screen is shown."""
+        from proj_tui.tui.screens.queue import QueueScreen
+
+        if not isinstance(self.screen, QueueScreen):
+            self.push_screen(_current(QueueScreen()))
+
     def action_help(self) -> None:
         from proj_tui.tui.screens.help import HelpScreen, help_markdown
 
@@ -627,6 +635,7 @@ class ProjTuiApp(App[int]):
     @staticmethod
     def help_sections() -> list[tuple[str, type]]:
         from proj_tui.tui.screens.modals import ConfirmModal, QuitModal
+        from proj_tui.tui.screens.queue import QueueScreen
         from proj_tui.tui.screens.run_setup import RunSetupScreen
         from proj_tui.tui.screens.runs import RunsScreen
         from proj_tui.tui.screens.sessions import SessionsScreen, history_help_sections
@@ -638,6 +647,8 @@ class ProjTuiApp(App[int]):
             ("Runs", RunsScreen),
             ("History", SessionsScreen),
             *history_help_sections(),
+            ("Queue", QueueScreen),
+            ("Sweep", _sweep_screen()),
             ("Dialogs", ConfirmModal),
             ("Quitting with runs live", QuitModal),
         ]
@@ -789,6 +800,12 @@ class ProjTuiApp(App[int]):
 def _append_time(path: Path) -> None:
     with path.open("a") as f:
         f.write(f"\n{time.time()!r} {time.process_time()!r}")
+
+
+def _sweep_screen() -> type:
+    from proj_tui.tui.screens.sweep import SweepScreen
+
+    return SweepScreen
 
 
 def _screen(module: str, name: str) -> Screen[Any]:

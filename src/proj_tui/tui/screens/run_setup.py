@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.widgets import Header, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 
 from proj_tui.tui.components.config_banner import ConfigBanner
 from proj_tui.tui.components.env_vars_form import EnvVarsForm
@@ -71,8 +71,20 @@ class RunSetupScreen(ModeScreen):
             id="setup.blame",
             tooltip="Where the focused parameter is set, and what it overrode",
         ),
+        Binding(
+            # the one ctrl key an Input field leaves free (it edits with a, e, d, k, u, w, x, c, v)
+            "ctrl+z",
+            "queue",
+            "Queue",
+            id="setup.queue",
+            tooltip="Add this setup to the run queue (one run per combination of the Sweep field)",
+        ),
         Binding("escape", "blur", "Unfocus", show=False, id="setup.blur"),
     ]
+
+    sweep_items: tuple[str, ...] = ()
+    """The Sweep field's ``KEY=V1,V2`` items, once they parse and name known parameters."""
+    sweep_runs = 0
 
     @property
     def shared(self) -> AppState:
@@ -91,6 +103,8 @@ class RunSetupScreen(ModeScreen):
             yield ParamForm(id="params")
             with Vertical(id="setup-side"):
                 yield EnvVarsForm(id="env-vars")
+                yield Input(placeholder="model.lr=0.01,0.1; depth=[3, 5]", id="sweep")
+                yield Static("", id="sweep-problem")
         yield Static("", id="command")
         yield KeyFooter()
 
@@ -98,6 +112,11 @@ class RunSetupScreen(ModeScreen):
         self.query_one("#params").border_title = "Parameters"
         self.query_one("#env-vars").border_title = "Environment variables (ctrl+n adds)"
         self.query_one("#command").border_title = "Command (ctrl+y copies)"
+        sweep = self.query_one("#sweep", Input)
+        sweep.border_title = "Sweep: several values per key (ctrl+z queues)"
+        sweep.styles.border = ("round", "gray")
+        sweep.styles.height = 3
+        self.query_one("#sweep-problem").styles.height = "auto"
         self.shared.subscribe(self, self._state_changed)
         self._render_envs()
         self._render_params()
@@ -165,9 +184,12 @@ class RunSetupScreen(ModeScreen):
         )
 
     def _render_command(self) -> None:
+        import shlex
+
         state = self.shared
         spec = state.spec()
-        lines = [escape(spec.command())]
+        sweep = "".join(f" --sweep {shlex.quote(item)}" for item in self.sweep_items)
+        lines = [escape(spec.command() + sweep)]
         problems = state.problems()
         if problems:
             lines.append("[$error]cannot run yet: " + escape("; ".join(problems)) + "[/]")
@@ -189,6 +211,41 @@ class RunSetupScreen(ModeScreen):
 
     # ParamRow.Changed bubbles on to the app, which records the override in the state.
 
+    @on(Input.Changed, "#sweep")
+    def _sweep_changed(self, event: Input.Changed) -> None:
+        event.stop()  # not a parameter field: the app must not take it for an override
+        self._check_sweep(event.value)
+        self._render_command()
+
+    def _check_sweep(self, text: str) -> str | None:
+        """Validate the Sweep field as ``--sweep`` would; the problem, or None (shown either way)."""
+        from proj_tui.config import nest_dotted
+        from proj_tui.framework.sweep import (
+            SweepError,
+            check_keys,
+            combinations,
+            parse_sweeps,
+        )
+
+        items = [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
+        problem_box = self.query_one("#sweep-problem", Static)
+        self.sweep_items, self.sweep_runs = (), 0
+        if not items:
+            problem_box.update("")
+            return None
+        state = self.shared
+        try:
+            sweep = parse_sweeps(items)
+            known = nest_dotted({field.key: None for field in state.fields})
+            check_keys(sweep, known, env=state.env or "the chosen env")
+            runs = len(combinations(sweep))
+        except SweepError as exc:
+            problem_box.update(f"[$error]{escape(str(exc))}[/]")
+            return str(exc)
+        self.sweep_items, self.sweep_runs = tuple(items), runs
+        problem_box.update(f"{runs} run(s), queued with ctrl+z")
+        return None
+
     def on_env_vars_form_changed(self) -> None:
         values, problems = self.query_one(EnvVarsForm).values()
         self.post_message(EnvVarsEdited(values, problems))
@@ -202,6 +259,48 @@ class RunSetupScreen(ModeScreen):
             return
         select.focus()
         select.action_show_overlay()
+
+    def action_queue(self) -> None:
+        """Queue this setup (a run per sweep combination) through ``proj-tui run --queue``: the
+        same checks, the same store rows and the same detached worker as from a shell."""
+        problems = list(self.shared.problems())
+        sweep_problem = self._check_sweep(self.query_one("#sweep", Input).value)
+        if sweep_problem:
+            problems.append(sweep_problem)
+        if problems:
+            self.notify("Fix first: " + "; ".join(problems), title="Cannot queue", severity="error")
+            return
+        spec = self.shared.spec()
+        argv = [*self.shared.cli, "run", *spec.run_args(env_names_only=True), "--queue"]
+        for item in self.sweep_items:
+            argv += ["--sweep", item]
+        self._enqueue(argv, spec.child_env())
+
+    @work(thread=True, group="setup-queue", exit_on_error=False)
+    def _enqueue(self, argv: list[str], env: dict[str, str]) -> None:
+        import os
+        import subprocess
+
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            cwd=str(self.shared.project_path),
+            timeout=120,
+        )
+        message = (done.stderr or "").strip().replace("Error: ", "")
+        if done.returncode == 0:
+            text = message.split(" See:")[0] + ". Press 5 for the queue."
+            self.app.call_from_thread(self.notify, text, title="Queued", timeout=6)
+        else:
+            self.app.call_from_thread(
+                self.notify,
+                message or "proj-tui run --queue failed",
+                title="Cannot queue",
+                severity="error",
+            )
 
     def action_blur(self) -> None:
         self.set_focus(None)

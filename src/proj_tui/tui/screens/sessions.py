@@ -116,6 +116,13 @@ class SessionsScreen(HistoryActions):
         ),
         Binding("s", "sort", "Sort", id="history.sort", tooltip="Cycle the sort order"),
         Binding(
+            "w",
+            "sweep",
+            "Sweep",
+            id="history.sweep",
+            tooltip="Compare the runs of the session's parameter sweep side by side",
+        ),
+        Binding(
             "left_square_bracket", "page(-1)", "Prev page", id="history.prev_page", group=_PAGE
         ),
         Binding(
@@ -427,6 +434,34 @@ class SessionsScreen(HistoryActions):
             self.marked[summary.session_id] = summary
         self.query_one(HistoryTable).set_marked(set(self.marked))
         self._render_status()
+
+    def action_sweep(self) -> None:
+        """The sweep the highlighted session ran in, side by side (tui/screens/sweep.py)."""
+        current = self.current_id()
+        if current is None:
+            return
+        self._find_sweep(current)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history-sweep")
+    def _find_sweep(self, session_id: str) -> None:
+        from proj_tui.framework.store.sqlite_queue import QueueStore
+        from proj_tui.tui.state import app_state
+
+        store = app_state(self).history.reader()
+        sweep = None if store is None else QueueStore(store).sweep_ids([session_id]).get(session_id)
+        self.app.call_from_thread(self._open_sweep, session_id, sweep)
+
+    def _open_sweep(self, session_id: str, sweep: str | None) -> None:
+        if sweep is None:
+            self.notify(
+                f"{session_id} is not part of a sweep (queue one with --sweep, or from Run "
+                "setup's Sweep field).",
+                severity="warning",
+            )
+            return
+        from proj_tui.tui.screens.sweep import SweepScreen
+
+        self.app.push_screen(SweepScreen(sweep))
 
     def action_diff(self) -> None:
         current = self.current_id()
