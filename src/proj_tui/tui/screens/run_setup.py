@@ -18,12 +18,13 @@ from proj_tui.tui.components.param_form import ParamForm
 from proj_tui.tui.messages import EnvChosen, EnvVarsEdited
 from proj_tui.tui.screens.mode_screen import ModeScreen
 from proj_tui.tui.state import app_state
+from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from proj_tui.tui.state import AppState, Topic
 
 
-class RunSetupScreen(ModeScreen):
+class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
     """Everything a run is given, and the command line that gives it."""
 
     SUB_TITLE = "Run setup"
