@@ -189,6 +189,13 @@ class ProjTuiApp(App[int]):
         """The first frame is out: now load data (workers would slow the first paint down)."""
         self.first_screen_ready = time.time()
         freeze()  # and the first screen
+        # The workers below import these lazily, each in its own thread; two threads importing
+        # modules of one package at once can deadlock in the import system (a _DeadlockError on
+        # 'proj_tui.config.yaml_io' was seen at start-up). The main thread imports them first
+        # (~20 ms, after the first paint; the workers would pay it anyway).
+        import proj_tui.config
+        import proj_tui.framework.project  # noqa: F401
+
         self.describe(show_kept=True)  # first: a child process, the slowest
         self.load_project()
         self.live_watch.start()
