@@ -81,12 +81,15 @@ async def test_a_2x3_sweep_is_grouped_in_history_with_its_swept_values(project: 
         assert isinstance(screen, SweepScreen)
         grid: DataTable[Any] = screen.query_one(DataTable)
         headers = [str(c.label) for c in grid.columns.values()]
-        assert headers[1:3] == ["cleaning.max_fare", "model_a.model_options.epochs"]
+        assert headers[1:] == [
+            "session", "status", "duration", "cleaning.max_fare", "model_a.model_options.epochs"
+        ]  # fmt: skip
         rows = _rows(grid)
-        assert [(r[1], r[2], r[3]) for r in rows] == [
+        assert [(r[4], r[5], r[2]) for r in rows] == [
             (fare, epochs, "succeeded") for fare in ("100", "200") for epochs in ("3", "5", "7")
         ]
-        assert all(r[4].endswith("s") for r in rows)  # each run's duration
+        assert all(r[3].endswith("s") for r in rows)  # each run's duration
+        assert all(r[1].startswith("20") for r in rows)  # each run's session id
         assert f"sweep {sweep_id} · 6 runs · 6 succeeded" in str(
             screen.query_one("#sweep-head").render()
         )
@@ -98,7 +101,7 @@ async def test_a_2x3_sweep_is_grouped_in_history_with_its_swept_values(project: 
 
         diff = app.screen
         assert isinstance(diff, SessionDiffScreen)
-        assert (diff.left_id, diff.right_id) == (rows[0][5], rows[1][5])
+        assert (diff.left_id, diff.right_id) == (rows[0][1], rows[1][1])
         cells = [" ".join(r) for r in _rows(diff.query_one(DataTable))]
         assert any("model_a.model_options.epochs" in c and "3" in c and "5" in c for c in cells)
 

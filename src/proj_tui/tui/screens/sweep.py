@@ -142,20 +142,21 @@ class SweepScreen(ReportsWorkerErrors, Screen[None]):
         keep = table.cursor_row
         table.clear(columns=True)
         table.add_column(" ", key="mark")
-        for key in self.keys:
-            table.add_column(key, key=f"v:{key}")
+        # the session first, as in History: at 80 columns the swept values, not the id, are cut
+        table.add_column("session", key="session")
         table.add_column("status", key="status")
         table.add_column("duration", key="duration")
-        table.add_column("session", key="session")
+        for key in self.keys:
+            table.add_column(key, key=f"v:{key}")
         for run in self.runs:
             colour = theme_colour(self.app, STATUS_VARS.get(run.status, "text-muted"))
             marked = run.session_id is not None and run.session_id == self.marked
             table.add_row(
                 "●" if marked else " ",
-                *(format_value(run.values[k]) if k in run.values else "—" for k in self.keys),
+                run.session_id or "(not run yet)",
                 Text(run.status, style=colour or ""),
                 fmt_duration(run.duration) if run.session_id else "—",
-                run.session_id or "(not run yet)",
+                *(format_value(run.values[k]) if k in run.values else "—" for k in self.keys),
             )
         if self.runs:
             table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
