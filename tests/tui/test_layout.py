@@ -345,3 +345,25 @@ def test_run_tab_labels_are_short() -> None:
     spec = RunSpec(project_path=Path("/p"), pipeline="a_rather_long_pipeline_name", env="prod")
     label = Tab._label(12, spec.pipeline, "succeeded")
     assert label == "✓ 12 a_rather_long…" and len(label) <= 20
+
+
+@pytest.mark.parametrize("size", [SMALL, (140, 45)])
+async def test_the_node_table_shows_status_and_time_whole(
+    taxi: Path, size: tuple[int, int]
+) -> None:
+    """At 80 columns the node names give way (cut with "…"), never the status or the time."""
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await _ended_runs(app, pilot, 1)
+        table = screen.query_one(".run-nodes", DataTable)
+        room = table.content_region.width - table.styles.scrollbar_size_vertical
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= room
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows and all(status == "succeeded" for _, status, _ in rows)
+        node = next(c for c in table.columns.values() if str(c.label) == "node")
+        longest = max(len(name) for name, _, _ in rows)
+        if size == SMALL:
+            assert node.get_render_width(table) - 2 * table.cell_padding < longest
+        else:  # room for every name
+            assert node.get_render_width(table) - 2 * table.cell_padding == longest

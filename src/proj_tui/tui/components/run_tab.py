@@ -53,6 +53,11 @@ if TYPE_CHECKING:
     from proj_tui.framework.live import LiveSession
     from proj_tui.tui.run_spec import RunSpec
 
+# The node table's columns: status and time keep their width, the node column takes what is left
+# (its names cut with "…"), so at 80 columns "succeeded" and the time stay whole.
+STATUS_WIDTH = 9  # "succeeded", "cancelled"
+TIME_WIDTH = 6  # fmt_seconds: "9.99s", "119s", "59m59s"
+NODE_MIN_WIDTH = 8
 FRAMES_PER_SECOND = 30  # how often a streaming run's tab shows what arrived
 # Events folded per frame (~5 ms of log lines on this machine): a flood waits in the tab's
 # backlog rather than making one frame long, so a key is never queued behind a big drain.
@@ -177,10 +182,8 @@ class RunTab(ReportsWorkerErrors, TabPane):
             yield LogPane(id=f"log-{self.number}")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("node", key="node")
-        table.add_column("status", key="status", width=10)
-        table.add_column("time", key="time", width=8)
+        self._node_width: int | None = None  # None: as wide as the longest name (not sized yet)
+        self._add_columns()
         self._fill_table()
         self._render_header()
         self._ticker = self.set_interval(1.0, self._tick)
@@ -320,12 +323,43 @@ class RunTab(ReportsWorkerErrors, TabPane):
         if logs:
             self.query_one(LogPane).add_records(logs)
         if restructure or ended:
-            self._fill_table()
+            if not self._fit_columns():  # the node names may be others now
+                self._fill_table()
         else:
             self._update_rows(changed.values())
         self._render_header()
         if ended:
             self._finished()
+
+    def _add_columns(self) -> None:
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        table.add_column("node", key="node", width=self._node_width)
+        table.add_column("status", key="status", width=STATUS_WIDTH)
+        table.add_column("time", key="time", width=TIME_WIDTH)
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> bool:
+        """Give the node column the table's room less status and time; True if it rebuilt."""
+        table: DataTable[Text | str] = self.query_one(DataTable)
+        # room for a vertical scrollbar always: the table grows one as nodes arrive
+        room = table.content_region.width - table.styles.scrollbar_size_vertical
+        if room <= 0:  # a hidden tab: sized when shown
+            return False
+        fixed = STATUS_WIDTH + TIME_WIDTH + 6 * table.cell_padding
+        longest = max((len(name) for name in self.state.nodes), default=NODE_MIN_WIDTH)
+        width = max(NODE_MIN_WIDTH, min(longest, room - fixed))
+        if width == self._node_width:
+            return False
+        self._node_width = width
+        row = table.cursor_row
+        table.clear(columns=True)
+        self._add_columns()
+        self._fill_table()
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row, animate=False)
+        return True
 
     def _fill_table(self) -> None:
         table: DataTable[Text | str] = self.query_one(DataTable)
@@ -336,7 +370,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
 
     def _cells(self, node: NodeProgress) -> tuple[Text, Text, str]:
         return (
-            Text(node.name),
+            Text(node.name, no_wrap=True, overflow="ellipsis"),
             status_cell(self.app, node.status),
             fmt_seconds(node.duration) if node.duration is not None else "",
         )
