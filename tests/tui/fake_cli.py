@@ -3,7 +3,8 @@
 ``run`` emits the event stream of docs/events.md, written with ``framework.events`` like the real
 one; what it does is chosen with the ``FAKE_RUN`` environment variable (``succeed``, ``fail``,
 ``crash``, ``segfault``, ``hang``, ``stubborn`` — ignores SIGINT/SIGTERM —, ``spam:N`` log lines as
-fast as possible, ``start_error``).
+fast as possible, ``start_error``). With ``FAKE_DESCRIBE_GATE=PATH``, ``pipelines`` waits for that
+file to exist first (a test looks at the app before the pipelines are described).
 Every other subcommand is handed to the real CLI, so pipelines are described for real.
 """
 
@@ -115,6 +116,10 @@ def main() -> int:
     args = sys.argv[1:]
     if args and args[0] == "run":
         return run(args[1:])
+    gate = os.environ.get("FAKE_DESCRIBE_GATE")
+    if gate and args and args[0] == "pipelines":
+        while not os.path.exists(gate):
+            time.sleep(0.02)
     os.execv(sys.executable, [sys.executable, "-m", "proj_tui", *args])
     return 0  # pragma: no cover
 

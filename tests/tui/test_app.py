@@ -380,3 +380,29 @@ async def test_ctrl_r_refuses_plans_the_app_knows_cannot_run(taxi: Path) -> None
         assert not app.runs.tabs
         assert "Fix first: config: conf/base/parameters.yml" in app.said[-1], app.said[-1]
     assert not (taxi / ".proj-tui" / "sessions.db").exists()  # no failed session either
+
+
+async def test_the_plan_says_loading_until_the_pipelines_are_described(
+    taxi: Path, fake_cli: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "Nothing to run: the pipeline has no nodes." while the pipelines loaded."""
+    gate = tmp_path / "describe-now"
+    monkeypatch.setenv("FAKE_DESCRIBE_GATE", str(gate))
+    app = ProjTuiApp(taxi, cli=fake_cli)
+
+    def shown() -> list[str]:
+        plan = app.screen.query_one(PlanPreview)
+        return [str(plan.get_option_at_index(i).prompt) for i in range(plan.option_count)]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.state.config is not None, pilot)
+        await pilot.pause()
+        assert app.state.description is None
+        assert shown() == ["[dim]Loading the pipelines…[/dim]"]
+        assert "nodes" not in str(app.screen.query_one(PlanPreview).border_title)
+        gate.touch()
+        await until(lambda: app.state.description is not None, pilot)
+        await pilot.pause()
+        assert len(shown()) == 11 and "11 of 11 nodes" in str(
+            app.screen.query_one(PlanPreview).border_title
+        )

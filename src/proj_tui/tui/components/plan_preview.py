@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 class PlanPreview(OptionList):
     """The run plan; its border title says how many nodes of the pipeline run."""
 
+    def show_loading(self, pipeline: str) -> None:
+        """Before the pipelines are described: no count, and no "the pipeline has no nodes"."""
+        self.border_title = f"Plan · {pipeline}"
+        self.border_subtitle = ""
+        self.clear_options()
+        self.add_option(Option("[dim]Loading the pipelines…[/dim]", disabled=True))
+
     def show(
         self,
         pipeline: str,

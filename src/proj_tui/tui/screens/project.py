@@ -167,6 +167,9 @@ class ProjectScreen(ModeScreen):
 
     def _render_plan(self) -> None:
         state = self.shared
+        if state.description is None:
+            self.query_one(PlanPreview).show_loading(state.pipeline)
+            return
         self.query_one(PlanPreview).show(
             state.pipeline, state.planned(), len(state.pipeline_nodes()), state.filters, state.stale
         )
