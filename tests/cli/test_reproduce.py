@@ -84,6 +84,37 @@ def test_reproduce_runs_the_recorded_code_after_the_tree_is_reset(demo: Path) ->
     assert record.extra["reproduced_from"]["session_id"] == original
     assert record.extra["reproduced_from"]["identical"] is True
     assert record.project_path == str(demo)
+    # recorded as if it ran in the project, not in the temporary worktree that is gone
+    assert "proj-tui-reproduce" not in record.cli["command"]
+    assert not any("proj-tui-reproduce" in arg for arg in record.cli["argv"])
+    shown = cli("sessions", "show", newest.session_id, "--project", str(demo))
+    assert "proj-tui-reproduce" not in shown.stdout
+    code_json = json.loads(
+        cli("sessions", "show", original, "--project", str(demo), "--json").stdout
+    )
+    assert code_json["code"]["commit"] == git(demo, "rev-parse", "HEAD").strip()
+    assert code_json["code"]["branch"] == "main" and code_json["code"]["dirty"] is True
+    assert code_json["code"]["patch_files"] == [
+        {"path": REPORTING.as_posix(), "added": 3, "removed": 1, "binary": False}
+    ]
+    assert [f["path"] for f in code_json["code"]["untracked"]] == [
+        (REPORTING.parent / "footer.py").as_posix()
+    ]
+    repro_json = json.loads(
+        cli("sessions", "show", newest.session_id, "--project", str(demo), "--json").stdout
+    )
+
+    def unversioned(datasets: list[dict[str, str]]) -> dict[tuple[str, str], str]:
+        return {
+            (d["name"], d["role"]): d["path"].replace(d["version"], "V")
+            if d["version"]
+            else d["path"]
+            for d in datasets
+        }
+
+    paths, repro_paths = unversioned(code_json["datasets"]), unversioned(repro_json["datasets"])
+    assert repro_paths == paths and len(paths) > 8
+    assert all(p.startswith(str(demo)) for p in paths.values())
     # the code as it is now writes another comparison: the reproduction really ran the old code
     now = run(demo)
     recorded = output_digest(demo, original, "model_comparison")

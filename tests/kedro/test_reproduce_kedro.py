@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,6 +87,18 @@ def test_a_kedro_session_on_a_dirty_tree_records_fingerprints_and_reproduces(
     reproduction = _newest(kedro_project)
     with _store(kedro_project) as store:
         assert store.get_session(reproduction).parent_id == original
+        repro_rows = store.datasets(reproduction)
+    # recorded as if run in the project: the same paths as the original's, by name
+    assert {(r.name, r.role, r.path) for r in repro_rows if not r.version} == {
+        (r.name, r.role, r.path) for r in rows if not r.version
+    }
+    assert all((r.path or "").startswith(str(kedro_project)) for r in repro_rows)
+    shown = json.loads(
+        cli("sessions", "show", original, "--project", str(kedro_project), "--json").stdout
+    )
+    assert shown["code"]["dirty"] is True and shown["code"]["branch"] == "main"
+    assert [f["path"] for f in shown["code"]["patch_files"]] == [SUMMARY_NODES.as_posix()]
+    assert {d["name"] for d in shown["datasets"]} == {r.name for r in rows}
     recorded = _digest(kedro_project, original, "reporting.summary")
     assert _digest(kedro_project, reproduction, "reporting.summary") == recorded
     again = kedro_run(kedro_project)  # the code as it is now writes another summary

@@ -128,9 +128,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = _store(args.project)
     record = _resolve(store, args.session_id)
     if args.json:
+        from proj_tui.framework.code_state import code_state_summary
         from proj_tui.framework.store import export_session
 
         data = export_session(store, record.session_id, logs=bool(args.logs))
+        state = store.code_state(record.session_id)
+        patch = store.blob(state.patch) if state is not None and state.patch else None
+        data["code"] = None if state is None else code_state_summary(state, patch)
+        data["datasets"] = [ds.to_dict() for ds in store.datasets(record.session_id)]
         print_json(data)
         return 0
     from proj_tui.config import flatten

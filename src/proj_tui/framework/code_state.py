@@ -37,7 +37,9 @@ __all__ = [
     "MAX_UNTRACKED_BYTES",
     "MAX_UNTRACKED_FILE_BYTES",
     "capture_code_state",
+    "code_state_summary",
     "is_credentials_file",
+    "patch_files",
     "secret_lines",
     "tree_fingerprint",
 ]
@@ -271,6 +273,39 @@ def _why(result: subprocess.CompletedProcess[bytes]) -> str:
 
 _SECTION = re.compile(rb"^diff --git ", re.MULTILINE)
 _SECTION_PATH = re.compile(rb"^diff --git a/(.*?) b/(.*)$", re.MULTILINE)
+
+
+def patch_files(patch: bytes) -> list[dict[str, Any]]:
+    """What a recorded patch changes: per file its path and the lines added and removed
+    (``binary``: a binary diff, no line counts), in the patch's order."""
+    starts = [m.start() for m in _SECTION.finditer(patch)]
+    files: list[dict[str, Any]] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(patch)
+        section = patch[start:end]
+        match = _SECTION_PATH.match(section)
+        path = match.group(2).decode("utf-8", "replace") if match else "?"
+        added = removed = 0
+        binary = False
+        in_hunks = False
+        for line in section.split(b"\n")[1:]:
+            if line.startswith(b"@@"):
+                in_hunks = True
+            elif line.startswith(b"GIT binary patch"):
+                binary = True
+                break
+            elif in_hunks and line.startswith(b"+"):
+                added += 1
+            elif in_hunks and line.startswith(b"-"):
+                removed += 1
+        files.append({"path": path, "added": added, "removed": removed, "binary": binary})
+    return files
+
+
+def code_state_summary(state: CodeState, patch: bytes | None) -> dict[str, Any]:
+    """A code state as JSON-ready data (``sessions show --json``): the record, whether it is
+    exact, and ``patch_files`` (``patch_files`` of its patch; ``[]`` for a clean tree)."""
+    return {**state.to_dict(), "exact": state.exact, "patch_files": patch_files(patch or b"")}
 
 
 def _keep_safe_sections(diff: bytes, known: list[str], left_out: list[LeftOut]) -> bytes:

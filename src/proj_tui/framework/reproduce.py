@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -532,6 +532,7 @@ def reproduce(
             )
             for name, ds in expected.items()
         ]
+        _record_as_in_project(store, new, space.project, project)
         store.update_session(
             new.session_id,
             project_path=str(project),
@@ -551,6 +552,47 @@ def reproduce(
         else:
             space.remove()
     return report
+
+
+def _record_as_in_project(
+    store: SQLiteSessionStore, new: SessionRecord, workspace: Path, project: Path
+) -> None:
+    """Record the reproduction's dataset paths, command line and conf source as in ``project``.
+
+    The run happened in a temporary workspace that is gone once it ends; its paths would make the
+    Data tab, ``sessions show`` and a diff with the original show ``/tmp/proj-tui-reproduce-…``
+    where the original shows the project, and a reproduction of the reproduction look for its
+    inputs there. The workspace itself stays named in ``reproduced_from``.
+    """
+    prefixes = list(dict.fromkeys([str(workspace), str(workspace.resolve())]))
+
+    def moved(text: str) -> str:
+        for prefix in prefixes:
+            if text == prefix or text.startswith(prefix + os.sep):
+                return str(project) + text[len(prefix) :]
+        return text
+
+    datasets = store.datasets(new.session_id)
+    if any(ds.path and moved(ds.path) != ds.path for ds in datasets):
+        store.record_datasets(
+            new.session_id,
+            [replace(ds, path=moved(ds.path)) if ds.path else ds for ds in datasets],
+            replace=True,
+        )
+    fields: dict[str, Any] = {}
+    cli = dict(new.cli or {})
+    if isinstance(cli.get("command"), str):
+        for prefix in prefixes:
+            cli["command"] = cli["command"].replace(prefix, str(project))
+    if isinstance(cli.get("argv"), list):
+        cli["argv"] = [moved(arg) if isinstance(arg, str) else arg for arg in cli["argv"]]
+    if cli != (new.cli or {}):
+        fields["cli"] = cli
+    conf_source = (new.extra or {}).get("conf_source")
+    if isinstance(conf_source, str) and moved(conf_source) != conf_source:
+        fields["conf_source"] = moved(conf_source)
+    if fields:
+        store.update_session(new.session_id, **fields)
 
 
 def _outside_outputs(datasets: list[DatasetRecord], project: Path) -> list[tuple[str, str]]:
