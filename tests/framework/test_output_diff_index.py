@@ -143,3 +143,35 @@ def test_a_schema_4_store_is_indexed_when_migrated(tmp_path: Path) -> None:
     with SQLiteSessionStore(db) as store:
         assert _ids(store, "out:metrics.rmse<1.5") == [sid]
         assert _ids(store, "in:trips_raw") == [sid]
+
+
+def test_a_schema_5_store_gets_the_key_name_value_indexes_when_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with SQLiteSessionStore(db) as store:
+        sid = _session(store, 1000.0, 1.2, 2.0)
+    conn = sqlite3.connect(db)  # back to schema 5: value indexes on (key, value)
+    conn.execute("DROP INDEX output_values_key_name_num")
+    conn.execute("DROP INDEX output_values_key_name_text")
+    conn.execute(
+        "CREATE INDEX output_values_num ON output_values (key_id, num) WHERE num IS NOT NULL"
+    )
+    conn.execute(
+        "CREATE INDEX output_values_text ON output_values (key_id, text) WHERE text IS NOT NULL"
+    )
+    conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with SQLiteSessionStore(db, readonly=True) as reader:  # not migrated: read as it is
+        assert [
+            s.session_id for s in reader.list_sessions(parse_query("out:metrics.rmse<1.5"))
+        ] == [sid]
+    with SQLiteSessionStore(db) as store:
+        assert _ids(store, "out:metrics.rmse<1.5") == [sid]
+        assert _ids(store, "out:metrics.kind=lin") == [sid]
+    conn = sqlite3.connect(db)
+    indexes = {
+        row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    conn.close()
+    assert {"output_values_key_name_num", "output_values_key_name_text"} <= indexes
+    assert not {"output_values_num", "output_values_text"} & indexes

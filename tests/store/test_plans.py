@@ -102,3 +102,56 @@ def test_store_imports_stay_light() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"  # what it costs to import is in benches/run_overhead.py
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> SQLiteSessionStore:
+    """600 sessions with two metrics files each, both with an ``rmse`` (as the demo's are)."""
+    from proj_tui.framework.store import DatasetRecord
+
+    store = SQLiteSessionStore(tmp_path_factory.mktemp("outputs") / "sessions.db")
+    for i in range(600):
+        session_id = store.create_session(record(host="elsewhere"), now=1_700_000_000 + i)
+        store.record_datasets(
+            session_id,
+            [
+                DatasetRecord(f"eval_{m}", f"{m}.metrics", "save", "json.JSONDataset",
+                              f"data/{m}_metrics.json", digest=f"{i}", scheme="whole",
+                              content=f'{{"rmse": {(i * (7 if m == "model_a" else 13)) % 600}}}')
+                for m in ("model_a", "model_b")
+            ],
+        )  # fmt: skip
+        store.finish_session(session_id, "succeeded", ended_at=1_700_000_001 + i)
+    return store
+
+
+def _count_plan(store: SQLiteSessionStore, text: str) -> tuple[int, str]:
+    """count_sessions(text) and the plan of the statement it ran to count."""
+    conn = store._connection()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        count = store.count_sessions(parse_query(text))
+    finally:
+        conn.set_trace_callback(None)
+    counting = [s for s in statements if s.startswith("SELECT count(")][-1]
+    return count, " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + counting))
+
+
+def test_an_output_value_term_is_one_range_of_its_key_name_and_value(
+    outputs: SQLiteSessionStore,
+) -> None:
+    # the key (rmse) is in both metrics files: the range is of one name's values, and a term
+    # alone is counted on the index without reading the sessions (as a parameter is)
+    count, plan = _count_plan(outputs, "out:model_a.metrics.rmse<60")
+    assert count == 60
+    assert "output_values_key_name_num (key_id=? AND name_id=? AND num<?)" in plan, plan
+    assert "sessions" not in plan, plan
+    count, plan = _count_plan(outputs, "model.lr>0.5")
+    assert count == 0 and "sessions" not in plan, plan
+    assert outputs.count_sessions(parse_query("out:model_a.metrics.rmse<60 status:failed")) == 0
+    for text in ("out:model_a.metrics.rmse<60", "out:metrics.rmse<60", "out:model_b.metrics"):
+        listed = outputs.list_sessions(parse_query(text), limit=1000)
+        assert outputs.count_sessions(parse_query(text)) == len(listed), text
+    assert outputs.count_sessions(parse_query("out:metrics.rmse<60")) == 113  # either file
+    assert "output_values_key_name_num" in _plan_of(outputs, "out:model_a.metrics.rmse<60")

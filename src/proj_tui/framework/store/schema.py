@@ -30,6 +30,8 @@ Layout, and why:
   ``queued`` ones, with the session it became once it runs; the worker's concurrency limit is a
   ``meta`` key. ``sessions.sweep_id`` (indexed where set) lets History find a sweep's sessions
   (``sweep:ID``) without reading their documents. See framework/store/sqlite_queue.py.
+- Schema 5 adds the index of dataset names and small outputs' values that ``out:``/``in:``
+  filter on (sqlite_outputs.py); schema 6 keys its value indexes on (key, name, value).
 """
 
 from __future__ import annotations
@@ -40,7 +42,11 @@ from pathlib import Path
 
 from proj_tui.framework.store.errors import StoreCorruptError
 from proj_tui.framework.store.sqlite_logs import migrate_v1_logs
-from proj_tui.framework.store.sqlite_outputs import backfill, create_index
+from proj_tui.framework.store.sqlite_outputs import (
+    backfill,
+    create_index,
+    create_value_indexes,
+)
 from proj_tui.framework.store.sqlite_repro import create_v3_tables
 
 _V1 = """
@@ -179,12 +185,22 @@ def _v4_to_v5(conn: sqlite3.Connection) -> None:
     backfill(conn)
 
 
+def _v5_to_v6(conn: sqlite3.Connection) -> None:
+    """The ``out:NAME.KEY op value`` indexes on (key, name, value) instead of (key, value)
+    (sqlite_outputs.py ``VALUE_INDEX_DDL``): a key like ``rmse`` is in every metrics file, so the
+    old index read them all to keep one name's."""
+    conn.execute("DROP INDEX IF EXISTS output_values_num")
+    conn.execute("DROP INDEX IF EXISTS output_values_text")
+    create_value_indexes(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v0_to_v1,
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _v5_to_v6,
 ]
 OLDEST_READABLE = 1
 """A read-only store (which cannot be migrated) of this schema or newer is still read, as it is."""

@@ -53,9 +53,8 @@ from proj_tui.framework.store.sqlite_outputs import index_datasets
 from proj_tui.framework.store.sqlite_plan import (
     _ORDER_BY,
     _like,
-    _param_condition,
     _plan,
-    several_keys,
+    _probes,
 )
 from proj_tui.framework.store.sqlite_reap import (
     HEARTBEAT_STALE_SECONDS,
@@ -453,17 +452,18 @@ class SQLiteSessionStore(SQLiteConnection):
         query = query or SessionQuery()
 
         def work(conn: sqlite3.Connection) -> int:
-            only_param = query.params[0] if len(query.params) == 1 else None
+            alone = SessionQuery(params=query.params, outputs=query.outputs, sort=query.sort)
             if (
-                only_param is not None
-                and only_param.op != "!="
-                and query == SessionQuery(params=query.params, sort=query.sort)
+                len(query.params) + len(query.outputs) == 1
+                and query == alone
+                and (self._schema >= 5 or not query.outputs)
             ):
-                # one parameter filter and nothing else: count its index range directly
-                cond, args = _param_condition(conn, only_param, "p")
-                counted = "DISTINCT p.rid" if several_keys(cond, "p") else "*"
-                sql = f"SELECT count({counted}) FROM session_params AS p WHERE {cond}"
-                return int(conn.execute(sql, args).fetchone()[0])
+                # one parameter or out:/in: filter and nothing else: count its index range
+                (probe,) = _probes(conn, query)
+                if not probe.negated:
+                    counted = "DISTINCT p.rid" if probe.several else "*"
+                    sql = f"SELECT count({counted}) FROM {probe.table} AS p WHERE {probe.cond}"
+                    return int(conn.execute(sql, probe.args).fetchone()[0])
             source, where, args = _plan(
                 conn, query, counting=True, logs_v1=self._schema < 2, outputs=self._schema >= 5
             )

@@ -7,7 +7,8 @@ module also writes, in the same transaction:
   a second name — so ``out:NAME`` is a probe on a tiny key, or a range scan of one name;
 - ``output_values``: the scalar leaves of each small JSON/YAML/CSV output's content, as
   ``framework.output_content`` defines them (``zones.0.average_fare``), numbers apart from text,
-  like ``session_params``, so ``out:metrics.rmse<1.5`` is a range on a partial index.
+  like ``session_params``, so ``out:metrics.rmse<1.5`` is a range on a partial index of
+  (key, name, value).
 Names and keys are interned (``output_names``, ``output_keys``) so rows stay a few integers. Which
 names match a term is decided on those small tables: see ``output_condition``.
 """
@@ -54,9 +55,16 @@ CREATE TABLE output_values (
     text TEXT,
     PRIMARY KEY (rid, name_id, key_id)
 ) WITHOUT ROWID;
-CREATE INDEX output_values_num ON output_values (key_id, num) WHERE num IS NOT NULL;
-CREATE INDEX output_values_text ON output_values (key_id, text) WHERE text IS NOT NULL;
 """
+VALUE_INDEX_DDL = """
+CREATE INDEX output_values_key_name_num ON output_values (key_id, name_id, num)
+    WHERE num IS NOT NULL;
+CREATE INDEX output_values_key_name_text ON output_values (key_id, name_id, text)
+    WHERE text IS NOT NULL;
+"""
+"""The value indexes (schema 6): ``out:model_a.metrics.rmse<1.5`` is one range of (key, name,
+value). Schema 5 had them on (key, value) alone, where a key every metrics file has (``rmse``)
+made the range hold every name's values, to be filtered by name one row at a time."""
 INDEX_TABLES: tuple[str, ...] = ("session_outputs", "output_values")
 """The per-session tables (keyed by ``rid``): a deleted session's rows go with it."""
 _MAX_TEXT = 200
@@ -66,6 +74,13 @@ _MAX_TEXT = 200
 def create_index(conn: sqlite3.Connection) -> None:
     """Create the tables (the migration to schema 5, with ``backfill``)."""
     for statement in OUTPUT_INDEX_DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def create_value_indexes(conn: sqlite3.Connection) -> None:
+    """Create the value indexes (the migration to schema 6)."""
+    for statement in VALUE_INDEX_DDL.split(";"):
         if statement.strip():
             conn.execute(statement)
 
@@ -183,7 +198,7 @@ def output_condition(
         args += [*keys, *names]
     every_key = sorted({key for _, keys in pairs for key in keys})
     several = len(pairs) > 1 or any(len(n) > 1 or len(k) > 1 for n, k in pairs)
-    cond = (  # the leading key_id IN lets the (key_id, num) index drive
+    cond = (  # the leading key_id IN lets the (key_id, name_id, num) index drive
         f"{alias}.key_id IN ({', '.join('?' * len(every_key))}) "
         f"AND ({' OR '.join(alternatives)}) AND {compare}"
     )
