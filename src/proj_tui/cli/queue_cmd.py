@@ -35,7 +35,10 @@ def queue_run(args: argparse.Namespace) -> int:
                 f"{flag} does not go with --queue or --sweep: a queued run starts later, in the "
                 "queue worker. Follow it with 'proj-tui sessions logs ID --follow' once it runs."
             )
+    from proj_tui.cli.kedro_run import kedro_project
+
     project = project_path(args.project)
+    kedro = kedro_project(args) is not None
     params = parse_params(args.params) if args.params else {}
     env_vars = env_var_pairs(args.env_var or [])
     selection = RunSelection.from_args(args)
@@ -48,11 +51,20 @@ def queue_run(args: argparse.Namespace) -> int:
         conf_source=args.conf_source,
         runner_params=args.runner_params,
         is_async=bool(getattr(args, "is_async", False)),
+        params_text=(args.params or "") if kedro else None,  # Kedro reads it, as given
     )
     combos: list[dict[str, Any]] = []
     sweep_id = None
     if args.sweep:
         combos, sweep_id = plan_sweep(project, args.sweep, args.env, args.conf_source, params)
+    if kedro:
+        from proj_tui.framework.kedro_run import KedroRunError
+
+        for combo in combos or [{}]:  # a value Kedro's --params cannot carry: now, not per run
+            try:
+                request.argv(combo)
+            except KedroRunError as exc:
+                raise UsageError(f"--sweep: {exc}") from None
     ids = queue.enqueue(project, request, combos, sweep_id)
     what = f"sweep {sweep_id}: {len(ids)} runs" if sweep_id else "1 run"
     for item_id in ids:

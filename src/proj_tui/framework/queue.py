@@ -69,6 +69,10 @@ class RunRequest:
     conf_source: str | None = None
     runner_params: str | None = None
     is_async: bool = False
+    params_text: str | None = None
+    """A Kedro project's ``--params`` text as given (Kedro's grammar, passed on verbatim, as
+    ``proj-tui run`` passes it to ``kedro run``); ``params`` is then only what it means to
+    describe and check the run. None for a native project: ``params`` is written back."""
 
     @classmethod
     def build(
@@ -82,6 +86,7 @@ class RunRequest:
         conf_source: str | None = None,
         runner_params: str | None = None,
         is_async: bool = False,
+        params_text: str | None = None,
     ) -> RunRequest:
         """A request; secret env var values are dropped here (kept by name), never stored."""
         return cls(
@@ -96,6 +101,7 @@ class RunRequest:
             conf_source=str(Path(conf_source).expanduser().resolve()) if conf_source else None,
             runner_params=runner_params,
             is_async=is_async,
+            params_text=params_text,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -108,6 +114,7 @@ class RunRequest:
             "conf_source": self.conf_source,
             "runner_params": self.runner_params,
             "is_async": self.is_async,
+            "params_text": self.params_text,
         }
 
     @classmethod
@@ -121,6 +128,7 @@ class RunRequest:
             conf_source=data.get("conf_source"),
             runner_params=data.get("runner_params"),
             is_async=bool(data.get("is_async")),
+            params_text=data.get("params_text"),
         )
 
     @property
@@ -135,15 +143,25 @@ class RunRequest:
         """``proj-tui run`` arguments (after the program) for this request and a sweep's values.
 
         Env vars are passed by name only: their values travel in the child's environment
-        (``child_env``), never on a command line ``ps`` shows.
+        (``child_env``), never on a command line ``ps`` shows. For a Kedro project the given
+        ``--params`` text goes on as it was, the swept values after it in Kedro's grammar (a
+        later item wins there); a swept value that grammar cannot carry (a list, a comma) is a
+        ``KedroRunError`` naming the key, which ``proj-tui run --queue`` meets before queueing.
         """
         from proj_tui.config import format_params
 
         argv = ["run", "--project", self.project, *self.selection]
         if self.env:
             argv += ["--env", self.env]
-        params = self.merged_params(swept)
-        if params:
+        if self.params_text is not None:
+            from proj_tui.framework.kedro_run import kedro_params_text
+
+            items = [self.params_text] if self.params_text.strip() else []
+            if swept:
+                items.append(kedro_params_text(nest_dotted(dict(swept))))
+            if items:
+                argv += ["--params", ",".join(items)]
+        elif params := self.merged_params(swept):
             argv += ["--params", format_params(params)]
         for name in self.env_vars:
             argv += ["--env-var", name]
