@@ -21,7 +21,10 @@ from proj_tui.tui.state import app_state
 from proj_tui.tui.textual_compat import append_log_lines
 
 if TYPE_CHECKING:
+    from rich.style import Style
     from textual import events
+    from textual.geometry import Region
+    from textual.strip import Strip
 
 MAX_LINES = 20_000
 INDENT = "  "  # a wrapped line's continuation
@@ -59,6 +62,27 @@ class WrapLog(Log):
         super().__init__(max_lines=max_lines, auto_scroll=auto_scroll, id=id)
         self._raw: deque[str] | None = None  # the lines as written, while wrapping
         self._folded_at = 0
+        self._render_style: Style | None = None  # ``rich_style`` during one render_lines
+
+    @property
+    def rich_style(self) -> Style:
+        """``DOMNode.rich_style``, worked out once per render rather than once per line.
+
+        ``Log`` asks for it for every line it draws, and each time it is computed afresh by
+        walking the pane's ancestors (~0.1 ms): a log that scrolls by one line redraws every
+        visible row, so this was a third of the frame that showed a followed session's line.
+        Within one ``render_lines`` the styles cannot change, so the first answer is kept
+        until it returns.
+        """
+        style = self._render_style
+        return super().rich_style if style is None else style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._render_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._render_style = None
 
     def write_shown(self, lines: list[str], width: int | None = None) -> None:
         """Append printable single lines (the one way lines reach the pane).
