@@ -62,6 +62,8 @@ FRAMES_PER_SECOND = 30  # how often a streaming run's tab shows what arrived
 # Events folded per frame (~5 ms of log lines on this machine): a flood waits in the tab's
 # backlog rather than making one frame long, so a key is never queued behind a big drain.
 FRAME_EVENTS = 5000
+HEADER_EVERY = 1.0  # the header (elapsed, ETA) is drawn again at least this often (seconds)
+TICK_SECONDS = 0.25  # how often the tab checks whether it is due (see RunTab._tick)
 
 STATUS_STYLE = {
     "starting": "$text-muted",
@@ -125,6 +127,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self.attached: AttachedSupervisor | None = None
         self._cancel_requested = False  # an attached session's cancel is under way
         self._header_text: str | None = None
+        self._header_at = 0.0  # time.monotonic() of the last _render_header
         self._released = threading.Event()  # the session ended, or the app stopped following
         if live is None:
             assert spec is not None
@@ -186,7 +189,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self._add_columns()
         self._fill_table()
         self._render_header()
-        self._ticker = self.set_interval(1.0, self._tick)
+        self._ticker = self.set_interval(TICK_SECONDS, self._tick)
         self._supervise()
         self._load_expected()
 
@@ -387,6 +390,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
                 return
 
     def _render_header(self) -> None:
+        self._header_at = time.monotonic()
         state = self.state
         status = "cancelling" if self.cancelling and not state.done else state.status
         style = STATUS_STYLE.get(status, "")
@@ -473,8 +477,16 @@ class RunTab(ReportsWorkerErrors, TabPane):
         return True
 
     def _tick(self) -> None:
-        """Once a second: the elapsed time, and whether an attached session's cancel was refused
-        (another host, another user: the supervisor gave up and said why in the log)."""
+        """The elapsed time, once a second unless a batch drew the header meanwhile, and
+        whether an attached session's cancel was refused (another host, another user: the
+        supervisor gave up and said why in the log).
+
+        A batch draws the header in the frame that shows it; a tick of its own at a fixed
+        second would be a second frame a second for a session logging about once a second,
+        each as dear as the log's (benches/follow.py: a third of what following cost). So the
+        tick, four times a second, draws only when the header is ``HEADER_EVERY`` old: what
+        is shown is at most ``HEADER_EVERY + TICK_SECONDS`` old.
+        """
         attached = self.attached
         if self._cancel_requested and attached is not None and not attached.cancelling:
             self._cancel_requested = False
@@ -486,7 +498,8 @@ class RunTab(ReportsWorkerErrors, TabPane):
                     timeout=10,
                 )
                 self.screen.refresh_bindings()
-        self._render_header()
+        if time.monotonic() - self._header_at >= HEADER_EVERY:
+            self._render_header()
 
     def stop_following(self) -> None:
         """The app is going (or the tab closed): stop reading the session, which goes on."""
