@@ -216,6 +216,26 @@ def _light_log_records() -> None:
 
 
 def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None) -> int:
+    """Create the session and run it, the cancelling signals handled from before it exists.
+
+    SIGINT, SIGTERM and SIGHUP are handled from the start (``_install_signal_handlers``), not
+    once the session is created: a SIGTERM while the project loaded killed the process, and one
+    after ``Session.create`` recorded the row left it ``running`` until it was found
+    ``crashed``. Now a cancel before anything is recorded exits 130 saying so, one after is
+    recorded ``cancelled`` (``Session.create`` and the ``with session`` entered at once), and
+    a hang-up never stops the start.
+    """
+    _install_signal_handlers()
+    try:
+        return _create_and_run(args, writer, guard)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _create_and_run(args: argparse.Namespace, writer: EventWriter | None, guard: Any) -> int:
     try:
         session_kwargs, run_kwargs = run_arguments(args)
         from proj_tui.framework.session import Session
@@ -228,42 +248,45 @@ def _run(args: argparse.Namespace, writer: EventWriter | None, guard: Any = None
             writer.flush()
         error(str(exc))
         return EXIT_USAGE
-    store_path = getattr(session.store, "path", None)
-    if guard is not None and store_path is not None and str(store_path) != ":memory:":
-        guard.announce(str(store_path), session.session_id)
-        session.witness(guard)
-
-    display = None if writer is not None else _make_display()
-    if isinstance(display, _PlainDisplay) and not _project_logging(session):
-        _light_log_records()  # plain lines show time, level and message only
-    scrub = _scrubber(session)
-    if display is not None:
-        display.handler.addFilter(_ScrubFilter(scrub))  # credentials never reach the terminal
-    if writer is not None:
-        session.subscribe(writer)
-    elif display is not None and hasattr(display, "on_event"):  # the Rich bar follows nodes
-        session.subscribe(display.on_event)
-    _install_signal_handlers()
+    except KeyboardInterrupt as exc:  # nothing recorded, or Session.create recorded the cancel
+        by = f" by {exc}" if str(exc) else ""
+        message = f"Cancelled{by} while the session was starting."
+        if writer is not None:
+            writer(StartError(message, None))
+            writer.flush()
+        error(message)
+        return EXIT_CANCELLED
     status = EXIT_OK
+    display = None
     try:
-        with session, display or contextlib.nullcontext():
-            session.run(**run_kwargs)
+        with session:  # entered at once: a cancel from here on is recorded as one
+            store_path = getattr(session.store, "path", None)
+            if guard is not None and store_path is not None and str(store_path) != ":memory:":
+                guard.announce(str(store_path), session.session_id)
+                session.witness(guard)
+            display = None if writer is not None else _make_display()
+            if isinstance(display, _PlainDisplay) and not _project_logging(session):
+                _light_log_records()  # plain lines show time, level and message only
+            scrub = _scrubber(session)
+            if display is not None:
+                display.handler.addFilter(_ScrubFilter(scrub))  # credentials never reach it
+            if writer is not None:
+                session.subscribe(writer)
+            elif display is not None and hasattr(display, "on_event"):  # the bar follows nodes
+                session.subscribe(display.on_event)
+            with display or contextlib.nullcontext():
+                session.run(**run_kwargs)
     except KeyboardInterrupt:
         status = EXIT_CANCELLED
     except ProjTuiError as exc:
         status = EXIT_FAILED if session.status == "failed" else EXIT_USAGE
         if is_start_error(exc):
             status = EXIT_USAGE
-        error(scrub(str(exc)))
+        error(_scrubber(session)(str(exc)))
     except Exception as exc:  # a node raised: recorded by the session; tell the person concisely
         status = EXIT_FAILED
         if writer is None:
-            _print_user_traceback(exc, scrub)
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            _print_user_traceback(exc, _scrubber(session))
     if session.status == "cancelled":
         status = EXIT_CANCELLED
     if session.record_problem is not None:  # the run may have worked; its record did not

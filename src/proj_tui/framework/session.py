@@ -7,6 +7,7 @@ and the app read it without importing the project's context.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
@@ -203,29 +204,39 @@ class Session:
         if project.conf_source_overridden:  # replays must read the same config folder
             record["conf_source"] = str(project.conf_source)
         session_id = store.create_session(record)
-        record_code_state(
-            store,
-            session_id,
-            metadata.project_path,
-            (metadata.source_dir, project.conf_source),
-            record["git"],
-        )
-        session = cls(
-            session_id=session_id,
-            project=project,
-            metadata=metadata,
-            settings=settings,
-            store=store,
-            hook_manager=hook_manager,
-            env=resolved_env,
-            extra_params=params,
-            config_loader=loader,
-            save_on_close=save_on_close,
-            env_vars=recorded_env,
-        )
-        session._checked_context = context
-        session._redactor.add(secret_env_values(launched_env))
-        session._redactor.add(param_secrets(params))
+        session: Session | None = None
+        try:  # a cancel (SIGTERM, Ctrl+C) from here on finds the row: it is recorded
+            record_code_state(
+                store,
+                session_id,
+                metadata.project_path,
+                (metadata.source_dir, project.conf_source),
+                record["git"],
+            )
+            session = cls(
+                session_id=session_id,
+                project=project,
+                metadata=metadata,
+                settings=settings,
+                store=store,
+                hook_manager=hook_manager,
+                env=resolved_env,
+                extra_params=params,
+                config_loader=loader,
+                save_on_close=save_on_close,
+                env_vars=recorded_env,
+            )
+            session._checked_context = context
+            session._redactor.add(secret_env_values(launched_env))
+            session._redactor.add(param_secrets(params))
+        except BaseException as exc:
+            if session is not None:
+                session.__exit__(type(exc), exc, exc.__traceback__)
+            else:  # not even the recorder exists: the row is finished directly
+                status = "cancelled" if _is_cancel(exc) else "failed"
+                with contextlib.suppress(Exception):
+                    store.finish_session(session_id, status, error=_start_error(exc))
+            raise
         return session
 
     # -- context manager ----------------------------------------------------------------------
@@ -540,6 +551,16 @@ def _new_context(
         env=env,
         extra_params=params,
     )
+
+
+def _start_error(exc: BaseException) -> dict[str, Any]:
+    """The error recorded for a session stopped inside ``Session.create``: the cancel as
+    ``_record_error`` words it, or only the type of an error (its text is not scrubbed yet)."""
+    if _is_cancel(exc):
+        by = f" by {exc}" if isinstance(exc, KeyboardInterrupt) and str(exc) else ""
+        return {"type": "Cancelled", "message": f"The run was cancelled{by}.", "traceback": None}
+    kind = type(exc).__name__
+    return {"type": kind, "message": f"{kind} while the session was starting.", "traceback": None}
 
 
 def _select(selection: RunSelection, package_name: str) -> Pipeline:
