@@ -104,3 +104,57 @@ def test_a_kedro_session_on_a_dirty_tree_records_fingerprints_and_reproduces(
     again = kedro_run(kedro_project)  # the code as it is now writes another summary
     assert again.returncode == 0, again.stderr
     assert _digest(kedro_project, _newest(kedro_project), "reporting.summary") != recorded
+
+
+def _commit(project: Path) -> None:
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "init")
+
+
+def test_kedro_outputs_are_filtered_and_diffed_and_a_changed_input_is_named(
+    kedro_project: Path,
+) -> None:
+    _commit(kedro_project)
+    assert kedro_run(kedro_project).returncode == 0
+    first = _newest(kedro_project)
+    assert kedro_run(kedro_project, "--params", "reporting.top_n=1").returncode == 0
+    second = _newest(kedro_project)
+
+    def listed(query: str) -> set[str]:
+        done = cli("sessions", "list", "--json", "--filter", query, cwd=kedro_project)
+        assert done.returncode == 0, done.stderr
+        return {s["session_id"] for s in json.loads(done.stdout)}
+
+    # History's query language on what Kedro's datasets recorded (a CSV row by its first column)
+    assert listed("out:reporting.summary") == listed("in:companies") == {first, second}
+    assert listed("out:reporting.summary.4.price=2500") == {first, second}
+    assert listed("out:summary.1.price=800") == {first}  # top_n=1 kept one row
+    diff = cli("sessions", "diff", first, second, cwd=kedro_project)
+    assert "reporting.summary" in diff.stdout and "2 removed" in diff.stdout, diff.stdout
+    assert "Outputs: 1 of 4 output(s) differ." in diff.stdout
+
+    companies = kedro_project / "data" / "01_raw" / "companies.csv"
+    companies.write_text(companies.read_text().replace("1,90%,t", "1,10%,t"))
+    repro = cli("sessions", "reproduce", first, "--project", str(kedro_project), timeout=300)
+    assert repro.returncode == 1, repro.stdout + repro.stderr
+    assert "Inputs that already differed from the original run:" in repro.stdout
+    assert "  companies (" in repro.stdout and "may come from these inputs" in repro.stdout
+
+
+def test_a_non_deterministic_kedro_node_is_reported_as_differing(kedro_project: Path) -> None:
+    nodes = kedro_project / SUMMARY_NODES
+    nodes.write_text(
+        nodes.read_text().replace(
+            "return train.reset_index(drop=True)",
+            'return train.reset_index(drop=True).assign(at=__import__("time").time_ns())',
+        )
+    )
+    _commit(kedro_project)
+    assert kedro_run(kedro_project).returncode == 0
+    original = _newest(kedro_project)
+    repro = cli("sessions", "reproduce", original, "--project", str(kedro_project), timeout=300)
+    assert repro.returncode == 1, repro.stdout + repro.stderr
+    assert "3 of 4 outputs identical; 1 differs" in repro.stdout
+    assert "reporting.summary (reporting.summarize): differs" in repro.stdout
+    assert "inputs are as they were" in repro.stdout
