@@ -167,5 +167,22 @@ async def test_reproduce_from_history_is_followed_and_says_all_outputs_identical
         await until(pilot, lambda: any(wanted in str(n.message) for n in notifications(app)), 120)
         toast = next(str(n.message) for n in notifications(app) if wanted in str(n.message))
         assert toast.startswith(f"{original} reproduced as {tab.state.session_id}")
+        # its Data tab names the project's files, as the original's does, not the gone worktree
+        history = await open_history(pilot)
+        await until(pilot, lambda: table_ids(history)[:1] == [tab.state.session_id], 30)
+        for _ in range(3):  # the cursor stayed on the original, one row down
+            if history.current_id() == tab.state.session_id:
+                break
+            await pilot.press("up")
+            await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, SessionDetailScreen)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        shown = str(detail.query_one("#detail-data").render())
+        assert str(taxi / "data" / "01_raw" / "trips.csv") in shown
+        assert "proj-tui-reproduce" not in shown
     new = store.get_session(str(tab.state.session_id))
     assert new.parent_id == original
