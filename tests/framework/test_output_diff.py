@@ -1,4 +1,4 @@
-"""Small outputs as flat leaves, and their diff: what History's Outputs tab, diff and ``out:`` agree on."""
+"""Small outputs as flat leaves, and their diff: what History's Data tab, diff and ``out:`` agree on."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Values under a secret-looking key are redacted and secret-shaped text is masked
 (``framework.redact``), whatever the recording did, since this text reaches the screen.
 
 ``content_leaves`` feeds the History query index (``out:metrics.rmse<1.5``, store/sqlite_outputs.py)
-and the detail's Outputs tab; framework/output_diff.py compares two contents. It imports nothing
+and the detail's Data tab; framework/output_diff.py compares two contents. It imports nothing
 of the store, so the store can use it.
 """
 

@@ -190,7 +190,7 @@ def empty_result_hints(query: SessionQuery) -> list[str]:
     if query.outputs:
         hints.append(
             "out:/in: name a dataset as recorded (model_a.metrics), its last parts (metrics) or its "
-            "file stem (model_a_metrics), then a key in the file (rmse); a session's Outputs tab "
+            "file stem (model_a_metrics), then a key in the file (rmse); a session's Data tab "
             "lists its datasets and the keys of its small JSON/YAML/CSV outputs."
         )
     return hints
