@@ -76,6 +76,9 @@ def test_a_process_that_dies_is_a_failed_session(tmp_path: Path, mode: str, how:
 def test_cancel_sends_sigint(tmp_path: Path) -> None:
     rc, _, state, _ = supervise(tmp_path, "hang", cancel_after=0.5)
     assert rc == 130 and state.status == "cancelled"
+    # the node stopped part-way (KeyboardInterrupt) is cancelled, as the store records it
+    assert state.nodes["train"].status == "cancelled"
+    assert [state.nodes[n].status for n in ("ingest", "clean")] == ["succeeded"] * 2
 
 
 def test_cancel_escalates_to_sigkill(tmp_path: Path) -> None:

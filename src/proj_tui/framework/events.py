@@ -123,6 +123,12 @@ class ErrorSummary:
         """``Type: message``, as the app shows it."""
         return f"{self.type}: {self.message}" if self.type else self.message
 
+    @property
+    def node_status(self) -> str:
+        """The failed node's status: a KeyboardInterrupt is a person stopping the node (a
+        cancel), not the node breaking; what the store records and the app shows alike."""
+        return "cancelled" if self.type == "KeyboardInterrupt" else "failed"
+
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "message": self.message}
 

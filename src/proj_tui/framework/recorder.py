@@ -235,11 +235,9 @@ class Recorder:
     ) -> None:
         """Book the node as failed, or cancelled on a Ctrl+C (its error scrubbed), and announce it."""
         kind = type(error).__name__
-        # a KeyboardInterrupt is a person stopping the node, not the node breaking
-        status = "cancelled" if isinstance(error, KeyboardInterrupt) else "failed"
-        now = self._settle(node.name, status, self.redactor.scrub(f"{kind}: {error}"))
+        summary = ErrorSummary(kind, self.redactor.scrub(str(error)))
+        now = self._settle(node.name, summary.node_status, self.redactor.scrub(f"{kind}: {error}"))
         if self.listeners:
-            summary = ErrorSummary(kind, self.redactor.scrub(str(error)))
             self.emit(NodeFailed(node.name, index, total, duration, summary, now, self.session_id))
 
     def _settle(self, name: str, status: str, error: str | None) -> float:

@@ -509,7 +509,7 @@ class RunState:
             return node
         if isinstance(event, NodeFailed):
             node = self.nodes.setdefault(event.node, NodeProgress(event.node))
-            node.status, node.duration = "failed", event.duration
+            node.status, node.duration = event.error.node_status, event.duration
             node.error = event.error.describe()
             return node
         if isinstance(event, SessionStarted):
