@@ -61,7 +61,9 @@ def test_a_failed_run_keeps_the_error_and_resume_command(tmp_path: Path) -> None
     assert rc == 1 and state.status == "failed"
     assert state.error == "ValueError: lr must be positive"
     assert state.resume == "proj-tui run --from-nodes train"
-    assert state.nodes["train"].status == "failed" and state.nodes["report"].status == "skipped"
+    # the node it never reached did not run, as the store records it ("skipped" is for a run
+    # that succeeded without it)
+    assert state.nodes["train"].status == "failed" and state.nodes["report"].status == "not_run"
 
 
 @pytest.mark.parametrize(("mode", "how"), [("crash", "exit code 3"), ("segfault", "SIGSEGV")])
@@ -77,7 +79,7 @@ def test_cancel_sends_sigint(tmp_path: Path) -> None:
     rc, _, state, _ = supervise(tmp_path, "hang", cancel_after=0.5)
     assert rc == 130 and state.status == "cancelled"
     # the node stopped part-way (KeyboardInterrupt) is cancelled, as the store records it
-    assert state.nodes["train"].status == "cancelled"
+    assert state.nodes["train"].status == "cancelled" and state.nodes["report"].status == "not_run"
     assert [state.nodes[n].status for n in ("ingest", "clean")] == ["succeeded"] * 2
 
 

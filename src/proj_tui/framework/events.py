@@ -109,6 +109,12 @@ def _check_kind(data: Mapping[str, Any], kind: str) -> None:
         raise EventFormatError(f"Expected a '{kind}' event, got {data.get('event')!r}.")
 
 
+def unreached_node_status(session_status: str) -> str:
+    """What a node the run never reached ends as: ``skipped`` in a run that succeeded (nothing
+    needed it), ``not_run`` in one that failed or was cancelled; the store and the app alike."""
+    return "skipped" if session_status == "succeeded" else "not_run"
+
+
 # -- the error payloads -------------------------------------------------------------------------
 
 

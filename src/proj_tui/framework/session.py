@@ -26,7 +26,13 @@ from proj_tui.config import ConfigLoader
 from proj_tui.framework.code_state import record_code_state
 from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.data_fingerprint import record_native_datasets
-from proj_tui.framework.events import ErrorDetail, EventListener, SessionFinished, SessionStarted
+from proj_tui.framework.events import (
+    ErrorDetail,
+    EventListener,
+    SessionFinished,
+    SessionStarted,
+    unreached_node_status,
+)
 from proj_tui.framework.fingerprints import record_fingerprints
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.hooks import new_hook_manager, register_hooks
@@ -378,7 +384,7 @@ class Session:
             self._status = "cancelled" if _is_cancel(exc) else "failed"
             self._record_error(exc)
             self._record_datasets(pipeline, catalog)
-            self._recorder.settle_nodes("not_run")
+            self._recorder.settle_nodes(unreached_node_status(self._status))
             self._suggest_resume(pipeline, catalog, selection)
             hook.on_pipeline_error(
                 error=exc, run_params=run_params, pipeline=pipeline, catalog=catalog
@@ -386,7 +392,7 @@ class Session:
             self._recorder.flush()  # the store is current when run() returns
             raise
         self._record_datasets(pipeline, catalog)
-        self._recorder.settle_nodes("skipped")
+        self._recorder.settle_nodes(unreached_node_status("succeeded"))
         hook.after_pipeline_run(
             run_params=run_params, run_result=result, pipeline=pipeline, catalog=catalog
         )

@@ -32,6 +32,7 @@ from proj_tui.framework.events import (
     NodeStarted,
     SessionFinished,
     SessionStarted,
+    unreached_node_status,
 )
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.recorder import Recorder, RecordingHandler
@@ -348,7 +349,7 @@ class KedroRecording:
             if status == "cancelled"
             else RuntimeError("the run ended while this node was running")
         )
-        pending = "skipped" if status == "succeeded" else "not_run"
+        pending = unreached_node_status(status)
         settled = []
         for run in runs:
             if run.status == "running":

@@ -37,6 +37,7 @@ from proj_tui.framework.events import (
     SessionStarted,
     StartError,
     event_from_dict,
+    unreached_node_status,
 )
 
 # --- events (docs/events.md, framework.events) -----------------------------------------------
@@ -548,7 +549,7 @@ class RunState:
     def _skip_pending(self) -> None:
         for node in self.nodes.values():
             if node.status == "pending":
-                node.status = "skipped"
+                node.status = unreached_node_status(self.status)
             elif node.status == "running":
                 node.status = "failed" if self.status == "failed" else "cancelled"
 

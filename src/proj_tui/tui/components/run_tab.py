@@ -74,6 +74,7 @@ STATUS_STYLE = {
     "cancelling": "$status-cancelled",
     "crashed": "$status-crashed",
     "skipped": "$text-muted",
+    "not_run": "$text-muted",
     "pending": "$text-muted",
 }
 
