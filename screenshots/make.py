@@ -46,7 +46,7 @@ def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def prepare(workdir: Path) -> Path:
-    """A fresh demo copy with three recorded sessions: two that succeed, one that fails."""
+    """A fresh demo copy with a two-run sweep, then three sessions: two succeed, one fails."""
     from proj_tui.cli.new import create_project
 
     shutil.rmtree(workdir, ignore_errors=True)
@@ -62,6 +62,14 @@ def prepare(workdir: Path) -> Path:
     project = create_project(workdir / "taxi-fares")
     params = project / "conf" / "base" / "parameters.yml"
     params.write_text(params.read_text().replace("latency_s: 0.6", "latency_s: 0.0"))
+    # first, so the three runs below stay History's newest: a sweep, drained here by the queue
+    # worker in the foreground (the Queue and Sweep shots)
+    for args in (("run", "--sweep", "cleaning.max_fare=100,200", "--no-worker"), ("queue", "work")):
+        result = cli(project, *args)
+        if result.returncode != 0:
+            raise SystemExit(
+                f"proj-tui {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+            )
     runs = [
         ((), 0),
         (("--env", "prod", "--params", "model_a.model_options.lr=0.1"), 0),
@@ -79,7 +87,7 @@ def prepare(workdir: Path) -> Path:
 async def steady(pilot: Any) -> None:
     """Data loaded, short workers done, toasts gone, cursors still."""
     from textual.widgets import Input
-    from textual.worker import WorkerFailed
+    from textual.worker import WorkerCancelled, WorkerFailed
 
     app = pilot.app
     for _ in range(500):
@@ -90,7 +98,8 @@ async def steady(pilot: Any) -> None:
         ]
         if getattr(app, "first_screen_ready", 0) is not None and not busy:
             break
-        with contextlib.suppress(WorkerFailed):
+        # an exclusive worker replaced by a newer one is cancelled: no longer busy either
+        with contextlib.suppress(WorkerFailed, WorkerCancelled):
             await app.workers.wait_for_complete(busy)
         await pilot.pause(0.02)
     await pilot.pause(0.05)
@@ -159,6 +168,8 @@ def screens(project: Path, workdir: Path) -> dict[str, tuple[Callable[[], Any], 
         "session-detail": (main(), [keys("4"), keys("enter")]),  # the newest: the failed run
         "diff": (main(), [keys("4"), keys("space", "down", "d")]),  # failed vs the prod run
         "help": (main(), [keys("question_mark")]),
+        "queue": (main(), [keys("5"), keys("a")]),  # with the finished items: the sweep's two
+        "sweep": (main(), [keys("5"), keys("a"), keys("v")]),
         "runs": (main(), [run_finished]),  # after History's shots: it records a fourth session
         "welcome": (lambda: WelcomeApp(workdir / "empty", first_run), []),
     }

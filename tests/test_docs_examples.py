@@ -110,3 +110,25 @@ def test_key_tables_are_up_to_date() -> None:
         [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_install_commands_install_this_checkout() -> None:
+    """proj-tui is installed from a clone (`pip install -e PATH[extra]`); a newcomer following
+    `pip install 'proj-tui[kedro]'` got nothing, as no registry has the name."""
+    readme = DOCS.parent / "README.md"
+    for doc in (readme, *sorted(DOCS.glob("*.md"))):
+        text = doc.read_text()
+        assert not re.search(r"pip install ['\"]?proj-tui\b", text), doc.name
+
+
+def test_the_readme_tour_shows_every_screen_of_docs_tui() -> None:
+    """Each screen in docs/tui.md's table has its paragraph in the README's tour (the Queue
+    and the Sweep view had none)."""
+    tui = (DOCS / "tui.md").read_text()
+    table = tui.split("## Screens", 1)[1].split("\n\n", 2)[1]
+    names = [row.split("|")[1].strip() for row in table.splitlines()[2:]]
+    assert "Queue" in names and "Sweep" in names
+    readme = (DOCS.parent / "README.md").read_text()
+    tour = readme.split("## A tour of the app", 1)[1].split("\n## ", 1)[0]
+    for name in names:
+        assert f"**{name}**" in tour, name
