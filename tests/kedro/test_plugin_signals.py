@@ -60,6 +60,19 @@ def _paused_node_running(project: Path) -> bool:
         )
 
 
+def _paused_node_logged(project: Path) -> bool:
+    """The paused node runs and its "pausing" line is stored: it is in its sleep, not before it.
+
+    Its status alone can be stored before the node's first line is even logged (seen at load
+    10): a SIGKILL then is right to leave no such line.
+    """
+    record = _record(project)
+    if record is None or not _paused_node_running(project):
+        return False
+    with SQLiteSessionStore(store_path(project), readonly=True) as store:
+        return "pausing 60 s" in [line.message for line in store.logs(record.session_id)]
+
+
 def _kedro(project: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "kedro", "run", "--params", "runtime.pause_s=60"],
@@ -111,7 +124,7 @@ def test_sigkill_is_recorded_crashed_by_the_witness_naming_the_running_node(
     stderr = tmp_path / "stderr.txt"
     proc = _kedro(kedro_project, stderr)
     try:
-        _poll("the paused node to run", lambda: _paused_node_running(kedro_project), proc)
+        _poll("the paused node to sleep", lambda: _paused_node_logged(kedro_project), proc)
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=60) == -signal.SIGKILL
     finally:
@@ -138,6 +151,7 @@ def test_sigkill_is_recorded_crashed_by_the_witness_naming_the_running_node(
         "reporting.summarize": "not_run",
     }
     with SQLiteSessionStore(store_path(kedro_project), readonly=True) as store:
+        # what was stored stays: the witness's writes add to the record, never replace it
         assert "pausing 60 s" in [line.message for line in store.logs(record.session_id)]
     _poll(
         "the witness's one line on stderr",

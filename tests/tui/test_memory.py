@@ -73,6 +73,10 @@ async def test_closed_screens_are_freed(taxi: Path, store: SQLiteSessionStore) -
             )
             return widgets, headers
 
+        # The last closed screen may outlive the rest for a while: its finished "load" worker is
+        # still in a contextvars Context (Textual's active_worker) that asyncio keeps until the
+        # next worker replaces it. One screen of ~27 widgets, seen under load; 8 kept are ~216.
+        one_screen = 30
         # the app's release timer runs every RELEASE_EVERY s; under load give it a few ticks
         for _ in range(10):
             await pilot.pause(RELEASE_EVERY)
@@ -80,7 +84,7 @@ async def test_closed_screens_are_freed(taxi: Path, store: SQLiteSessionStore) -
             if detached_headers <= 1 and widgets - widgets_before < 10:
                 break
         assert detached_headers <= 1, "closed screens' headers are kept"
-        assert widgets - widgets_before < 10, "closed screens are kept"
+        assert widgets - widgets_before < 10 + one_screen, "closed screens are kept"
         # Every StylesCache left belongs to a widget still alive: none pinned by Textual's memo.
         assert len(_live(StylesCache)) <= widgets + 2
 
