@@ -198,3 +198,21 @@ async def test_run_setup_queues_a_sweep_with_ctrl_z(project: Path) -> None:
     wait_for(lambda: drained(project), "the queued sweep to run")
     done = items(project)
     assert {i["outcome"] for i in done} == {"succeeded"} and len({i["sweep_id"] for i in done}) == 1
+
+
+async def test_a_sweep_item_leads_with_its_swept_values_at_80_columns(project: Path) -> None:
+    """The run column said "[sw-…] no filters (who" at 80 columns: the swept values were cut."""
+    queued(project, "--no-worker", "--sweep", "cleaning.max_fare=100,200")
+    app = ProjTuiApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        table: DataTable[Any] = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 2)
+        runs = [str(row[-1]) for row in _rows(table)]
+        assert [run.split(" · ")[0] for run in runs] == [
+            "cleaning.max_fare=100",
+            "cleaning.max_fare=200",
+        ]
+        assert all(" · sweep sw-" in run for run in runs)

@@ -190,17 +190,20 @@ class RunRequest:
         return env
 
     def describe(self, swept: Mapping[str, Any] | None = None) -> str:
-        """One line for a list: pipeline, filters, env and the overrides (secrets redacted)."""
+        """One line for a list: the overrides (secrets redacted), env, pipeline and filters.
+
+        What tells a queue's items apart comes first, so a narrow list cuts the filters (most
+        often "no filters (whole pipeline)"), not a sweep's values."""
         from proj_tui.config import format_params
         from proj_tui.framework.redact import redact_params
 
-        selection = self.run_selection
-        parts = [selection.describe()]
-        if self.env:
-            parts.append(f"env {self.env}")
+        parts = []
         params = self.merged_params(swept)
         if params:
             parts.append(format_params(redact_params(params)))
+        if self.env:
+            parts.append(f"env {self.env}")
+        parts.append(self.run_selection.describe())
         return " · ".join(parts)
 
 

@@ -162,8 +162,8 @@ class QueueScreen(ReportsWorkerErrors, Screen[None]):
             state = item.state if item.state != "done" else str(item.outcome)
             colour = theme_colour(self.app, STATUS_VARS.get(state) or STATE_VARS.get(state, "text"))
             run = RunRequest.from_json(item.request).describe(item.sweep_values)
-            if item.sweep_id:
-                run = f"[{item.sweep_id}] {run}"
+            if item.sweep_id:  # after what tells the sweep's items apart (describe)
+                run = f"{run} · sweep {item.sweep_id}"
             if item.error:
                 run += f" ({item.error})"
             table.add_row(
