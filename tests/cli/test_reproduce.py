@@ -125,6 +125,26 @@ def test_reproduce_runs_the_recorded_code_after_the_tree_is_reset(demo: Path) ->
 
 
 @needs_git
+def test_the_recorded_selection_env_and_params_are_what_runs_again(demo: Path) -> None:
+    commit_all(demo)
+    original = run(
+        demo, "--pipeline", "data_processing", "--env", "prod", "--params", "cleaning.max_fare=90.5"
+    )
+    with SQLiteSessionStore(demo / ".proj-tui" / "sessions.db", readonly=True) as store:
+        saved = {d.name for d in store.datasets(original) if d.role == "save"}
+    done = reproduce(demo, original)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(saved)} of {len(saved)} outputs identical" in done.stdout
+    with SQLiteSessionStore(demo / ".proj-tui" / "sessions.db", readonly=True) as store:
+        new = store.get_session(store.list_sessions(limit=1)[0].session_id)
+        ran = {n.name for n in store.nodes(new.session_id)}
+        then = {n.name for n in store.nodes(original)}
+    assert new.parent_id == original and ran == then
+    assert (new.pipeline, new.env) == ("data_processing", "prod")
+    assert new.runtime_params == {"cleaning": {"max_fare": 90.5}}
+
+
+@needs_git
 def test_a_non_deterministic_node_is_reported_as_differing(demo: Path) -> None:
     nodes = demo / REPORTING
     nodes.write_text(
