@@ -13,8 +13,7 @@ import os
 import threading
 
 from proj_tui.framework import watchdog
-from proj_tui.framework.recorder import NodeState
-from proj_tui.framework.store import LogLine
+from proj_tui.framework.recorder import LogRow, NodeState
 
 
 class _Ends:
@@ -47,8 +46,8 @@ def _state(
     return (name, status, started, ended, None)
 
 
-def _line(i: int) -> LogLine:
-    return LogLine(0, float(i), "INFO", "chain", f"line {i}")
+def _line(i: int) -> LogRow:
+    return (float(i), "INFO", "chain", f"line {i}")  # as the recorder hands lines over
 
 
 def test_frames_across_many_fillings_of_the_region_are_each_taken_once() -> None:

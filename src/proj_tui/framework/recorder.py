@@ -57,6 +57,11 @@ LOG_BATCH = 2000
 MAX_BACKLOG = 500_000
 """Unstored lines kept in memory while the store cannot be written; older ones are counted, not kept."""
 
+LogRow: TypeAlias = tuple[float, str, str, str]
+"""A log line as the recorder keeps it: ``(ts, level, logger, message)``, the message scrubbed and
+valid UTF-8. A tuple, not a ``LogLine``: a frozen dataclass costs ~1.5 us to build, five times a
+Kedro node; the store takes the tuples as they are (``record_progress``)."""
+
 NodeState: TypeAlias = tuple[str, str, float | None, float | None, str | None]
 """A node's status as the recorder keeps it: ``NodeRun``'s fields in order (name, status,
 started_at, ended_at, error). A tuple, not a ``NodeRun``: two are made a node, and a frozen
@@ -76,7 +81,7 @@ class CrashWitness(Protocol):
     def node(self, state: NodeState) -> None:
         """A node's status changed (called on the node's thread, synchronously)."""
 
-    def logs(self, lines: list[LogLine], then: NodeState | None = None) -> None:
+    def logs(self, lines: list[LogRow], then: NodeState | None = None) -> None:
         """These lines left the buffer, in order, and are not yet stored; ``then``, when given,
         is the node status that changed right after them (one hand-over for both, per node)."""
 
@@ -111,9 +116,11 @@ class Recorder:
         self._flush_lock = threading.Lock()
         self._nodes: dict[str, NodeState] = {}
         self._dirty: dict[str, NodeState] = {}
-        self._logs: deque[LogLine] = deque()  # appended without the lock: see log()
+        self._logs: deque[LogRow] = deque()  # appended without the lock: see log()
         self._handoff_lock = threading.Lock()
-        self._backlog: deque[LogLine] = deque()  # taken from _logs, not yet stored (in order)
+        self._backlog: deque[LogRow] = deque()  # taken from _logs, not yet stored (in order)
+        # the store's one-transaction write of a flush, where it has one (SQLite's)
+        self._progress = getattr(store, "record_progress", None)
         self.witness: CrashWitness | None = None
         self._failure: BaseException | None = None  # the last write error, None once writes work
         self._failed_writes = 0
@@ -281,7 +288,7 @@ class Recorder:
         message = self.redactor.scrub(_clean_text(message))
         ts, level, name = record.created, record.levelname, record.name
         # deque.append is atomic and flush() only pops from the other end: no lock per line
-        self._logs.append(LogLine(seq=0, ts=ts, level=level, logger=name, message=message))
+        self._logs.append((ts, level, name, message))
         if self.listeners:
             event = LogMessage(ts, level, name, message, self.session_id)  # positional: hot path
             for listener in self.listeners:
@@ -299,9 +306,7 @@ class Recorder:
             with self._lock:
                 dirty, self._dirty = list(self._dirty.values()), {}
             try:
-                if dirty:
-                    self.store.record_nodes(self.session_id, [NodeRun(*state) for state in dirty])
-                self._write_backlog()
+                self._write_backlog([NodeRun(*state) for state in dirty])
             except Exception as exc:
                 if dirty:
                     with self._lock:  # a newer status that arrived meanwhile wins
@@ -338,26 +343,39 @@ class Recorder:
                     self.witness.stored(excess)  # nor should the witness write them later
             return True
 
-    def _write_backlog(self) -> None:
-        """Store the backlog in batches; a batch leaves it only once it is written."""
-        if self._dropped:
-            gap = LogLine(
-                ts=time.time(),
-                level="ERROR",
-                logger="proj_tui.recorder",
-                message=f"[proj-tui] {self._dropped} log line(s) are missing here: the store "
-                f"could not be written ({self._failure}).",
-            )
-            self.store.append_logs(self.session_id, [gap])
-            self._dropped = 0
+    def _write_backlog(self, nodes: list[NodeRun]) -> None:
+        """Store ``nodes`` and the backlog in batches, the nodes with the first; a batch leaves
+        the backlog only once it is written."""
         backlog = self._backlog
-        while backlog:
+        while nodes or backlog or self._dropped:
             batch = list(islice(backlog, LOG_BATCH))
-            self.store.append_logs(self.session_id, batch)
+            rows = batch
+            if self._dropped:
+                gap = (
+                    time.time(),
+                    "ERROR",
+                    "proj_tui.recorder",
+                    f"[proj-tui] {self._dropped} log line(s) are missing here: the store "
+                    f"could not be written ({self._failure}).",
+                )
+                rows = [gap, *batch]
+            self._store(nodes, rows)
+            self._dropped = 0
+            nodes = []
             for _ in range(len(batch)):
                 backlog.popleft()
-            if self.witness is not None:
+            if self.witness is not None and batch:
                 self.witness.stored(len(batch))
+
+    def _store(self, nodes: list[NodeRun], rows: list[LogRow]) -> None:
+        """One write of node statuses and log lines: one transaction where the store can."""
+        if self._progress is not None:
+            self._progress(self.session_id, nodes, rows)
+            return
+        if nodes:
+            self.store.record_nodes(self.session_id, nodes)
+        if rows:
+            self.store.append_logs(self.session_id, [LogLine(0, *row) for row in rows])
 
     def _write_failed(self, exc: BaseException) -> None:
         first = self._failure is None
@@ -386,9 +404,7 @@ class Recorder:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 for line in lines:
-                    handle.write(
-                        json.dumps([line.ts, line.level, line.logger, line.message]) + "\n"
-                    )
+                    handle.write(json.dumps(list(line)) + "\n")
         except OSError as exc:
             self._spilled = (len(lines), f"saving them to {path} failed too ({exc})")
             return

@@ -46,8 +46,7 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator
 
-    from proj_tui.framework.recorder import NodeState
-    from proj_tui.framework.store import LogLine
+    from proj_tui.framework.recorder import LogRow, NodeState
 
 # The pipe carries frames: a kind byte, a 4-byte length, a marshal payload. marshal, not JSON:
 # the run hands over every log line, and JSON's float formatting alone cost ~2 us a line.
@@ -100,12 +99,11 @@ class Watchdog:
     def node(self, state: NodeState) -> None:
         self._put(b"n", state)
 
-    def logs(self, lines: list[LogLine], then: NodeState | None = None) -> None:
-        held = [(line.ts, line.level, line.logger, line.message) for line in lines]
+    def logs(self, lines: list[LogRow], then: NodeState | None = None) -> None:
         if then is None:
-            self._put(b"l", held)
+            self._put(b"l", lines)
         else:  # one frame for a node's lines and its new status: a frame costs ~2 us
-            self._put(b"m", (held, then))
+            self._put(b"m", (lines, then))
 
     def stored(self, count: int) -> None:
         self._put(b"s", count)

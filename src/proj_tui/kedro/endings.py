@@ -32,7 +32,13 @@ from typing import Any, Protocol
 logger = logging.getLogger(__name__)
 
 TICK = 0.1
-"""Seconds between the monitor's looks: how soon a relayed event or an unreported end shows."""
+"""Seconds between the monitor's looks while it relays a parallel run: how soon a relayed event
+shows."""
+QUIET_TICK = 1.0
+"""Seconds between its looks when it only watches for an unreported end (no parallel run): each
+look wakes a thread that takes the GIL from the run's, so ten a second cost a plain ``kedro run``
+~30 thread switches a second (``benches/kedro_overhead.py``); an end no hook reported shows
+within this."""
 
 
 class Watched(Protocol):
@@ -51,6 +57,7 @@ _SKIPPED = ("pluggy", "proj_tui.kedro")
 _lock = threading.Lock()
 _watched: dict[Watched, tuple[int, FrameType | None]] = {}
 _monitor: threading.Thread | None = None
+_wake = threading.Event()  # set when a run is watched: the monitor picks its tick again
 _previous_sigint: Any = None
 _atexit_registered = False
 
@@ -64,6 +71,8 @@ def watch(recording: Watched) -> None:
         if _monitor is None or not _monitor.is_alive():
             _monitor = threading.Thread(target=_monitor_loop, name="proj-tui-kedro", daemon=True)
             _monitor.start()
+        elif recording.parallel:
+            _wake.set()  # relay from the first tick, not after a quiet one
         if not _atexit_registered:
             atexit.register(_at_exit)
             _atexit_registered = True
@@ -120,13 +129,16 @@ def _on_stack(thread_id: int, frame: FrameType | None, frames: dict[int, FrameTy
 
 def _monitor_loop() -> None:
     global _monitor
-    stop = threading.Event()
-    while not stop.wait(TICK):
+    tick = _tick()
+    while True:
+        if _wake.wait(tick):
+            _wake.clear()
         with _lock:
             watched = list(_watched.items())
             if not watched:
                 _monitor = None
                 return
+        tick = _tick()
         frames = sys._current_frames()
         for recording, (thread_id, frame) in watched:
             try:
@@ -137,6 +149,12 @@ def _monitor_loop() -> None:
             except Exception:  # the monitor must outlive one recording's trouble
                 logger.debug("proj-tui's run monitor failed", exc_info=True)
         del frames
+
+
+def _tick() -> float:
+    with _lock:
+        relaying = any(run.parallel and not run.finished for run in _watched)
+    return TICK if relaying else QUIET_TICK
 
 
 def _at_exit() -> None:

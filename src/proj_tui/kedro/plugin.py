@@ -18,6 +18,7 @@ there (``endings.Relay``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -41,6 +42,20 @@ PLUGIN_NAME = "proj_tui"
 """The entry point's name, and the name the hooks are registered under however they get there."""
 DISTRIBUTION = "proj-tui"
 """What ``DISABLE_HOOKS_FOR_PLUGINS`` names to turn the plugin off."""
+
+
+_pid = os.getpid()
+"""This process's id, kept current across forks: ``os.getpid()`` is a system call, and the node
+hooks ask it twice a node (is this the run's process, or a forked worker's?)."""
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere no fork copies the module
+    os.register_at_fork(after_in_child=_forked)
 
 
 class ProjTuiHooks(ReproHooks):
@@ -78,8 +93,19 @@ class ProjTuiHooks(ReproHooks):
     # -- before the run ------------------------------------------------------------------------
     @hook_impl
     def after_context_created(self, context: Any) -> None:
-        """Keep the context ``KedroSession.run`` just made on this thread, for its catalog config."""
+        """Keep the context ``KedroSession.run`` just made on this thread, for its catalog config.
+
+        Also the session's start-up work that no run changes, done here rather than on the
+        run's path (``before_pipeline_run`` to ``after_pipeline_run``): the recording's modules
+        (the store's: ~20 ms of imports) and the process's versions (``importlib.metadata``).
+        A context that never runs (a notebook's ``load_context``) pays them once per process.
+        """
         self._context.last = context
+        from proj_tui.kedro import endings, recording  # noqa: F401 - imported for the run
+        from proj_tui.kedro.session_record import versions
+
+        with contextlib.suppress(Exception):
+            versions(_kedro_version())
 
     @hook_impl
     def after_catalog_created(
@@ -120,7 +146,7 @@ class ProjTuiHooks(ReproHooks):
     @hook_impl
     def before_node_run(self, node: Any, run_id: str) -> None:
         recording = self._runs.get(run_id)
-        if recording is not None and recording.pid == os.getpid():
+        if recording is not None and recording.pid == _pid:
             recording.node_started(node)
         elif (worker := self._worker(run_id, recording)) is not None:
             worker.node_started(node)
@@ -128,7 +154,7 @@ class ProjTuiHooks(ReproHooks):
     @hook_impl
     def after_node_run(self, node: Any, run_id: str) -> None:
         recording = self._runs.get(run_id)
-        if recording is not None and recording.pid == os.getpid():
+        if recording is not None and recording.pid == _pid:
             recording.node_finished(node)
         elif (worker := self._worker(run_id, recording)) is not None:
             worker.node_finished(node)
@@ -136,14 +162,14 @@ class ProjTuiHooks(ReproHooks):
     @hook_impl
     def on_node_error(self, error: BaseException, node: Any, run_id: str) -> None:
         recording = self._runs.get(run_id)
-        if recording is not None and recording.pid == os.getpid():
+        if recording is not None and recording.pid == _pid:
             recording.node_failed(node, error)
         elif (worker := self._worker(run_id, recording)) is not None:
             worker.node_failed(node, error)
 
     def _worker(self, run_id: str, inherited: KedroRecording | None) -> WorkerRecording | None:
         """This process's recording of a run whose session another process began (a worker)."""
-        pid = os.getpid()
+        pid = _pid
         worker = self._workers.get(run_id)
         if worker is not None and worker.pid == pid:
             return worker
@@ -197,7 +223,6 @@ def _run_start(
     from kedro.framework.project import PACKAGE_NAME
     from kedro.io import SharedMemoryDataCatalog
 
-    from kedro import __version__ as kedro_version
     from proj_tui.kedro.recording import RunStart
 
     if params is None:  # a context that builds its catalog without the hook
@@ -224,12 +249,18 @@ def _run_start(
         nodes=tuple(pipeline.nodes),
         catalog_config=catalog_config,
         package_name=str(PACKAGE_NAME or ""),
-        kedro_version=kedro_version,
+        kedro_version=_kedro_version(),
         parameters=params or {},
         credentials=credentials,
         parallel=isinstance(catalog, SharedMemoryDataCatalog),
         click_context=click_context,
     )
+
+
+def _kedro_version() -> str:
+    from kedro import __version__
+
+    return str(__version__)
 
 
 def register(hook_manager: PluginManager) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import getpass
 import json
 import os
@@ -216,11 +217,21 @@ def versions(kedro_version: str) -> dict[str, Any]:
         "platform": sys.platform,
         "kedro": kedro_version,
     }
+    datasets = _datasets_version()
+    if datasets is not None:
+        out["kedro_datasets"] = datasets
+    return out
+
+
+@functools.cache
+def _datasets_version() -> str | None:
+    """kedro-datasets' version, looked up once a process (``importlib.metadata`` scans every
+    folder on ``sys.path``: ~5 ms, at the start of every run)."""
     from importlib.metadata import PackageNotFoundError, version
 
     with contextlib.suppress(PackageNotFoundError):
-        out["kedro_datasets"] = version("kedro-datasets")
-    return out
+        return version("kedro-datasets")
+    return None
 
 
 def user() -> str | None:

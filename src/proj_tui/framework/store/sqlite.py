@@ -20,7 +20,7 @@ import functools
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -248,19 +248,38 @@ class SQLiteSessionStore(SQLiteConnection):
         which cost a Kedro run of 1000 nodes thousands of thread switches
         (``benches/kedro_overhead.py``). Rows of one name keep their order within a statement.
         """
-        values: list[Any] = []
-        for n in nodes:
-            values.extend((session_id, n.name, n.status, n.started_at, n.ended_at, n.error))
+        values = _node_values(session_id, nodes)
         now = time.time()
 
         def work(conn: sqlite3.Connection) -> None:
             self._touch(conn, session_id, now)
-            width = _NODE_ROWS_PER_UPSERT * 6
-            for first in range(0, len(values), width):
-                chunk = values[first : first + width]
-                conn.execute(_node_upsert_sql(len(chunk) // 6), chunk)
+            _upsert_nodes(conn, values)
 
         self._write(work)
+
+    def record_progress(
+        self,
+        session_id: str,
+        nodes: list[NodeRun],
+        lines: Sequence[tuple[float, str, str, str]],
+    ) -> None:
+        """``record_nodes`` and ``append_logs`` in one transaction: a running session's flush.
+
+        ``lines`` are ``(ts, level, logger, message)`` with ``ts`` set and the message already
+        valid UTF-8 (the recorder cleans each line as it logs it). One transaction, not two,
+        every flush tick: each statement gives up the GIL and takes it back, which a node's
+        thread pays in thread switches (``benches/kedro_overhead.py``). Not part of the
+        ``SessionStore`` protocol: the recorder uses it where a store has it.
+        """
+        values = _node_values(session_id, nodes)
+        now = time.time()
+
+        def work(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+            rid = self._touch(conn, session_id, now)
+            _upsert_nodes(conn, values)
+            return insert_lines(conn, rid, lines, self._log_sources) if lines else {}
+
+        self._log_sources.remember(self._write(work))  # committed: the new source ids are real
 
     def append_logs(self, session_id: str, lines: list[LogLine]) -> None:
         """Append log lines in order; the store numbers them (``seq``) after the last one."""
@@ -646,6 +665,21 @@ def _bad_status(status: object, allowed: Iterable[str]) -> str:
 
 _NODE_ROWS_PER_UPSERT = 500
 """Node rows per upsert statement: 3,000 parameters, well under SQLite's 32,766."""
+
+
+def _node_values(session_id: str, nodes: Iterable[NodeRun]) -> list[Any]:
+    values: list[Any] = []
+    for n in nodes:
+        values.extend((session_id, n.name, n.status, n.started_at, n.ended_at, n.error))
+    return values
+
+
+def _upsert_nodes(conn: sqlite3.Connection, values: list[Any]) -> None:
+    """Node rows (``_node_values``) in multi-row upserts, in order."""
+    width = _NODE_ROWS_PER_UPSERT * 6
+    for first in range(0, len(values), width):
+        chunk = values[first : first + width]
+        conn.execute(_node_upsert_sql(len(chunk) // 6), chunk)
 
 
 @functools.lru_cache(maxsize=16)
