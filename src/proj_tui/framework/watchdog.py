@@ -38,13 +38,12 @@ import threading
 import time
 import zlib
 from collections import deque
-from typing import TYPE_CHECKING, Any
 
-from proj_tui.framework.events import ErrorDetail, SessionFinished
-
+TYPE_CHECKING = False  # not typing's: a spawned watcher imports no more than it must (re, ...)
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator
+    from typing import Any
 
     from proj_tui.framework.recorder import LogRow, NodeState
 
@@ -259,7 +258,7 @@ def spawn(*, events: bool = False) -> Watchdog | None:
             region_fd = None
     import subprocess  # only here: a forked watcher (proj-tui run) never pays its import
 
-    argv = [sys.executable, "-m", "proj_tui.framework.watchdog", str(read_fd), str(os.getpid())]
+    argv = [*_interpreter(), str(read_fd), str(os.getpid())]
     shared = (region_fd,) if region_fd is not None else ()
     try:
         process = subprocess.Popen(
@@ -283,6 +282,27 @@ def spawn(*, events: bool = False) -> Watchdog | None:
 
         fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     return Watchdog(write_fd, process.pid, process, region)
+
+
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from proj_tui.framework.watchdog import main; sys.exit(main(sys.argv[1:]))"
+)
+"""What a spawned watcher runs: this module, from the folder that holds ``proj_tui``."""
+
+
+def _interpreter() -> list[str]:
+    """The command that starts a watcher: a bare interpreter where it can be one.
+
+    ``-S -I``: no ``site`` (no site-packages, ``.pth`` files or editable-install finders to
+    process) and nothing from the environment; the watcher needs only the standard library and
+    ``proj_tui``, whose folder it is given. ``-m`` (the full start-up) when ``proj_tui`` is not
+    in a plain folder (a zip).
+    """
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if os.path.isdir(os.path.join(package, "proj_tui", "framework")):
+        return [sys.executable, "-S", "-I", "-c", _BOOT, package]
+    return [sys.executable, "-m", "proj_tui.framework.watchdog"]  # pragma: no cover
 
 
 class _Witnessed:
@@ -413,6 +433,8 @@ def _report(run_pid: int, seen: _Witnessed, events: bool) -> None:
     with contextlib.suppress(OSError):
         os.write(2, f"Error: {error['message']}\n".encode("utf-8", "replace"))
     if events and session_id:
+        from proj_tui.framework.events import ErrorDetail, SessionFinished  # only on a crash
+
         event = SessionFinished(
             session_id=session_id,
             status="crashed",
