@@ -216,3 +216,20 @@ async def test_a_sweep_item_leads_with_its_swept_values_at_80_columns(project: P
             "cleaning.max_fare=200",
         ]
         assert all(" · sweep sw-" in run for run in runs)
+
+
+async def test_the_sweep_fields_example_is_one_this_project_takes(project: Path) -> None:
+    """Its placeholder was "model.lr=0.01,0.1; depth=[3, 5]", no key of the demo: typed as
+    shown, it was refused."""
+    app = ProjTuiApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        sweep = app.screen.query_one("#sweep", Input)
+        example = str(sweep.placeholder)
+        assert example == "runtime.latency_s=0.0,1"  # the demo's first numeric parameter
+        sweep.focus()
+        await pilot.press(*example)
+        await settle(pilot)
+        assert "2 run(s)" in str(app.screen.query_one("#sweep-problem").render())

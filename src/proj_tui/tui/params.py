@@ -27,6 +27,18 @@ def kind_of(value: Any) -> Kind:
     return "yaml"
 
 
+SWEEP_PLACEHOLDER = "key=1,2; other.key=[3, 5]"  # before the parameters are known
+
+
+def sweep_example(fields: list[ParamField]) -> str:
+    """A Sweep field example that works as typed: the first numeric parameter, two values."""
+    for field in fields:
+        if field.kind in ("int", "float"):
+            value = field.value
+            return f"{field.key}={value},{value * 2 if value else 1}"
+    return SWEEP_PLACEHOLDER
+
+
 def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested dicts to dotted keys; lists and empty dicts stay leaves (edited as YAML)."""
     out: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from proj_tui.tui.components.env_vars_form import EnvVarsForm
 from proj_tui.tui.components.key_footer import KeyFooter
 from proj_tui.tui.components.param_form import ParamForm
 from proj_tui.tui.messages import EnvChosen, EnvVarsEdited
+from proj_tui.tui.params import SWEEP_PLACEHOLDER, sweep_example
 from proj_tui.tui.screens.mode_screen import ModeScreen
 from proj_tui.tui.state import app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
@@ -104,7 +105,7 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
             yield ParamForm(id="params")
             with Vertical(id="setup-side"):
                 yield EnvVarsForm(id="env-vars")
-                yield Input(placeholder="model.lr=0.01,0.1; depth=[3, 5]", id="sweep")
+                yield Input(placeholder=SWEEP_PLACEHOLDER, id="sweep")
                 yield Static("", id="sweep-problem")
         yield Static("", id="command")
         yield KeyFooter()
@@ -183,6 +184,8 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
         self.query_one(ParamForm).show(
             state.fields, state.overrides, state.params_error, state.vanished
         )
+        # an example of this project's own keys: the demo's "model.lr=…" was no key of it
+        self.query_one("#sweep", Input).placeholder = sweep_example(state.fields)
 
     def _render_command(self) -> None:
         import shlex
