@@ -71,11 +71,15 @@ class KedroLogHandler(RecordingHandler):
     def handle(self, record: logging.LogRecord) -> bool:
         if self.filters or record.exc_info or record.exc_text or record.stack_info:
             return super().handle(record)
-        try:
-            message = record.getMessage()
-        except Exception:
-            self.handleError(record)
-            return True
+        # Kedro's console handler, before this one on the root logger, formatted the record and
+        # left ``getMessage()`` in ``record.message``: the same text, without the %-formatting again
+        message = record.__dict__.get("message")
+        if not isinstance(message, str):
+            try:
+                message = record.getMessage()
+            except Exception:
+                self.handleError(record)
+                return True
         self.recorder.log(record, message)
         return True
 
