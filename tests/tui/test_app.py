@@ -23,6 +23,8 @@ from proj_tui.tui.screens.runs import RunsScreen
 from proj_tui.tui.textual_compat import notifications
 from tui.pilot_helpers import settle
 
+from helpers import make_demo
+
 SIZE = (120, 40)
 
 
@@ -406,3 +408,20 @@ async def test_the_plan_says_loading_until_the_pipelines_are_described(
         assert len(shown()) == 11 and "11 of 11 nodes" in str(
             app.screen.query_one(PlanPreview).border_title
         )
+
+
+async def test_a_cancelled_runs_toast_says_cancelled_once(tmp_path: Path) -> None:
+    """It read "Run #1 (__default__) cancelled: Cancelled: The run was cancelled by SIGINT."."""
+    project = make_demo(tmp_path / "slow", latency=0.6)  # the real CLI, slow enough to cancel
+    app = ProjTuiApp(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        tab = app.screen.query_one(RunTab)
+        await until(lambda: tab.state.session_id is not None, pilot, timeout=60)  # started
+        await pilot.press("c")
+        await until(lambda: tab.state.done, pilot, timeout=30)
+        assert tab.state.status == "cancelled" and "SIGINT" in (tab.state.error or "")
+        toasts = [str(n.message) for n in notifications(app) if "Run #1" in str(n.message)]
+        assert toasts == ["Run #1 (__default__) cancelled"]

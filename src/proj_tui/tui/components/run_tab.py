@@ -452,7 +452,8 @@ class RunTab(ReportsWorkerErrors, TabPane):
         severity: SeverityLevel = "information" if status == "succeeded" else "warning"
         if status == "failed":
             severity = "error"
-        detail = f": {self.state.error}" if self.state.error else ""
+        # a cancel's error says only "Cancelled: …cancelled by SIGINT" (the header has it)
+        detail = f": {self.state.error}" if self.state.error and status != "cancelled" else ""
         self.app.notify(
             f"Run #{self.number} ({self.pipeline}) {status}{detail}",
             title="Run finished",
