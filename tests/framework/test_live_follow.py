@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,44 @@ def test_node_rows_are_told_once_each_also_when_stored_late(tmp_path: Path) -> N
     assert isinstance(failed, NodeFailed) and failed.error.describe() == "ValueError: bad"
     assert isinstance(finished, SessionFinished) and finished.status == "failed"
     assert finished.error is not None and finished.error.message == "bad" and follower.ended
+
+
+def test_a_follower_marks_the_session_and_removes_the_mark_at_its_end(tmp_path: Path) -> None:
+    from proj_tui.framework import followers
+
+    with SQLiteSessionStore(tmp_path / "sessions.db") as store:
+        sid = store.create_session({"pipeline": "p"})
+        mark = followers.mark_for(store, sid)
+        assert mark == tmp_path / "followers" / sid and not mark.exists()
+        follower = SessionFollower(store, sid)
+        follower.poll()
+        assert followers.fresh(mark, time.time())  # the run's recorder sees a follower
+        store.finish_session(sid, "succeeded")
+        follower.poll()
+        assert follower.ended and not mark.exists()
+
+
+def test_a_followed_run_stores_its_lines_without_waiting_for_its_own_interval(
+    tmp_path: Path,
+) -> None:
+    import logging
+
+    from proj_tui.framework import followers
+    from proj_tui.framework.recorder import Recorder
+    from proj_tui.framework.redact import Redactor
+
+    with SQLiteSessionStore(tmp_path / "sessions.db") as store:
+        sid = store.create_session({"pipeline": "p"})
+        mark = followers.mark_for(store, sid)
+        assert mark is not None
+        followers.touch(mark)  # a follower is there
+        recorder = Recorder(store, sid, Redactor(()), flush_interval=3600.0)
+        recorder.start()
+        try:
+            record = logging.LogRecord("n", logging.INFO, __file__, 1, "seen", None, None)
+            recorder.log(record, "seen")
+            # unfollowed, the line would wait an hour (or until stop) to be stored
+            wait_for(lambda: [ln.message for ln in store.logs(sid)] == ["seen"], what="the line")
+        finally:
+            assert recorder.stop() is None
+        assert not mark.exists()  # the run ended: nobody follows it any more

@@ -11,7 +11,9 @@ committed since the last one (``change_token``: ``PRAGMA data_version`` for SQLi
 microseconds); only then does it read the status (one row), the node rows and the log lines after
 the last one seen (a range on the log table's key). A run that dies without a word (SIGKILL)
 writes nothing, so every ``check_interval`` seconds the follower also asks the reaper whether the
-session is dead. ``benches/follow.py`` measures a follower's cost.
+session is dead. ``benches/follow.py`` measures a follower's cost. About once a second a poll also
+renews the follower's mark beside the store (``framework.followers``), so the run stores its
+lines every 0.1 s rather than 0.2 s while it is followed.
 
 Order: node events and log lines are merged by time, each keeping its own order; every log line is
 handed over once, in ``seq`` order. The end (``SessionFinished``) comes only after the lines stored
@@ -24,6 +26,7 @@ import heapq
 import time
 from typing import TYPE_CHECKING, Any
 
+from proj_tui.framework import followers
 from proj_tui.framework.events import (
     ErrorDetail,
     ErrorSummary,
@@ -86,6 +89,8 @@ class SessionFollower:
         self._index: dict[str, int] = {}
         self._node_mark = float("-inf")  # the newest node stamp seen (see _node_rows)
         self._announced: set[str] = set()
+        self._mark = followers.mark_for(store, session_id)  # so the run stores sooner
+        self._next_touch = 0.0
 
     # -- the one public step -------------------------------------------------------------------
     def poll(self) -> list[Event]:
@@ -93,6 +98,9 @@ class SessionFollower:
         if self.ended:
             return []
         now = time.monotonic()
+        if self._mark is not None and now >= self._next_touch:
+            self._next_touch = now + followers.TOUCH_EVERY
+            followers.touch(self._mark)
         token = self.store.change_token()  # before the reads: a write after them shows next time
         if token == self._token and not self._more and now < self._next_check:
             return []
@@ -126,6 +134,8 @@ class SessionFollower:
             events.extend(self._node_events(full=True))  # the reaper may have settled them
             events.append(_finished(record))
             self.ended = True
+            if self._mark is not None:
+                followers.remove(self._mark)
         return events
 
     # -- reading the store ---------------------------------------------------------------------

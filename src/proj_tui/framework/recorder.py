@@ -3,9 +3,11 @@
 Writing every node event and log line to SQLite as it happens would put a transaction on the hot path of
 every node. Instead the recorder buffers in memory and a background thread flushes to the store every
 ``flush_interval`` seconds (and heartbeats), so readers follow a live session with a short delay and a
-5000-node run pays a few microseconds a node. The recorder is also the runner's listener and turns what
-the runner tells it into the session's events (``framework.events``). Listeners (the CLI's ``--events
-json`` writer) get each event synchronously; one that buffers (has a ``flush`` method) is flushed by the
+5000-node run pays a few microseconds a node. While an app or ``sessions logs --follow`` follows the
+session, it flushes every ``followers.FOLLOWED_FLUSH_INTERVAL`` instead (``framework.followers``).
+The recorder is also the runner's listener and turns what the runner tells it into the session's
+events (``framework.events``). Listeners (the CLI's ``--events json`` writer) get each event
+synchronously; one that buffers (has a ``flush`` method) is flushed by the
 same thread every ``listener_flush_interval`` seconds, so a last log line before a long quiet spell
 still goes out promptly.
 
@@ -34,6 +36,7 @@ from collections import deque
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
+from proj_tui.framework import followers
 from proj_tui.framework.events import (
     ErrorSummary,
     Event,
@@ -130,6 +133,7 @@ class Recorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_heartbeat = time.time()
+        self._follow_mark = followers.mark_for(store, session_id)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -152,6 +156,8 @@ class Recorder:
             self._thread = None
         if not self.flush():
             self._spill()
+        if self._follow_mark is not None:
+            followers.remove(self._follow_mark)
         return self.problem()
 
     def problem(self) -> str | None:
@@ -178,17 +184,30 @@ class Recorder:
         )
 
     def _loop(self) -> None:
-        tick = min(self._flush_interval, self._listener_flush_interval)
-        next_flush = time.monotonic() + self._flush_interval
+        mark = self._follow_mark
+        followed_interval = min(self._flush_interval, followers.FOLLOWED_FLUSH_INTERVAL)
+        tick = min(self._flush_interval, self._listener_flush_interval, followed_interval)
+        interval = self._flush_interval
+        next_flush = time.monotonic() + interval
+        next_look = 0.0 if mark is not None else float("inf")  # for a follower's mark
+        next_wake = min(next_flush, next_look)
         while not self._stop.wait(tick):
             try:
-                if time.monotonic() < next_flush:  # events promptly, the store a little later
-                    if self.witness is not None:
-                        self._handoff()
-                        self.witness.flush()
-                    self._flush_listeners()
+                if time.monotonic() < next_wake:  # events promptly, the store a little later
+                    self._tick()
                     continue
-                next_flush = time.monotonic() + self._flush_interval
+                now = time.monotonic()
+                if mark is not None and now >= next_look:  # someone follows: store sooner
+                    next_look = now + followers.TOUCH_EVERY
+                    followed = followers.fresh(mark, time.time())
+                    interval = followed_interval if followed else self._flush_interval
+                    next_flush = min(next_flush, now + interval)
+                if now < next_flush:  # only looked for a follower: a tick like the others
+                    next_wake = min(next_flush, next_look)
+                    self._tick()
+                    continue
+                next_flush = now + interval
+                next_wake = min(next_flush, next_look)
                 flushed = self.flush()
                 if self.witness is not None:
                     self.witness.flush()
@@ -202,6 +221,13 @@ class Recorder:
                 logger.debug(
                     "Background flush of session %s failed", self.session_id, exc_info=True
                 )
+
+    def _tick(self) -> None:
+        """Between flushes: lines to the witness, buffered events to the listeners."""
+        if self.witness is not None:
+            self._handoff()
+            self.witness.flush()
+        self._flush_listeners()
 
     # -- producers -------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
