@@ -114,6 +114,26 @@ async def test_the_env_picker_lists_only_envs(taxi: Path) -> None:
         assert prompts == ["local", "prod"]  # no "loading…" (or blank) entry
 
 
+async def test_envs_shown_twice_before_the_new_picker_is_built(taxi: Path) -> None:
+    """Config read twice in one frame at start-up (seen at load 10 on a big store): the second
+    render finds the Select it just mounted, not built yet (``NoMatches: '#label'``)."""
+    from proj_tui.tui.screens.run_setup import RunSetupScreen
+
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RunSetupScreen)
+        await screen.query_one("#env", Select).remove()
+        screen._render_envs()
+        screen._render_envs()  # the Select mounted by the first is not composed yet
+        await settle(pilot)
+        select = screen.query_one("#env", Select)
+        assert select.is_mounted and select.value == "local"
+
+
 async def test_a_rejected_preset_name_keeps_the_dialog_and_what_was_typed(taxi: Path) -> None:
     app = ProjTuiApp(taxi)
     async with app.run_test(size=SMALL) as pilot:

@@ -22,6 +22,8 @@ from proj_tui.tui.state import app_state
 from proj_tui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from proj_tui.tui.state import AppState, Topic
 
 
@@ -87,6 +89,8 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
     sweep_items: tuple[str, ...] = ()
     """The Sweep field's ``KEY=V1,V2`` items, once they parse and name known parameters."""
     sweep_runs = 0
+    _env_built: AwaitMount | None = None
+    """The env picker's mount, while it may still be under way (see ``_render_envs``)."""
 
     @property
     def shared(self) -> AppState:
@@ -163,7 +167,7 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
         placeholder.display = False
         if select is None:
             with self.prevent(Select.Changed):
-                self.query_one("#setup-top").mount(
+                self._env_built = self.query_one("#setup-top").mount(
                     Select[str](
                         options,
                         id="env",
@@ -172,6 +176,18 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
                     ),
                     after=placeholder,
                 )
+            return
+        if not select.is_mounted:  # mounted by a render earlier in this frame, not built yet
+            built = self._env_built
+
+            async def when_built() -> None:
+                if built is not None:
+                    await built
+                self._render_envs()
+
+            # a worker, not a callback: awaiting the mount in this screen's handler would hold
+            # the messages the mount needs
+            self.run_worker(when_built(), group="env-picker", exclusive=True)
             return
         select.display = True
         with self.prevent(Select.Changed):
