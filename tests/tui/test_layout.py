@@ -68,6 +68,7 @@ async def test_every_footer_shows_help_quit_and_every_key_at_80x24(
         seen["detail"] = footer(app)
         for mode, text in seen.items():
             assert "? Help" in text and "q Quit" in text, (mode, text)
+            assert "1 2 3 4 5 Modes" in text, (mode, text)  # 5, the queue, with the modes
             assert len(app.screen.query_one(KeyFooter).line_texts()) <= 3
         assert "s NS" in seen["1"]  # Project: the namespace filter
         for key in ("p Pin", "n Note", "del Delete", "R Resume", "s Sort"):

@@ -116,14 +116,14 @@ class ProjTuiApp(App[int]):
             id="app.quit",
             tooltip="Quit (asks: keep or cancel the runs live in tabs)",
         ),
-        # One compact footer item ("1234 Modes"); `?` and the palette name each mode.
+        # One compact footer item ("12345 Modes"); `?` and the palette name each mode.
         Binding("1", "switch_mode('project')", "Project", id="app.project", group=_MODES),
         Binding("2", "switch_mode('setup')", "Setup", id="app.setup", group=_MODES),
         Binding("3", "switch_mode('runs')", "Runs", id="app.runs", group=_MODES),
         Binding("4", "switch_mode('sessions')", "History", id="app.sessions", group=_MODES),
+        Binding("5", "open_queue", "Queue", id="app.queue", group=_MODES, tooltip="The run queue"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme", tooltip="Next theme"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_now"),
-        Binding("5", "open_queue", "Queue", show=False, id="app.queue", tooltip="The run queue"),
     ]
 
     def __init__(
