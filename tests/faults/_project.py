@@ -96,6 +96,25 @@ def exit_after(params: dict, upstream: int = 0) -> int:
     os._exit(3)
 
 
+def exit_once_stored(params: dict) -> int:
+    """Waits until the store shows the session's node 'quick' succeeded, then ends the process
+    without a word (a sibling of 'quick' under the thread runner)."""
+    from pathlib import Path
+
+    from proj_tui.framework.store import SQLiteSessionStore
+
+    project = Path(__file__).resolve().parents[2]
+    deadline = time.time() + 30
+    with SQLiteSessionStore.for_project(project, readonly=True) as store:
+        session_id = store.list_sessions(limit=1)[0].session_id
+        while time.time() < deadline:
+            if any(n.name == "quick" and n.status == "succeeded" for n in store.nodes(session_id)):
+                break
+            time.sleep(0.01)
+    log.info("quick is stored as succeeded")
+    os._exit(3)
+
+
 def close_fds(params: dict) -> int:
     """Closes the process's stdout and stderr, then goes on logging."""
     os.close(1)
@@ -209,8 +228,15 @@ def register_pipelines() -> dict[str, Pipeline]:
             node(n.exit_after, ["params:fast", "flood"], "after_flood", name="exits_after_flood"),
         ]
     )
+    exit_beside = Pipeline(
+        [
+            node(n.step, "params:fast", "q", name="quick"),
+            node(n.exit_once_stored, "params:fast", "e", name="exit_once_stored"),
+        ]
+    )
     pipes = {
         "__default__": chain,
+        "exitbeside": exit_beside,
         "chain": chain,
         "exitlate": fast_chain,
         "floodexit": flood_then_exit,

@@ -106,6 +106,37 @@ def test_os_exit_in_the_last_node_blames_it_and_keeps_the_rest(
     )
 
 
+def test_os_exit_beside_a_stored_success_keeps_it_a_success(
+    fault_project: Path, fault_report
+) -> None:
+    """The crash witness hears of a status before the store does: a node that crashes the
+    process once the store shows its sibling succeeded must not turn that success back into a
+    crash (the witness writes what it knows over the store's rows)."""
+    result = run_cli(
+        "run",
+        "--events",
+        "json",
+        "--pipeline",
+        "exitbeside",
+        "--runner",
+        "thread",
+        cwd=fault_project,
+    )
+    assert result.returncode == 3, result.stderr.decode()
+    assert "while node 'exit_once_stored' was running" in result.stderr.decode()
+    sid = parse_events(result.stdout)[0]["session_id"]
+    with SQLiteSessionStore(store_path(fault_project), readonly=True) as store:
+        nodes = {n.name: n.status for n in store.nodes(sid)}
+        stored = [line.message for line in store.logs(sid)]
+    assert nodes == {"quick": "succeeded", "exit_once_stored": "crashed"}
+    assert sum("step line" in m for m in stored) == 5
+    fault_report(
+        "misbehaving nodes",
+        "os._exit(3) in a thread-runner node once the store shows its sibling succeeded",
+        detail="the sibling stays succeeded, the node that ended the process is the crashed one",
+    )
+
+
 def test_os_exit_after_a_flood_keeps_every_line_once(fault_project: Path, fault_report) -> None:
     """40,000 lines fill the crash witness's shared region several times before the next node
     calls os._exit: the record has each of them once, in order (none twice from a region the

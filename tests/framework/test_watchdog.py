@@ -72,6 +72,19 @@ def test_frames_across_many_fillings_of_the_region_are_each_taken_once() -> None
     assert [row[3] for row in seen.lines] == [f"line {i}" for i in range(1000, 2000)]
 
 
+def test_one_frame_carries_lines_then_node_statuses_in_order() -> None:
+    """One frame may hold lines and several node statuses after them: taken in that order."""
+    ends = _Ends()
+    ends.guard.node(_state("a", "running", 1.0))
+    ends.guard.logs([_line(1)], [_state("a", "succeeded", 1.0, 2.0), _state("b", "running", 2.0)])
+    ends.guard.logs([], [_state("b", "succeeded", 2.0, 3.0), _state("c", "running", 3.0)])
+    seen = ends.die()
+    assert seen is not None
+    assert seen.running_node() == "c"
+    assert [run[1] for run in seen.nodes.values()] == ["succeeded", "succeeded", "running"]
+    assert [row[3] for row in seen.lines] == ["line 1"]
+
+
 def test_a_frame_larger_than_the_region_goes_through_the_pipe_in_order() -> None:
     ends = _Ends(region_size=4096)
     ends.guard.logs([_line(0)])

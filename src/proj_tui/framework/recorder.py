@@ -22,7 +22,9 @@ dir, and ``stop`` returns a sentence saying all of it (the CLI prints it and exi
 
 A ``CrashWitness`` (the CLI's watchdog process) is handed every node status as it changes and the
 log lines as they leave the buffer, and told how many of them are stored: if the process dies with
-no word (``os._exit``, a segfault), the witness writes what the store is missing.
+no word (``os._exit``, a segfault), the witness writes what the store is missing. Each hand-over
+(lines, then the node status, one frame) runs under the recorder's lock, and whatever the store is
+given, the witness has been told first.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from proj_tui.framework.store import LogLine, NodeRun
 from proj_tui.framework.store.sqlite_rows import _clean_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from proj_tui.framework.redact import Redactor
     from proj_tui.framework.store import SessionStore
 
@@ -84,9 +88,9 @@ class CrashWitness(Protocol):
     def node(self, state: NodeState) -> None:
         """A node's status changed (called on the node's thread, synchronously)."""
 
-    def logs(self, lines: list[LogRow], then: NodeState | None = None) -> None:
-        """These lines left the buffer, in order, and are not yet stored; ``then``, when given,
-        is the node status that changed right after them (one hand-over for both, per node)."""
+    def logs(self, lines: list[LogRow], then: Sequence[NodeState] = ()) -> None:
+        """These lines left the buffer, in order, and are not yet stored; ``then`` are the node
+        statuses that changed right after them, in order (one hand-over for all, per node)."""
 
     def stored(self, count: int) -> None:
         """The oldest ``count`` lines handed over and not yet confirmed are now in the store."""
@@ -120,8 +124,7 @@ class Recorder:
         self._nodes: dict[str, NodeState] = {}
         self._dirty: dict[str, NodeState] = {}
         self._logs: deque[LogRow] = deque()  # appended without the lock: see log()
-        self._handoff_lock = threading.Lock()
-        self._backlog: deque[LogRow] = deque()  # taken from _logs, not yet stored (in order)
+        self._backlog: deque[LogRow] = deque()  # taken from _logs under _lock, not yet stored
         # the store's one-transaction write of a flush, where it has one (SQLite's)
         self._progress = getattr(store, "record_progress", None)
         self.witness: CrashWitness | None = None
@@ -225,7 +228,8 @@ class Recorder:
     def _tick(self) -> None:
         """Between flushes: lines to the witness, buffered events to the listeners."""
         if self.witness is not None:
-            self._handoff()
+            with self._lock:
+                self._hand_over_locked()
             self.witness.flush()
         self._flush_listeners()
 
@@ -252,8 +256,8 @@ class Recorder:
         with self._lock:
             self._nodes[name] = state
             self._dirty[name] = state
-        if self.witness is not None:
-            self._witness_node(state)
+            if self.witness is not None:
+                self._hand_over_locked(state)
         if self.listeners:
             self.emit(NodeStarted(name, index, total, now, self.session_id))
 
@@ -281,14 +285,36 @@ class Recorder:
             state = (name, status, started, now, error)
             self._nodes[name] = state
             self._dirty[name] = state
-        if self.witness is not None:
-            self._witness_node(state)
+            if self.witness is not None:
+                self._hand_over_locked(state)
         return now
 
-    def _witness_node(self, state: NodeState) -> None:
+    def _hand_over_locked(self, state: NodeState | None = None) -> None:
+        """Move buffered lines to the backlog and tell the witness of them, then of ``state``,
+        in one hand-over (the caller holds ``_lock``).
+
+        Every path to the store passes here first (``flush``), so the witness never knows less
+        than the store: a crash record never turns a stored success back into ``running``.
+        """
+        then = () if state is None else (state,)
         witness = self.witness
-        # the node's lines first, so a crash record keeps them in order (one frame for both)
-        if witness is not None and (not self._logs or not self._handoff(then=state)):
+        logs = self._logs
+        if logs:
+            moved = [logs.popleft() for _ in range(len(logs))]
+            if witness is not None:  # the lines first, so a crash record keeps them in order
+                witness.logs(moved, then)
+            # into the backlog only once told: the flusher (without this lock) may store them
+            # at once, and a 'stored' reaching the witness before the lines would undercount
+            self._backlog.extend(moved)
+            excess = len(self._backlog) - MAX_BACKLOG
+            if excess > 0:  # memory is finite: the oldest go, and the store is told how many
+                for _ in range(excess):
+                    self._backlog.popleft()
+                self._dropped += excess
+                self._lost += excess
+                if witness is not None:
+                    witness.stored(excess)  # nor should the witness write them later
+        elif state is not None and witness is not None:
             witness.node(state)
 
     def settle_nodes(self, status: str) -> None:
@@ -328,8 +354,8 @@ class Recorder:
         stays queued for the next flush (and the first failure is logged as a warning).
         """
         with self._flush_lock:
-            self._handoff()
             with self._lock:
+                self._hand_over_locked()
                 dirty, self._dirty = list(self._dirty.values()), {}
             try:
                 self._write_backlog([NodeRun(*state) for state in dirty])
@@ -345,29 +371,6 @@ class Recorder:
                 ok = True
             self._flush_listeners()
             return ok
-
-    def _handoff(self, then: NodeState | None = None) -> bool:
-        """Move buffered lines to the backlog, telling the witness (any thread, briefly locked).
-
-        Returns whether the witness was told of any lines, and so of ``then`` with them.
-        """
-        with self._handoff_lock:
-            logs = self._logs
-            moved = [logs.popleft() for _ in range(len(logs))]
-            if not moved:
-                return False
-            self._backlog.extend(moved)
-            if self.witness is not None:
-                self.witness.logs(moved, then)
-            excess = len(self._backlog) - MAX_BACKLOG
-            if excess > 0:  # memory is finite: the oldest go, and the store is told how many
-                for _ in range(excess):
-                    self._backlog.popleft()
-                self._dropped += excess
-                self._lost += excess
-                if self.witness is not None:
-                    self.witness.stored(excess)  # nor should the witness write them later
-            return True
 
     def _write_backlog(self, nodes: list[NodeRun]) -> None:
         """Store ``nodes`` and the backlog in batches, the nodes with the first; a batch leaves
@@ -418,7 +421,7 @@ class Recorder:
 
     def _spill(self) -> None:
         """Save the lines the store would not take to a file (0600), so they are not lost."""
-        with self._handoff_lock:
+        with self._lock:
             lines = list(self._backlog)
             self._backlog.clear()
         if not lines:

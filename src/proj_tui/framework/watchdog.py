@@ -42,7 +42,7 @@ from collections import deque
 TYPE_CHECKING = False  # not typing's: a spawned watcher imports no more than it must (re, ...)
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from typing import Any
 
     from proj_tui.framework.recorder import LogRow, NodeState
@@ -58,6 +58,7 @@ _GENERATION = struct.Struct("!I")
 # this filling's frames from those of earlier ones still further on in the mapping, and the CRC
 # a frame the run was killed in the middle of writing.
 _HEAD = struct.Struct("!cIII")
+_HEAD_SIZE = _HEAD.size
 REGION_SIZE = 1 << 20
 """Bytes of shared memory the run fills before passing them on through the pipe (~5000 nodes)."""
 _MAX_HELD = 500_000
@@ -98,10 +99,10 @@ class Watchdog:
     def node(self, state: NodeState) -> None:
         self._put(b"n", state)
 
-    def logs(self, lines: list[LogRow], then: NodeState | None = None) -> None:
-        if then is None:
+    def logs(self, lines: list[LogRow], then: Sequence[NodeState] = ()) -> None:
+        if not then:
             self._put(b"l", lines)
-        else:  # one frame for a node's lines and its new status: a frame costs ~2 us
+        else:  # one frame for the lines and the node statuses after them: a frame costs ~2 us
             self._put(b"m", (lines, then))
 
     def stored(self, count: int) -> None:
@@ -162,24 +163,26 @@ class Watchdog:
 
     def _put(self, kind: bytes, value: Any) -> None:
         """Append a frame to the region: the payload first, then the header that makes it count."""
-        payload = marshal.dumps(value)
+        # marshal version 2: 3 and 4 build a table of shared references for every call
+        payload = marshal.dumps(value, 2)
         length = len(payload)
-        head_size = _HEAD.size
         with self._lock:
             region = self._region
             if self._fd < 0:  # the watcher is gone, or this is a detached child
                 return
-            if region is None or head_size + length > self._size:  # as it is, after the rest
+            start = self._used
+            body = start + _HEAD_SIZE
+            end = body + length
+            if region is None or _HEAD_SIZE + length > self._size:  # as it is, after the rest
                 self._drain_locked()
                 self._write(_FRAME.pack(kind, length) + payload)
                 return
-            if self._used + head_size + length > self._size:
+            if end > self._size:
                 self._drain_locked()
-            start = self._used
-            body = start + head_size
-            region[body : body + length] = payload
-            region[start:body] = _HEAD.pack(kind, self._generation, length, zlib.crc32(payload))
-            self._used = body + length
+                start, body, end = 0, _HEAD_SIZE, _HEAD_SIZE + length
+            region[body:end] = payload
+            _HEAD.pack_into(region, start, kind, self._generation, length, zlib.crc32(payload))
+            self._used = end
 
     def _drain_locked(self) -> None:
         """Send this generation's frames through the pipe; the next generation starts at 0."""
@@ -315,10 +318,11 @@ class _Witnessed:
         self.dropped = 0
 
     def take(self, kind: bytes, value: Any) -> None:
-        if kind == b"m":  # lines, then a node status (Watchdog.logs)
-            lines, state = value
+        if kind == b"m":  # lines, then node statuses (Watchdog.logs)
+            lines, states = value
             self.take(b"l", lines)
-            self.take(b"n", state)
+            for state in states:
+                self.take(b"n", state)
         elif kind == b"n":
             self.nodes.pop(value[0], None)  # re-inserted last: dict order is the order of events
             self.nodes[value[0]] = list(value)
