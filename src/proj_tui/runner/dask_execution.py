@@ -227,6 +227,12 @@ class _Execution:
     def _cancel(self) -> None:
         """Stop at once: set the stop event for running tasks, cancel every pending future."""
         self.cancelled = True
+        # A node that finished before the cancel is done, though its "done" may still be queued
+        # behind the start message that made the listener cancel (seen in CI: a finished
+        # upstream node reported as cancelled while running).
+        for i, future in enumerate(self.flow.futures):
+            if future is not None and self.state[i] in (0, 1) and future.status == "finished":
+                self._settled(i, future)
         self._stop()
         pending = [f for f in self.flow.futures if f is not None and not f.done()]
         if pending:
