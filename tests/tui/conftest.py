@@ -5,12 +5,15 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_textual_snapshot
+
+from proj_tui.framework.store import SQLiteSessionStore
 
 from helpers import make_demo
 
@@ -79,3 +82,23 @@ def shown_as() -> Iterator[Callable[[str], Path]]:
 def snapshot_demo(shown_as: Callable[[str], Path]) -> Callable[[str], Path]:
     """``snapshot_demo("/tmp/proj-tui-snapshots")``: the demo (no pause) at ``<label>/taxi``."""
     return lambda label: make_demo(shown_as(label) / "taxi", latency=0.0)
+
+
+@pytest.fixture
+def snapshot_store(
+    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
+) -> Iterator[Callable[[str], tuple[Path, SQLiteSessionStore]]]:
+    """``snapshot_store(label)``: ``snapshot_demo(label)`` and its store, open for filling;
+    times are shown in UTC until the test ends (the snapshots' clocks do not move with the
+    machine's zone). The caller closes the store."""
+
+    def make(label: str) -> tuple[Path, SQLiteSessionStore]:
+        project = snapshot_demo(label)
+        (project / ".proj-tui").mkdir(exist_ok=True)
+        return project, SQLiteSessionStore.for_project(project)
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield make
+    monkeypatch.delenv("TZ")
+    time.tzset()

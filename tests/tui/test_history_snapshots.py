@@ -9,8 +9,7 @@ Update with ``pytest tests/tui/test_history_snapshots.py --snapshot-update``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,9 @@ SIZE = (130, 36)
 
 @pytest.fixture
 def project(
-    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
-) -> Iterator[Path]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    project = snapshot_demo("/tmp/proj-tui-snapshots-history")
-    (project / ".proj-tui").mkdir(exist_ok=True)
-    store = SQLiteSessionStore.for_project(project)
+    snapshot_store: Callable[[str], tuple[Path, SQLiteSessionStore]],
+) -> Path:
+    project, store = snapshot_store("/tmp/proj-tui-snapshots-history")
     ids = []
     for i in range(12):
         ids.append(
@@ -57,9 +52,7 @@ def project(
     store.set_pinned(ids[4], True)
     store.set_note(ids[8], "baseline for the report")
     store.close()
-    yield project
-    monkeypatch.delenv("TZ")
-    time.tzset()
+    return project
 
 
 def before(*keys: str) -> Callable[[Pilot[Any]], Any]:

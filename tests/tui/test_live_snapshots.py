@@ -8,8 +8,7 @@ otherwise. Update with ``pytest tests/tui/test_live_snapshots.py --snapshot-upda
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,9 @@ LIVE = [  # (pipeline, env, user, pid, started after BASE)
 
 @pytest.fixture
 def project(
-    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
-) -> Iterator[Path]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    project = snapshot_demo("/tmp/proj-tui-snapshots-live")
-    (project / ".proj-tui").mkdir(exist_ok=True)
-    store = SQLiteSessionStore.for_project(project)
+    snapshot_store: Callable[[str], tuple[Path, SQLiteSessionStore]],
+) -> Path:
+    project, store = snapshot_store("/tmp/proj-tui-snapshots-live")
     for pipeline, env, user, pid, after in LIVE:
         record = {
             "project_path": str(project),
@@ -53,9 +48,7 @@ def project(
         session_id = store.create_session(record, now=BASE + after)
         store.heartbeat(session_id)  # live now: the heartbeat is fresh
     store.close()
-    yield project
-    monkeypatch.delenv("TZ")
-    time.tzset()
+    return project
 
 
 def runs_with_live_list(down: int = 0) -> Callable[[Pilot[Any]], Any]:

@@ -8,8 +8,7 @@ these screens changes on purpose.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,23 +46,17 @@ def _datasets(i: int, rmse: float, zones: str) -> list[DatasetRecord]:
 
 @pytest.fixture
 def project(
-    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
-) -> Iterator[Path]:
+    snapshot_store: Callable[[str], tuple[Path, SQLiteSessionStore]],
+) -> Path:
     """The demo with two sessions whose model_a metrics and zone table differ."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    project = snapshot_demo("/tmp/proj-tui-snapshots-outputs")
-    (project / ".proj-tui").mkdir(exist_ok=True)
-    store = SQLiteSessionStore.for_project(project)
+    project, store = snapshot_store("/tmp/proj-tui-snapshots-outputs")
     zones = ("zone,trips,fare\nnorth,120,14.2\nsouth,80,11.9\n",
              "zone,trips,fare\nnorth,120,14.6\nsouth,80,11.9\neast,12,9.5\n")  # fmt: skip
     for i, (rmse, table) in enumerate(((1.482, zones[0]), (1.317, zones[1]))):
         sid = add_session(store, i, project=project, lr=(0.05, 0.2)[i], override=i == 1, logs=0)
         store.record_datasets(sid, _datasets(i, rmse, table))
     store.close()
-    yield project
-    monkeypatch.delenv("TZ")
-    time.tzset()
+    return project
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -6,8 +6,7 @@ runs, so nothing moves while the snapshot is taken. Update with ``--snapshot-upd
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,10 @@ SWEEP = "sw-1124T1904-3fa9"
 
 @pytest.fixture
 def project(
-    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
-) -> Iterator[Path]:
+    snapshot_store: Callable[[str], tuple[Path, SQLiteSessionStore]],
+) -> Path:
     """A 2x3 sweep that ran (six sessions), one run running and two waiting in the queue."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    project = snapshot_demo("/tmp/proj-tui-snapshots-queue")
-    (project / ".proj-tui").mkdir(exist_ok=True)
-    store = SQLiteSessionStore.for_project(project)
+    project, store = snapshot_store("/tmp/proj-tui-snapshots-queue")
     queue = QueueStore(store)
     request = RunRequest.build(project, RunSelection(), env="local").to_json()
     combos = [{"model.lr": lr, "seed": seed} for lr in (0.01, 0.1) for seed in (1, 2, 3)]
@@ -56,9 +51,7 @@ def project(
     assert claimed is not None
     queue.link(claimed, add_session(store, 7, project=project, status="succeeded"))
     store.close()
-    yield project
-    monkeypatch.delenv("TZ")
-    time.tzset()
+    return project
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -9,8 +9,7 @@ scripted CLI, toasts cleared, cursors still. Update with
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,10 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 
 @pytest.fixture
 def project(
-    monkeypatch: pytest.MonkeyPatch, snapshot_demo: Callable[[str], Path]
-) -> Iterator[Path]:
+    snapshot_store: Callable[[str], tuple[Path, SQLiteSessionStore]],
+) -> Path:
     """The demo with eight recorded sessions (one resumed from a failed one), shown in UTC."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    project = snapshot_demo("/tmp/proj-tui-snapshots-sizes")
-    (project / ".proj-tui").mkdir(exist_ok=True)
-    store = SQLiteSessionStore.for_project(project)
+    project, store = snapshot_store("/tmp/proj-tui-snapshots-sizes")
     ids: list[str] = []
     for i in range(8):
         ids.append(
@@ -58,9 +53,7 @@ def project(
     store.set_pinned(ids[2], True)
     store.set_note(ids[4], "baseline")
     store.close()
-    yield project
-    monkeypatch.delenv("TZ")
-    time.tzset()
+    return project
 
 
 def keys(*pressed: str) -> Callable[[Pilot[Any]], Any]:
