@@ -49,15 +49,16 @@ def _record(project: Path) -> SessionRecord | None:
         return store.get_session(sessions[0].session_id) if sessions else None
 
 
+def _runs_paused(store: SQLiteSessionStore, session_id: str) -> bool:
+    return any(n.name.startswith(PAUSED) and n.status == "running" for n in store.nodes(session_id))
+
+
 def _paused_node_running(project: Path) -> bool:
     record = _record(project)
     if record is None:
         return False
     with SQLiteSessionStore(store_path(project), readonly=True) as store:
-        return any(
-            n.name.startswith(PAUSED) and n.status == "running"
-            for n in store.nodes(record.session_id)
-        )
+        return _runs_paused(store, record.session_id)
 
 
 def _paused_node_logged(project: Path) -> bool:
@@ -67,10 +68,11 @@ def _paused_node_logged(project: Path) -> bool:
     10): a SIGKILL then is right to leave no such line.
     """
     record = _record(project)
-    if record is None or not _paused_node_running(project):
+    if record is None:
         return False
     with SQLiteSessionStore(store_path(project), readonly=True) as store:
-        return "pausing 60 s" in [line.message for line in store.logs(record.session_id)]
+        sid = record.session_id
+        return _runs_paused(store, sid) and "pausing 60 s" in [m.message for m in store.logs(sid)]
 
 
 def _kedro(project: Path, log: Path) -> subprocess.Popen[bytes]:
