@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import mmap
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from proj_tui.framework import watchdog
 from proj_tui.framework.recorder import LogRow, NodeState
@@ -127,3 +130,45 @@ def test_done_means_nothing_to_report() -> None:
     os.write(ends.guard._fd, watchdog._DONE)
     seen = ends.die()
     assert seen is None
+
+
+def test_a_batch_stored_just_before_the_death_is_not_written_twice(tmp_path: Path) -> None:
+    """The run died after its store committed lines 1-5 and before it told the watcher: the
+    watcher still holds 4-8 and the crash record has 1-8, each once, in order."""
+    from proj_tui.framework.recorder import LOG_BATCH
+    from proj_tui.framework.store import LogLine, SQLiteSessionStore
+
+    assert watchdog._MAX_UNTOLD >= LOG_BATCH  # a whole batch can be stored and not told
+    db = tmp_path / "sessions.db"
+    with SQLiteSessionStore(db) as store:
+        sid = store.create_session({"pid": os.getpid(), "pid_started": 1})  # not ours: dead
+        store.append_logs(sid, [LogLine(0, *_line(i)) for i in range(1, 6)])
+    seen = watchdog._Witnessed()
+    seen.take(b"l", [list(_line(i)) for i in range(4, 9)])
+    error = {"type": "Crashed", "message": "the run died"}
+    watchdog._mark_crashed(str(db), sid, _exited_pid(), seen, error)
+    with SQLiteSessionStore(db) as store:
+        assert [line.message for line in store.logs(sid)] == [f"line {i}" for i in range(1, 9)]
+        assert store.get_session(sid).status == "crashed"
+
+
+def test_lines_that_only_look_like_the_stored_tail_are_all_written(tmp_path: Path) -> None:
+    """Held lines equal to stored ones but not at the store's end are new: none is skipped."""
+    from proj_tui.framework.store import LogLine, SQLiteSessionStore
+
+    db = tmp_path / "sessions.db"
+    with SQLiteSessionStore(db) as store:
+        sid = store.create_session({"pid": os.getpid(), "pid_started": 1})
+        store.append_logs(sid, [LogLine(0, *_line(i)) for i in (1, 2, 3)])
+    seen = watchdog._Witnessed()
+    seen.take(b"l", [list(_line(i)) for i in (1, 2, 4)])  # 1, 2 again, not the store's tail
+    watchdog._mark_crashed(str(db), sid, _exited_pid(), seen, {"type": "X", "message": "x"})
+    with SQLiteSessionStore(db) as store:
+        got = [line.message for line in store.logs(sid)]
+    assert got == ["line 1", "line 2", "line 3", "line 1", "line 2", "line 4"]
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid

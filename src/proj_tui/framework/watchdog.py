@@ -63,6 +63,8 @@ REGION_SIZE = 1 << 20
 """Bytes of shared memory the run fills before passing them on through the pipe (~5000 nodes)."""
 _MAX_HELD = 500_000
 """Unstored lines the watcher keeps (the recorder's own limit); older ones are counted."""
+_MAX_UNTOLD = 4000
+"""Lines a run can store and die before telling the watcher: at least the recorder's batch."""
 
 
 class Watchdog:
@@ -461,7 +463,12 @@ def _mark_crashed(
     while _alive(run_pid) and time.time() < deadline:  # a zombie until its parent waits
         time.sleep(0.01)
     with SQLiteSessionStore(store_path) as store:
-        lines = [LogLine(0, *row) for row in seen.lines]
+        held = list(seen.lines)
+        # The run may have died after committing a batch and before saying so (``stored``):
+        # the store's tail then repeats the start of what is held, and is not written twice.
+        tail = store.log_tail(session_id, min(len(held), _MAX_UNTOLD))
+        held = held[_already_stored(held, tail) :]
+        lines = [LogLine(0, *row) for row in held]
         if seen.dropped:
             lines.insert(
                 0,
@@ -479,6 +486,23 @@ def _mark_crashed(
             store.record_nodes(session_id, [NodeRun(*run) for run in seen.nodes.values()])
         if session_id in store.reap_crashed():
             store.update_session(session_id, error=error)
+
+
+def _already_stored(held: list[list[Any]], tail: list[Any]) -> int:
+    """How many of the first ``held`` rows (ts, level, logger, message) end the stored ``tail``.
+
+    The longest such overlap. A store's append cleans the text (``_clean_text``), so the held
+    rows are compared after the same cleaning.
+    """
+    from proj_tui.framework.store.sqlite_rows import _clean_text
+
+    stored = [(line.ts, line.level, line.logger, line.message) for line in tail]
+    ours = [(row[0], str(row[1]), str(row[2]), _clean_text(row[3])) for row in held[: len(stored)]]
+    for k in range(len(ours), 0, -1):
+        start = len(stored) - k
+        if all(ours[i] == stored[start + i] for i in range(k)):
+            return k
+    return 0
 
 
 def _alive(pid: int) -> bool:

@@ -47,7 +47,13 @@ from proj_tui.framework.store.schema import SCHEMA_VERSION, read_version
 from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
 from proj_tui.framework.store.sqlite_file import default_store_path
-from proj_tui.framework.store.sqlite_logs import SourceIds, insert_lines, read_lines, session_range
+from proj_tui.framework.store.sqlite_logs import (
+    PART_BITS,
+    SourceIds,
+    insert_lines,
+    read_lines,
+    session_range,
+)
 from proj_tui.framework.store.sqlite_outputs import delete_rows as delete_output_rows
 from proj_tui.framework.store.sqlite_outputs import index_datasets
 from proj_tui.framework.store.sqlite_plan import (
@@ -542,6 +548,31 @@ class SQLiteSessionStore(SQLiteConnection):
             if row is None:
                 return []
             return read_lines(conn, int(row[0]), after=after, limit=limit, like=like, text=text)
+
+        return self._read_current(work)
+
+    def log_tail(self, session_id: str, count: int) -> list[LogLine]:
+        """The last ``count`` log lines of a session, in order (what a crash record continues)."""
+        if count <= 0:
+            return []
+
+        def work(conn: sqlite3.Connection) -> list[LogLine]:
+            if self._schema < 2:
+                return _logs_v1(conn, session_id, 0, None, None)[-count:]
+            row = conn.execute(
+                "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                return []
+            lo, hi = session_range(int(row[0]))
+            (top,) = conn.execute(
+                "SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)
+            ).fetchone()
+            if top is None:
+                return []
+            last = (int(top) - lo) >> PART_BITS
+            rid = int(row[0])
+            return read_lines(conn, rid, after=last - count, limit=None, like=None, text=None)
 
         return self._read_current(work)
 
