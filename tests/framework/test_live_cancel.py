@@ -119,6 +119,39 @@ def test_a_pid_is_the_same_process_only_with_its_own_start_time(
     assert not same_process(sleeper.pid, started)  # gone
 
 
+_SIGNALLING_STORE = """
+import os
+import signal
+
+from proj_tui.framework.store import SQLiteSessionStore
+
+
+class SignalledStore(SQLiteSessionStore):
+    \"\"\"A store whose first row is followed at once by a SIGINT, as a canceller may send it.\"\"\"
+
+    def create_session(self, record, *, now=None):
+        session_id = super().create_session(record, now=now)
+        os.kill(os.getpid(), signal.SIGINT)  # handled at the next bytecode: right here
+        return session_id
+"""
+
+
+def test_a_cancel_right_after_the_row_is_written_is_recorded(project: Path) -> None:
+    """A SIGINT between the store's commit of the new row and the code that records cancels
+    (seen on a loaded machine: the canceller read the row while the run was in the commit)
+    ends the session ``cancelled``, not left ``running`` to be found ``crashed``."""
+    package = project / "src" / "liveproj"
+    (package / "signalled_store.py").write_text(_SIGNALLING_STORE)
+    (package / "settings.py").write_text(
+        '"""Settings."""\nSESSION_STORE_CLASS = "liveproj.signalled_store.SignalledStore"\n'
+    )
+    proc = start_run(project, "--pipeline", "hang")
+    assert proc.wait(timeout=60) == 130
+    with SQLiteSessionStore(project / ".proj-tui" / "sessions.db", readonly=True) as store:
+        (only,) = store.list_sessions()
+        assert only.status == "cancelled"
+
+
 def test_a_run_cancelled_while_it_starts_records_cancelled(project: Path) -> None:
     """The session is listed before the run can record a cancel: the cancel waits for that."""
     proc = start_run(project, "--pipeline", "hang")

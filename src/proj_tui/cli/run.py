@@ -20,6 +20,7 @@ from proj_tui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from proj_tui.cli.output import UsageError, error, is_terminal
 from proj_tui.cli.parser import env_var_pairs
 from proj_tui.errors import ProjTuiError
+from proj_tui.framework import cancel_hold
 from proj_tui.framework.events import Event, LogMessage, StartError
 from proj_tui.framework.preflight import is_start_error
 from proj_tui.framework.printable import printable
@@ -407,7 +408,7 @@ def _install_signal_handlers() -> None:
     """
 
     def cancel(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+        cancel_hold.cancel(signal.Signals(signum).name)  # KeyboardInterrupt, now or soon
 
     signal.signal(signal.SIGTERM, cancel)
     signal.signal(signal.SIGINT, cancel)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from proj_tui import __version__
 from proj_tui.config import ConfigLoader
+from proj_tui.framework import cancel_hold
 from proj_tui.framework.code_state import record_code_state
 from proj_tui.framework.context import ProjectContext
 from proj_tui.framework.data_fingerprint import record_native_datasets
@@ -209,9 +210,15 @@ class Session:
         }
         if project.conf_source_overridden:  # replays must read the same config folder
             record["conf_source"] = str(project.conf_source)
-        session_id = store.create_session(record)
+        cancel_hold.hold()  # a cancel between the row's commit and the ``try`` is held
+        try:
+            session_id = store.create_session(record)
+        except BaseException:
+            cancel_hold.release()
+            raise
         session: Session | None = None
         try:  # a cancel (SIGTERM, Ctrl+C) from here on finds the row: it is recorded
+            cancel_hold.release()  # one held since the row was written is raised here
             record_code_state(
                 store,
                 session_id,
