@@ -100,6 +100,10 @@ def test_reproduce_runs_the_recorded_code_after_the_tree_is_reset(demo: Path) ->
     assert [f["path"] for f in code_json["code"]["untracked"]] == [
         (REPORTING.parent / "footer.py").as_posix()
     ]
+    shown = cli("sessions", "show", original, "--project", str(demo)).stdout
+    head = git(demo, "rev-parse", "HEAD").strip()[:12]
+    assert f"code       git {head} on main + uncommitted changes (a patch of 1 file(s), " in shown
+    assert "and 1 untracked file(s) stored); exact: `proj-tui sessions reproduce`" in shown
     repro_json = json.loads(
         cli("sessions", "show", newest.session_id, "--project", str(demo), "--json").stdout
     )

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from proj_tui.framework.code_state import capture_code_state, is_credentials_file, secret_lines
+from proj_tui.framework.code_state import (
+    capture_code_state,
+    code_state_line,
+    is_credentials_file,
+    secret_lines,
+)
 from proj_tui.framework.gitinfo import describe_git
 from proj_tui.framework.session import Session
 from proj_tui.framework.store import SQLiteSessionStore
@@ -108,6 +113,9 @@ def test_without_git_a_tree_fingerprint_tells_changed_code(demo: Path) -> None:
     nodes = demo / "src" / "taxi_fares" / "pipelines" / "data_processing" / "nodes.py"
     nodes.write_text(nodes.read_text() + "\n# changed\n")
     assert capture_code_state(demo, roots, None)[0].fingerprint != first.fingerprint
+    line = code_state_line(first, None)
+    assert line.startswith(f"no git: a fingerprint of src, conf ({first.files} files, ")
+    assert line.endswith("; exact: `proj-tui sessions reproduce` rebuilds it")
 
 
 @needs_git
@@ -118,6 +126,10 @@ def test_untracked_files_over_the_cap_are_listed_not_stored(demo: Path) -> None:
     assert not state.untracked and not blobs
     assert state.left_out[0].path == "src/taxi_fares/blob.py"
     assert "cap" in state.left_out[0].reason
+    line = code_state_line(state, None)  # what `sessions show` says: not to be trusted as exact
+    assert line.endswith(
+        "; NOT exact, not stored: src/taxi_fares/blob.py: " + state.left_out[0].reason
+    )
 
 
 def test_secret_lines_and_credentials_files() -> None:

@@ -158,7 +158,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         ("note", record.note),
         ("command", (record.cli or {}).get("command")),
     ]
-    if record.git:
+    state = store.code_state(record.session_id)
+    if state is not None:  # what ran, and whether it can be rebuilt
+        from proj_tui.framework.code_state import code_state_line
+
+        patch = store.blob(state.patch) if state.patch else None
+        fields.append(("code", code_state_line(state, patch)))
+    elif record.git:
         dirty = " (dirty)" if record.git.get("dirty") else ""
         fields.append(("git", f"{record.git.get('branch')} {record.git.get('commit')}{dirty}"))
     fields.append(("versions", ", ".join(f"{k} {v}" for k, v in (record.versions or {}).items())))

@@ -308,6 +308,35 @@ def code_state_summary(state: CodeState, patch: bytes | None) -> dict[str, Any]:
     return {**state.to_dict(), "exact": state.exact, "patch_files": patch_files(patch or b"")}
 
 
+def code_state_line(state: CodeState, patch: bytes | None) -> str:
+    """The code state in one line (``sessions show``): what ran and whether it can be rebuilt."""
+    if state.kind == "tree":
+        what = f"no git: a fingerprint of {', '.join(state.roots) or 'the project'}"
+        what += f" ({state.files} files, {(state.fingerprint or '?')[:12]})"
+    elif state.commit is None:
+        what = f"git, no commit yet on {state.branch or '—'}"
+    else:
+        what = f"git {state.commit[:12]} on {state.branch or '(detached)'}"
+        if state.dirty:
+            files = patch_files(patch or b"")
+            stored = (
+                [f"a patch of {len(files)} file(s), {state.patch_size:,} bytes"] if files else []
+            )
+            if state.untracked:
+                stored.append(f"{len(state.untracked)} untracked file(s)")
+            what += " + uncommitted changes" + (
+                f" ({' and '.join(stored)} stored)" if stored else ""
+            )
+        else:
+            what += ", clean"
+    if state.exact:
+        return what + "; exact: `proj-tui sessions reproduce` rebuilds it"
+    first = state.left_out[0] if state.left_out else None
+    why = f"{first.path}: {first.reason}" if first else "no commit to rebuild from"
+    more = f" and {len(state.left_out) - 1} more" if len(state.left_out) > 1 else ""
+    return what + f"; NOT exact, not stored: {why}{more}"
+
+
 def _keep_safe_sections(diff: bytes, known: list[str], left_out: list[LeftOut]) -> bytes:
     """The diff without the files that must not be stored (credentials, secrets, over the cap)."""
     starts = [m.start() for m in _SECTION.finditer(diff)]
