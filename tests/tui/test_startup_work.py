@@ -86,10 +86,14 @@ async def test_a_footer_rebuild_does_not_restyle_its_keys(
         assert not [node for node in restyled if isinstance(node, FooterKey)]
 
 
-async def test_start_up_garbage_is_not_collected_while_a_run_is_live(
+async def test_start_up_garbage_is_frozen_not_collected_while_a_run_is_live(
     taxi: Path, tmp_path: Path, fake_cli: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The full collection's pause would hold every key typed into a streaming run."""
+    """The full collection's pause would hold every key typed into a streaming run, so it
+    waits for the run's end; meanwhile what start-up made is frozen, so that the collections
+    while the run is followed do not walk it all again (issue 17's CPU budget)."""
+    import gc
+
     from proj_tui.tui.components.run_tab import RunTab
     from tui.test_app import until
 
@@ -102,12 +106,14 @@ async def test_start_up_garbage_is_not_collected_while_a_run_is_live(
         tab = app.screen.query_one(RunTab)
         await until(lambda: tab.state.nodes["train"].status == "running", pilot)
         before = app.settled_at  # the timer may have fired already on a slow machine
+        made = [tab]  # something made after the first paint's freeze, before the settle
         app._settle()  # what the timer calls SETTLE_AFTER seconds after the first paint
         assert app.settled_at == before, "collected while a run was live"
+        assert not any(o is made for o in gc.get_objects()), "not frozen while a run was live"
         await pilot.press("c")
         await until(lambda: tab.state.done, pilot)
-        app._settle()
-        assert app.settled_at is not None and app.settled_at != before
+        # the collection put off comes by itself once no run is live
+        await until(lambda: app.settled_at is not None and app.settled_at != before, pilot)
 
 
 async def test_run_setup_is_built_unseen_once_its_parameters_are_loaded(
