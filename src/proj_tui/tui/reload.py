@@ -31,7 +31,11 @@ if TYPE_CHECKING:
     from proj_tui.tui.state import AppState, Topic
 
 WATCH_DEBOUNCE_MS = 50  # longest a burst of events is gathered before a batch is delivered
-WATCH_STEP_MS = 25  # a batch closes after this long without new events (and stop is checked)
+# The watch thread wakes every step to look for events (a batch closes at the first step that
+# saw no new one: a save reaches the app one to two steps after it) and for the stop event. At
+# 25 ms its 40 wake-ups a second cost 0.1-0.25 % of a core, idle; 50 ms halves that and adds
+# ~40 ms to a save's way to the screen (benches/reload.py: budget 300 ms).
+WATCH_STEP_MS = 50
 # Reload workers are not ``exclusive``: cancelling one makes ``workers.wait_for_complete()`` raise;
 # a generation number drops the answers of superseded ones instead.
 WATCH_RUST_TIMEOUT_MS = 2_000  # idle wake-up of the watch thread; events still come at once
