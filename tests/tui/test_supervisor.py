@@ -194,3 +194,28 @@ def test_the_child_runs_in_its_own_process_group(tmp_path: Path) -> None:
     finally:
         sup.cancel()
         sup.run()
+
+
+def test_a_long_batch_is_decoded_in_bounded_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No single ``json.loads`` (which keeps the GIL, and so the UI, waiting) gets more than
+    ``PARSE_CHUNK`` lines, and a line that is not JSON costs only its own array the shortcut."""
+    from proj_tui.tui import supervisor
+
+    lines = [
+        LogMessage(1.0, "INFO", "pkg", f"line {i}", "s").to_json().encode() for i in range(2500)
+    ]
+    lines[1500] = b"not json"
+    arrays: list[int] = []
+    loads = supervisor.json.loads
+
+    def counted(text: str | bytes) -> object:
+        value = loads(text)
+        if isinstance(value, list):
+            arrays.append(len(value))
+        return value
+
+    monkeypatch.setattr(supervisor.json, "loads", counted)
+    events = parse_lines(lines)
+    assert max(arrays) <= supervisor.PARSE_CHUNK and sum(arrays) == 2500 - supervisor.PARSE_CHUNK
+    shown = [e.message for e in events if isinstance(e, LogMessage)]
+    assert shown == [f"line {i}" if i != 1500 else "not json" for i in range(2500)]
