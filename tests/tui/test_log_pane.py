@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from rich.cells import cell_len
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Log
 
@@ -74,3 +77,61 @@ async def test_the_pane_measures_its_width_like_a_log(tmp_path: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert pane.virtual_size == reference.virtual_size
+
+
+def _shown_text(app: App[None]) -> str:
+    """What the terminal shows now (the screenshot's text, its spaces as spaces)."""
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_a_full_pane_following_its_tail_shows_the_newest_lines(tmp_path: Path) -> None:
+    """Once ``max_lines`` is reached every batch prunes as many lines as it adds: the rows all
+    move up, so the whole pane is drawn again (it kept showing the lines of the batch that
+    filled it, the new ones landing below its last row)."""
+    app = _Pane(tmp_path, max_lines=50)
+    async with app.run_test(size=(40, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.add_records([_record(f"line {i:03}") for i in range(60)])
+        await pilot.pause()
+        assert "line 059" in _shown_text(app)
+        pane.add_records([_record(f"line {i:03}") for i in range(60, 63)])
+        await pilot.pause()
+        shown = _shown_text(app)
+        assert pane.lines[-1].endswith("line 062")
+        assert "line 062" in shown and "line 050" not in shown
+
+
+async def test_rows_are_drawn_as_log_draws_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pane's own row drawing (printable ASCII cut straight from the string) gives the
+    segments ``Log`` gives, scrolled sideways or not; only the other lines are made a Rich
+    ``Text`` and rendered through the console as ``Log`` does for every row."""
+    app = _Pane(tmp_path, max_lines=100)
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.write_lines(["short", "x" * 70, "tab\there", "wide 日本語", "y" * 45, "z" * 38])
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for scroll_x in (0, 3, 32):
+            pane.scroll_to(x=scroll_x, y=0, animate=False, immediate=True)
+            await pilot.pause()
+            assert pane.scroll_offset.x == scroll_x
+            rows = range(pane.size.height)
+            assert [list(pane.render_line(y)) for y in rows] == [
+                list(Log.render_line(pane, y)) for y in rows
+            ]
+        rendered: list[str] = []
+        render = Text.render
+
+        def counted(self: Text, *args: Any, **kwargs: Any) -> Any:
+            rendered.append(self.plain)
+            return render(self, *args, **kwargs)
+
+        monkeypatch.setattr(Text, "render", counted)
+        pane.scroll_to(x=0, y=0, animate=False, immediate=True)
+        await pilot.pause()
+        rendered.clear()  # what the screen drew meanwhile
+        for y in range(pane.size.height):
+            pane.render_line(y)
+        assert rendered == ["tab     here", "wide 日本語"]

@@ -125,22 +125,29 @@ def append_log_lines(log: Log, lines: list[str], width: int) -> None:
     tab) and ``width`` the widest one's cell width after tabs are expanded. ``write_lines``
     splits every line again and measures each in a worker thread of its own per call
     (``Log._update_size``): about 4 us a line, half of what a streaming run cost the app.
-    The rest is what ``write_lines`` does: ``Log._lines``, ``_prune_max_lines`` and ``_width``.
+    The rest is what ``write_lines`` does: ``Log._lines``, ``_prune_max_lines`` and ``_width``,
+    and a repaint of what changed on screen: the rows of the new lines (``ScrollView``'s
+    ``refresh_lines``, not ``Log``'s, which forgets each new line's cached strip one by one:
+    new lines have none), or the whole pane when older lines were pruned (every row moved up:
+    a full pane that follows its tail showed the same lines until something else repainted).
     """
     from textual.geometry import Size
+    from textual.scroll_view import ScrollView
 
     at_end = log.is_vertical_scroll_end
     start = len(log._lines)
     log._lines.extend(lines)
-    if log.max_lines is not None and len(log._lines) > log.max_lines:
+    pruned = log.max_lines is not None and len(log._lines) > log.max_lines
+    if pruned:
         log._prune_max_lines()
     log._width = max(log._width, width)
     grow_virtual_size(log, Size(log._width, len(log._lines)))
-    log.refresh_lines(start, len(lines))
     if log.auto_scroll and not log.is_vertical_scrollbar_grabbed and at_end:
         log.scroll_end(animate=False, immediate=True, x_axis=False)
-    else:
+    if pruned:
         log.refresh()
+    else:
+        ScrollView.refresh_lines(log, start, len(lines))
 
 
 def grow_virtual_size(view: ScrollView, size: Size) -> None:
