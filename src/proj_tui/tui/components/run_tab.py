@@ -59,9 +59,11 @@ STATUS_WIDTH = 9  # "succeeded", "cancelled"
 TIME_WIDTH = 6  # fmt_seconds: "9.99s", "119s", "59m59s"
 NODE_MIN_WIDTH = 8
 FRAMES_PER_SECOND = 30  # how often a streaming run's tab shows what arrived
-# Events folded per frame (~5 ms of log lines on this machine): a flood waits in the tab's
-# backlog rather than making one frame long, so a key is never queued behind a big drain.
-FRAME_EVENTS = 5000
+# A frame folds events in chunks of at most FRAME_EVENTS, and starts no new chunk once it has
+# spent FRAME_SECONDS: a flood waits in the tab's backlog rather than making one frame long, so
+# a key waits behind a few milliseconds of drain at most, and between frames the UI is free.
+FRAME_EVENTS = 2000
+FRAME_SECONDS = 0.004
 HEADER_EVERY = 1.0  # the header (elapsed, ETA) is drawn again at least this often (seconds)
 TICK_SECONDS = 0.25  # how often the tab checks whether it is due (see RunTab._tick)
 
@@ -123,6 +125,7 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self.launched = time.time() if live is None else live.started_at
         self.inbox = EventInbox()
         self._backlog: list[Event] = []  # taken from the inbox, not folded yet (FRAME_EVENTS)
+        self._backlog_logs = 0  # how many of them are log lines
         self._frame_pending = False  # a frame timer will take the inbox: no wake needed
         self.supervisor: Supervisor | None = None
         self.attached: AttachedSupervisor | None = None
@@ -266,46 +269,60 @@ class RunTab(ReportsWorkerErrors, TabPane):
         self._show(self.inbox.take())
 
     def _show(self, events: list[Event]) -> None:
-        """Fold at most ``FRAME_EVENTS`` events (oldest first); the rest wait for the next frame.
+        """Fold the backlog oldest first, in chunks of ``FRAME_EVENTS``, until it is empty or
+        the frame has spent ``FRAME_SECONDS``; the rest waits for the next frame.
 
-        A backlog holding more log lines than the pane keeps drops the oldest of them (they
-        would be pruned as soon as shown; ``LogPane.received`` still counts them), so a child
-        faster than the app is shown late by a bounded amount, never by a growing one.
+        A backlog holding more log lines than the pane keeps drops the oldest of them as they
+        arrive (they would be pruned as soon as shown; ``LogPane.received`` still counts them),
+        so a child faster than the app is shown late by a bounded amount, never by a growing
+        one. Each event is counted and dropped once, however many frames it waits: no frame
+        walks the whole backlog.
         """
         backlog = self._backlog
-        backlog.extend(events)
+        if events:
+            backlog.extend(events)
+            self._backlog_logs += list(map(type, events)).count(LogMessage)
+            self._trim_backlog()
         if not backlog:
             return
-        chunk = backlog[:FRAME_EVENTS]
-        del backlog[:FRAME_EVENTS]
-        if backlog:
-            self._trim_backlog()
-        try:
-            self._apply_batch(chunk)
-        except Exception as exc:  # a bad event must not take the app (or other runs) down
-            self.app.notify(
-                f"Run #{self.number}: could not show an event ({exc!r})", severity="error"
-            )
+        started = time.perf_counter()
+        taken = 0
+        while taken < len(backlog):
+            chunk = backlog[taken : taken + FRAME_EVENTS]
+            taken += len(chunk)
+            self._backlog_logs -= list(map(type, chunk)).count(LogMessage)
+            try:
+                self._apply_batch(chunk)
+            except Exception as exc:  # a bad event must not take the app (or other runs) down
+                self.app.notify(
+                    f"Run #{self.number}: could not show an event ({exc!r})", severity="error"
+                )
+            if time.perf_counter() - started >= FRAME_SECONDS:
+                break
+        del backlog[:taken]
         if self._backlog or not self.state.done:
             self._frame_pending = True
             self.set_timer(1 / FRAMES_PER_SECOND, self._next_frame, name="run-frame")
 
     def _trim_backlog(self) -> None:
+        """Drop the oldest log lines waiting beyond what the pane keeps (the rest stay)."""
         pane = self.query_one(LogPane)
-        keep = pane.max_lines or MAX_LINES
-        if len(self._backlog) <= keep:
-            return  # the common case: no count needed
-        extra = sum(isinstance(e, LogMessage) for e in self._backlog) - keep
+        extra = self._backlog_logs - (pane.max_lines or MAX_LINES)
         if extra <= 0:
             return
         pane.skipped(extra)
-        kept: list[Event] = []
-        for event in self._backlog:
-            if extra and isinstance(event, LogMessage):
+        self._backlog_logs -= extra
+        backlog = self._backlog
+        kept: list[Event] = []  # the other events among the dropped lines, kept in order
+        cut = 0
+        while extra:
+            event = backlog[cut]
+            cut += 1
+            if type(event) is LogMessage:
                 extra -= 1
-                continue
-            kept.append(event)
-        self._backlog = kept
+            else:
+                kept.append(event)
+        backlog[:cut] = kept
 
     def _apply_batch(self, events: list[Event]) -> None:
         state = self.state
