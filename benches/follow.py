@@ -21,8 +21,8 @@ a user takes: the list's worker finds it, ``RunsScreen.attach`` opens the tab) a
 Each figure is the median and spread of ``--repeat`` runs (the runs of each kind interleaved, so a
 change of the machine's load falls on all of them); the load average is printed before and after.
 Wall-clock figures on a loaded machine are noise upward: the latency's floor is set by the
-recorder's flush interval (0.1 s while followed, framework/followers.py; 0.2 s otherwise) plus the
-follower's 50 ms poll.
+recorder's flush interval (0.1 s while followed, framework/followers.py; 0.2 s otherwise); the
+follower is woken by the store's writes (framework/follow.py, StoreWrites), 10 ms after each.
 """
 
 from __future__ import annotations

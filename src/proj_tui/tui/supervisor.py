@@ -360,7 +360,8 @@ class AttachedSupervisor:
     store_path: Path
     session_id: str
     on_batch: Callable[[list[Event]], None]
-    flush_interval: float = 0.05
+    flush_interval: float = 0.05  # the poll's pace where the store's writes cannot wake it
+    longest_wait: float = 0.5  # a poll at least this often (the reaper's check, the mark)
     tail: int | None = 500
     grace: float = 3.0
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
@@ -377,11 +378,12 @@ class AttachedSupervisor:
 
     def run(self) -> int:
         """Follow the session until it ends (or :meth:`kill`); return its status's exit code."""
-        from proj_tui.framework.follow import SessionFollower
+        from proj_tui.framework.follow import SessionFollower, StoreWrites
         from proj_tui.framework.live import exit_code
         from proj_tui.framework.store import SQLiteSessionStore
 
-        with SQLiteSessionStore(self.store_path, readonly=True) as store:
+        writes = StoreWrites(self.store_path.parent, fallback=self.flush_interval)
+        with SQLiteSessionStore(self.store_path, readonly=True) as store, writes:
             follower = SessionFollower(store, self.session_id, tail=self.tail)
             while not self._stop.is_set():
                 events: list[Event] = list(follower.poll())
@@ -392,7 +394,8 @@ class AttachedSupervisor:
                     return code
                 if events:
                     self.on_batch(events)
-                self._stop.wait(self.flush_interval)
+                if not follower.behind:
+                    writes.wait(self.longest_wait, self._stop)
         return exit_code(follower.status)
 
     def cancel(self) -> None:
