@@ -116,6 +116,23 @@ async def test_start_up_garbage_is_frozen_not_collected_while_a_run_is_live(
         await until(lambda: app.settled_at is not None and app.settled_at != before, pilot)
 
 
+async def test_start_up_garbage_is_collected_once_the_keys_are_quiet(
+    taxi: Path, tmp_path: Path
+) -> None:
+    """Not in the middle of a screen switch: its pause (60-250 ms) fell inside whichever key
+    was pressed SETTLE_AFTER seconds after the first paint."""
+    from tui.test_app import until
+
+    app = ProjTuiApp(taxi, config_path=tmp_path / "config.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        before = app.settled_at  # the timer may have fired already on a slow machine
+        app._settle()  # what the timer calls SETTLE_AFTER seconds after the first paint
+        assert app.settled_at == before, "collected right after a key"
+        await until(lambda: app.settled_at != before, pilot)  # once the keys are quiet
+
+
 async def test_run_setup_is_built_unseen_once_its_parameters_are_loaded(
     taxi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -76,6 +76,7 @@ _MODES = Binding.Group("Modes", compact=True)
 WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
 WARM_SETUP_AFTER = 2.0  # ... and Run setup (its ~180 widgets took 0.5 s to build on the key),
 # or as soon as the parameters it shows are loaded (on_params_loaded), whichever comes first
+SETTLE_QUIET = 1.0  # s with no key or click before that collection runs (its pause holds them)
 QUIT_WAIT_SECONDS = 10.0  # longest quitting waits for cancelled runs to record their ending
 
 
@@ -148,6 +149,7 @@ class ProjTuiApp(App[int]):
         self._settle_pending = False  # the collection waits for no run to be live (_settle)
         self.errors: list[str] = []
         self._quitting = False  # cancelling runs before quitting (a second q leaves at once)
+        self._input_at = 0.0  # time.monotonic() of the last key or mouse event
 
     @cached_property
     def live(self) -> LiveReload:
@@ -217,10 +219,16 @@ class ProjTuiApp(App[int]):
         (benches/follow.py). The collection itself waits for the moment no run is live any
         more (:meth:`_release` looks once a second); it unfreezes first, so start-up's garbage
         and a tab closed meanwhile are freed then.
+        Nor while the user is typing: put off the same way until ``SETTLE_QUIET`` s pass with
+        no key or click (it fell inside whichever screen switch was under way, adding its
+        whole pause to it).
         """
         if self.runs.live():
             self._settle_pending = True
             freeze()
+            return
+        if time.monotonic() - self._input_at < SETTLE_QUIET:
+            self._settle_pending = True  # _release tries again each second
             return
         self._settle_pending = False
         self.settled_at = time.time()
@@ -229,7 +237,7 @@ class ProjTuiApp(App[int]):
     def _release(self) -> None:
         release(self)
         if self._settle_pending and not self.runs.live():
-            self._settle()
+            self._settle()  # (put off again while keys come)
 
     def _load_user_config(self) -> None:
         """The user's settings and theme, before the stylesheet is first parsed (``on_load``).
@@ -386,6 +394,11 @@ class ProjTuiApp(App[int]):
                 cache.save(stamps, answer)
         if description != kept:
             self.post_message(PipelinesDescribed(description))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._input_at = time.monotonic()  # the user is at the keys: _settle waits
+        await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
         """Printable keys typed before a text field took the focus go to it (type_ahead.py)."""
