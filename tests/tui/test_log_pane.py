@@ -135,3 +135,20 @@ async def test_rows_are_drawn_as_log_draws_them(
         for y in range(pane.size.height):
             pane.render_line(y)
         assert rendered == ["tab     here", "wide 日本語"]
+
+
+async def test_what_a_run_wrote_to_stderr_is_shown_as_written(tmp_path: Path) -> None:
+    """A reproduce's verdict (our CLI's stderr) read 'STDERR   stderr: reproduced: …'."""
+    from proj_tui.tui.supervisor import _stderr_lines
+
+    app = _Pane(tmp_path, max_lines=100)
+    async with app.run_test():
+        pane = app.query_one(LogPane)
+        verdict = "reproduced: the outputs are the same as the recorded session's"
+        stderr = [e for e in _stderr_lines([verdict.encode()]) if isinstance(e, LogMessage)]
+        pane.add_records([_record("before"), *stderr, _record("after")])
+        assert list(pane.lines) == [
+            "INFO     pkg.node: before",
+            verdict,
+            "INFO     pkg.node: after",
+        ]

@@ -303,6 +303,10 @@ class Supervisor:
         return returncode
 
 
+STDERR_LEVEL = "STDERR"
+"""The level of a run's stderr lines: shown as written, with no level or logger before them."""
+
+
 def _stderr_lines(lines: list[bytes]) -> list[Event]:
     """The run's stderr (human output, a traceback) as log lines of level STDERR."""
     now_ts = time.time()
@@ -310,7 +314,7 @@ def _stderr_lines(lines: list[bytes]) -> list[Event]:
     for line in lines:
         text = line.decode("utf-8", "replace").rstrip("\r")
         if text.strip():
-            out.append(LogMessage(now_ts, "STDERR", "stderr", text, None))
+            out.append(LogMessage(now_ts, STDERR_LEVEL, "stderr", text, None))
     return out
 
 

@@ -20,6 +20,7 @@ from textual.widgets import Log
 from proj_tui.framework.events import LogMessage
 from proj_tui.framework.printable import printable
 from proj_tui.tui.state import app_state
+from proj_tui.tui.supervisor import STDERR_LEVEL
 from proj_tui.tui.textual_compat import append_log_lines
 
 if TYPE_CHECKING:
@@ -157,9 +158,17 @@ class WrapLog(Log):
             self._refold()
 
 
+def record_head(level: str, logger: str) -> str:
+    """What a record's line starts with: ``LEVEL logger: ``; nothing for what the run wrote to
+    stderr, shown as a terminal would (a reproduce's verdict read ``STDERR   stderr: …``)."""
+    if level == STDERR_LEVEL:
+        return ""
+    return f"{level:<8} {logger}: " if logger else f"{level:<8} "
+
+
 def format_record(record: LogMessage) -> list[str]:
     """A record's lines as shown: ``LEVEL logger: message``, continuation lines indented."""
-    head = f"{record.level:<8} {record.logger}: " if record.logger else f"{record.level:<8} "
+    head = record_head(record.level, record.logger)
     message = record.message
     if "\n" not in message:
         return [head + message]
@@ -214,10 +223,10 @@ class LogPane(WrapLog):
             if "\n" in message:
                 lines.extend(format_record(record))
                 continue
-            if record.level != level or record.logger != logger or not head:
+            if record.level != level or record.logger != logger or not level:
                 # a run's records come from a few loggers: the prefix is made once per change
                 level, logger = record.level, record.logger
-                head = f"{level:<8} {logger}: " if logger else f"{level:<8} "
+                head = record_head(level, logger)
             append(head + message)
         self.received += len(lines)
         keep = self.max_lines or MAX_LINES
