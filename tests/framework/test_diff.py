@@ -41,3 +41,20 @@ def test_a_timing_on_one_side_only_is_a_difference() -> None:
         ("nodes", "clean"),
         ("node time (s)", "clean"),
     ]
+
+
+def test_nodes_are_compared_in_the_order_they_ran() -> None:
+    """Not by name: 'train' before 'clean' read the pipeline backwards."""
+    ran = [
+        NodeRun("ingest", "succeeded", started_at=1.0, ended_at=2.0),
+        NodeRun("clean", "succeeded", started_at=2.0, ended_at=3.0),
+        NodeRun("aggregate", "succeeded", started_at=3.0, ended_at=4.0),
+    ]
+    extra = NodeRun("report", "succeeded", started_at=4.5, ended_at=5.0)
+    rows = diff_sessions(_record("a", 4.0), _record("b", 5.0), ran, [extra, *ran[::-1]])
+    assert [r.key for r in rows if r.section == "nodes"] == [
+        "ingest",
+        "clean",
+        "aggregate",
+        "report",
+    ]

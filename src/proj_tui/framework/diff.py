@@ -47,7 +47,8 @@ def diff_sessions(
     left_nodes: list[NodeRun] | None = None,
     right_nodes: list[NodeRun] | None = None,
 ) -> list[DiffRow]:
-    """Every compared field, in a stable order; filter on ``.changed`` to see only differences."""
+    """Every compared field, in a stable order (nodes in run order); filter on ``.changed`` to
+    see only differences."""
     rows: list[DiffRow] = []
     scalar = {
         "pipeline": (left.pipeline, right.pipeline),
@@ -71,9 +72,13 @@ def diff_sessions(
     rows += _mapping_rows("git", left.git or {}, right.git or {})
     rows += _mapping_rows("versions", left.versions or {}, right.versions or {})
     if left_nodes is not None and right_nodes is not None:
-        lmap = {n.name: n for n in left_nodes}
-        rmap = {n.name: n for n in right_nodes}
-        for name in sorted(lmap.keys() | rmap.keys()):
+        from proj_tui.framework.run_order import in_run_order
+
+        # in the order the runs executed them (the left's, then nodes only the right ran), as
+        # the timeline lists them: by name, a pipeline's diff read out of order
+        lmap = {n.name: n for n in in_run_order(left_nodes, left)}
+        rmap = {n.name: n for n in in_run_order(right_nodes, right)}
+        for name in [*lmap, *(name for name in rmap if name not in lmap)]:
             a, b = lmap.get(name), rmap.get(name)
             rows.append(DiffRow("nodes", name, a.status if a else None, b.status if b else None))
             rows.append(DiffRow("node time (s)", name, _node_time(a), _node_time(b), timing=True))
