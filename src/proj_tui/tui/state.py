@@ -169,6 +169,7 @@ class AppState:
     env_vars: dict[str, str] = field(default_factory=dict)
     env_var_problems: dict[str, str] = field(default_factory=dict)
     params_error: str | None = None
+    params_env: str | None = None  # the env ``fields`` (or ``params_error``) are of; None: loading
     load_errors: list[str] = field(default_factory=list)
     # live reload (tui/reload.py): a broken config file, overrides whose key vanished, staleness
     config_error: ConfigProblem | None = None
@@ -291,6 +292,7 @@ class AppState:
         if env != self.env:
             return None
         self.fields = fields
+        self.params_env = env
         self.params_error = None
         self.config_error = None  # the env's config loads (e.g. back to an env that is fine)
         keys = {f.key for f in fields}
@@ -303,6 +305,7 @@ class AppState:
 
     def params_failed(self, text: str) -> None:
         self.params_error = text
+        self.params_env = self.env
         self.fields = []
         self._changed("params")
 

@@ -235,7 +235,9 @@ class ParamForm(VerticalScroll):
         overrides: dict[str, Any],
         error: str | None = None,
         vanished: Mapping[str, str] | None = None,
+        loading: str | None = None,
     ) -> AwaitMount:
+        """Rows for ``fields``; ``loading`` (an env's name, or "") says they are still on the way."""
         self.remove_children()
         widgets: list[Static | ParamRow] = []
         if error:
@@ -251,7 +253,11 @@ class ParamForm(VerticalScroll):
                 row.add_class("-nested")
             widgets.append(row)
         if not fields and not error:
-            widgets.append(Static("This env defines no parameters.", classes="param-empty"))
+            if loading is None:
+                empty = "This env defines no parameters."
+            else:
+                empty = f"Loading the parameters{f' of env {escape(loading)}' if loading else ''}…"
+            widgets.append(Static(empty, classes="param-empty"))
         gone = [k for k in (vanished or {}) if k in overrides]
         if gone:
             widgets.append(Static("overrides of vanished keys", classes="param-group -vanished"))
@@ -266,6 +272,7 @@ class ParamForm(VerticalScroll):
         overrides: dict[str, Any],
         error: str | None = None,
         vanished: Mapping[str, str] | None = None,
+        loading: str | None = None,
     ) -> None:
         """``load``, but refill the rows in place when they are the same keys of the same kinds."""
         rows = self.rows()
@@ -278,7 +285,7 @@ class ParamForm(VerticalScroll):
             and [(r.field.key, r.field.kind) for r in rows] == [(f.key, f.kind) for f in fields]
         )
         if not same:
-            self.load(fields, overrides, error, vanished)
+            self.load(fields, overrides, error, vanished, loading)
             return
         for row, f in zip(rows, fields, strict=True):
             row.refill(f, overrides.get(f.key), f.key in overrides)

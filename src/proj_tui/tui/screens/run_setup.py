@@ -197,8 +197,13 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
 
     def _render_params(self) -> None:
         state = self.shared
+        env = state.env or (state.config.default_env if state.config is not None else "")
         self.query_one(ParamForm).show(
-            state.fields, state.overrides, state.params_error, state.vanished
+            state.fields,
+            state.overrides,
+            state.params_error,
+            state.vanished,
+            loading=None if state.params_env is not None and state.params_env == env else env,
         )
         # an example of this project's own keys: the demo's "model.lr=…" was no key of it
         self.query_one("#sweep", Input).placeholder = sweep_example(state.fields)
