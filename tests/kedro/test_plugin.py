@@ -220,6 +220,8 @@ def test_a_notebook_session_is_recorded_and_its_events_reach_listeners(
     assert {e["session_id"] for e in events} == {record.session_id}
     assert events[0]["nodes"] == ran and events[0]["runner"] == "SequentialRunner"
     assert events[-1]["status"] == "succeeded" and events[-1]["error"] is None
+    # the duration told (proj-tui run prints it) is the stored one: from Kedro's session start
+    assert events[-1]["duration"] == pytest.approx(record.ended_at - record.started_at, abs=1e-6)
     node_events = [(e["event"], e["node"], e["index"]) for e in events if "node" in e]
     assert node_events == [
         ("node_started", ran[0], 0),

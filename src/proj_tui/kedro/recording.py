@@ -126,6 +126,7 @@ class KedroRecording:
         redactor: Redactor,
         start: RunStart,
         listeners: list[EventListener],
+        started_at: float | None = None,
     ) -> None:
         self.store = store
         self.session_id = session_id
@@ -137,7 +138,8 @@ class KedroRecording:
         self._index = {name: i for i, name in enumerate(start.node_names)}
         self._total = len(start.node_names)
         self._t0: dict[str, float] = {}
-        self._started = time.time()
+        # the row's start (Kedro's session, from its run id): the duration told is the stored one
+        self._started = time.time() if started_at is None else started_at
         self._finish_lock = threading.Lock()
         self.finished = False
         # Parallel runs: node events happen in the workers, so the relay (endings.py) reads them
@@ -192,7 +194,8 @@ class KedroRecording:
         if fingerprints is not None:
             record["fingerprints"] = fingerprints
         store = open_project_store(project_path)
-        session_id = store.create_session(record, now=_id_moment(run_id))
+        moment = _id_moment(run_id)
+        session_id = store.create_session(record, now=moment)
         if session_id != run_id:  # another session of this project took the same millisecond
             logger.warning(
                 "proj-tui recorded Kedro run %s as session %s: the store already held a session "
@@ -200,7 +203,8 @@ class KedroRecording:
                 run_id,
                 session_id,
             )
-        recording = cls(store, session_id, redactor, start, listeners)
+        started = moment if session_id == run_id else None
+        recording = cls(store, session_id, redactor, start, listeners, started_at=started)
         recording.recorder.plan(start.node_names)
         recording.recorder.flush()  # before any worker writes a row the plan must not overwrite
         if start.parallel:
@@ -294,14 +298,15 @@ class KedroRecording:
             error = {"type": "RecordIncomplete", "message": problem, "traceback": None}
         if self.parallel:
             self.relay()  # what the workers stored, before the end is announced
+        ended = time.time()
         try:
-            self.store.finish_session(self.session_id, status, error=error)
+            self.store.finish_session(self.session_id, status, error=error, ended_at=ended)
         finally:
             self._emit(
                 SessionFinished(
                     session_id=self.session_id,
                     status=status,
-                    duration=time.time() - self._started,
+                    duration=ended - self._started,
                     error=ErrorDetail(**error) if error is not None else None,
                     resume=None,
                 )
