@@ -6,6 +6,7 @@ one frame, whatever the child's rate. Counted, not timed: each fold's size is re
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,20 @@ async def test_a_flood_is_folded_in_bounded_frames_and_the_newest_lines_are_show
         assert len(numbers) == 1000
         assert numbers == list(range(LINES - 1000, LINES))  # the newest, in order, no gap
         assert tab.state.status == "succeeded"
+
+
+async def test_the_app_hands_the_gil_over_within_a_millisecond(taxi: Path) -> None:
+    """A run's reader thread parsing a flood may keep the GIL a whole switch interval each time
+    the UI thread blocks; the app shortens the interval to ``SWITCH_INTERVAL`` as it loads."""
+    from proj_tui.tui import app as app_module
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # Python's default, whatever an earlier app here set
+    try:
+        app = ProjTuiApp(taxi)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert sys.getswitchinterval() == pytest.approx(app_module.SWITCH_INTERVAL)
+            assert app_module.SWITCH_INTERVAL <= 0.001
+    finally:
+        sys.setswitchinterval(before)

@@ -14,6 +14,7 @@ Screens and components never import this module.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from proj_tui.tui.screens.runs import RunsScreen
     from proj_tui.tui.user_config import UserConfig
 
+SWITCH_INTERVAL = 0.001  # seconds a thread keeps the GIL while another waits (Python's: 0.005)
 READY_FILE_ENV = "PROJ_TUI_READY_FILE"  # benches: "wall cpu" times of first paint, pipelines
 _MODES = Binding.Group("Modes", compact=True)
 WARM_HISTORY_AFTER = 1.0  # s after the first paint: the History screen is mounted unseen
@@ -172,6 +174,12 @@ class ProjTuiApp(App[int]):
         from concurrent.futures import ThreadPoolExecutor
 
         freeze()  # what the imports made: no collection walks it during start-up (memory.py)
+        # The UI thread shares the GIL with each run's reader thread and Textual's input and
+        # writer threads. Each time it blocks (a select, a write) another may keep the GIL a
+        # whole switch interval before the UI gets it back, and a key passes the event loop
+        # ~10 times on its way to its action: at the default 5 ms a key waited behind a
+        # streaming run's parsing for tens of ms (benches/app.py, issue 20).
+        sys.setswitchinterval(SWITCH_INTERVAL)
 
         # Each live run holds a thread for its lifetime; the default pool (cpu+4) is too small.
         asyncio.get_running_loop().set_default_executor(
