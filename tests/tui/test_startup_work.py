@@ -133,6 +133,28 @@ async def test_start_up_garbage_is_collected_once_the_keys_are_quiet(
         await until(lambda: app.settled_at != before, pilot)  # once the keys are quiet
 
 
+async def test_run_setup_is_laid_out_unseen_once_built_and_the_pipelines_shown(
+    taxi: Path, tmp_path: Path
+) -> None:
+    """Its first layout was most of the first press of 2 (~290 ms of the UI thread)."""
+    from proj_tui.tui.components.param_form import ParamRow
+    from proj_tui.tui.screens.run_setup import RunSetupScreen
+    from proj_tui.tui.textual_compat import mode_screen
+    from tui.test_app import until
+
+    app = ProjTuiApp(taxi, config_path=tmp_path / "config.toml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = mode_screen(app, "setup")
+        assert isinstance(screen, RunSetupScreen)
+        await until(lambda: all(r.size.width > 0 for r in screen.query(ParamRow)), pilot)
+        assert app.current_mode == "project" and app.state.description is not None
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Parameters" in app.export_screenshot()
+
+
 async def test_run_setup_is_built_unseen_once_its_parameters_are_loaded(
     taxi: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

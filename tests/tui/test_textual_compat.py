@@ -100,6 +100,24 @@ async def test_prepare_mode_mounts_a_mode_without_showing_it() -> None:
         compat.prepare_mode(app, "other")  # prepared already: nothing happens
 
 
+async def test_lay_out_unseen_arranges_a_prepared_mode_that_is_not_shown() -> None:
+    app = _Small()
+    async with app.run_test(size=(40, 10)) as pilot:
+        compat.prepare_mode(app, "other")
+        await pilot.pause()
+        screen = compat.mode_screen(app, "other")
+        assert isinstance(screen, _Other) and compat.mode_screen(app, "nowhere") is None
+        label = Label("late")
+        await screen.mount(label)  # as Run setup's rows come after its first (empty) layout
+        assert label.size.width == 0  # mounted, never laid out
+        assert compat.lay_out_unseen(screen, app.size)
+        assert label.size.width > 0 and app.current_mode == "main"
+        assert not compat.lay_out_unseen(app.screen, app.size)  # the shown screen: no
+        await app.switch_mode("other")
+        await pilot.pause()
+        assert "late" in app.export_screenshot()
+
+
 async def test_keymap_is_what_set_keymap_stored() -> None:
     app = _Small()
     async with app.run_test():

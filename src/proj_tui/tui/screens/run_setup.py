@@ -91,6 +91,8 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
     sweep_runs = 0
     _env_built: AwaitMount | None = None
     """The env picker's mount, while it may still be under way (see ``_render_envs``)."""
+    _env_options: list[tuple[str, str]] | None = None
+    """The envs the picker was last given (it is rebuilt only when they change)."""
 
     @property
     def shared(self) -> AppState:
@@ -128,6 +130,14 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
         self._render_params()
         self.query_one(EnvVarsForm).load(self.shared.env_vars)
         self._render_command()
+
+    def built(self) -> bool:
+        """Whether the screen is composed and its form holds a mounted row per parameter."""
+        form = next(iter(self.query_children("#setup-body").results()), None)
+        if not self.is_mounted or form is None:
+            return False
+        rows = self.query_one(ParamForm).rows()
+        return len(rows) == len(self.shared.fields) and all(r.is_mounted for r in rows)
 
     def on_screen_resume(self) -> None:
         self._render_command()
@@ -176,6 +186,7 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
                     ),
                     after=placeholder,
                 )
+            self._env_options = options
             return
         if not select.is_mounted:  # mounted by a render earlier in this frame, not built yet
             built = self._env_built
@@ -191,9 +202,11 @@ class RunSetupScreen(ReportsWorkerErrors, ModeScreen):
             return
         select.display = True
         with self.prevent(Select.Changed):
-            select.set_options(options)
-            if env in config.envs:
+            if options != self._env_options:  # rebuilding the same list was ~10 ms a render
+                select.set_options(options)
+            if env in config.envs and select.value != env:
                 select.value = env
+        self._env_options = options
 
     def _render_params(self) -> None:
         state = self.shared
