@@ -61,3 +61,17 @@ def test_an_empty_result_says_which_terms_may_be_why() -> None:
     [text_cmp, key] = empty_result_hints(parse_query("lr>abc"))
     assert "compares text" in text_cmp and "lr>0.01" in text_cmp
     assert "dotted name or its tail" in key
+
+
+def test_a_recorded_key_whose_values_do_not_match_is_not_told_to_check_its_name(
+    store: SQLiteSessionStore, two: dict[str, str]
+) -> None:
+    """'lr>5' named a real key and was told it must be a recorded parameter's name."""
+    assert store.has_param_key("lr") and store.has_param_key("model_a.options.lr")
+    assert not store.has_param_key("r") and not store.has_param_key("depth")
+    assert _found(store, "lr>5") == set()
+    [hint] = empty_result_hints(parse_query("lr>5"), store.has_param_key)
+    assert "dotted name" not in hint and "is recorded" in hint and "'lr>5.0'" in hint
+    [unknown, recorded] = empty_result_hints(parse_query("depth>3 lr>5"), store.has_param_key)
+    assert "(depth)" in unknown and "dotted name" in unknown
+    assert "'lr>5.0'" in recorded and "depth" not in recorded

@@ -281,6 +281,11 @@ async def test_an_empty_result_says_why_it_may_be_empty(
         await settle(pilot)
         status = str(screen.query_one("#history-status", Static).render())
         assert "No sessions match" in status and "compares text" in status
+        screen.query_one("#history-filter", Input).value = "lr>5"  # a real key, no such value
+        await settle(pilot)
+        status = str(screen.query_one("#history-status", Static).render())
+        assert "No sessions match" in status and "key is recorded" in status
+        assert "dotted name" not in status  # it was told to check the key's name
         screen.query_one("#history-filter", Input).value = "lr>0.005"  # the tail of model.lr
         await settle(pilot)
         assert len(table_ids(screen)) == 1

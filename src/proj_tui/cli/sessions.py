@@ -65,7 +65,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         from proj_tui.framework.store import empty_result_hints
 
-        hints = empty_result_hints(query) if query is not None else []
+        hints = empty_result_hints(query, store.has_param_key) if query is not None else []
         sys.stderr.write("".join(["No sessions match.\n", *(f"  {h}\n" for h in hints)]))
         return 0
     table(

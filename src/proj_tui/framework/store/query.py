@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from proj_tui.errors import did_you_mean
@@ -161,8 +162,14 @@ def parse_query(text: str, *, now: float | None = None) -> SessionQuery:
     )
 
 
-def empty_result_hints(query: SessionQuery) -> list[str]:
-    """Why a query may have matched nothing, for the terms people get wrong (shown with 0 rows)."""
+def empty_result_hints(
+    query: SessionQuery, known_key: Callable[[str], bool] | None = None
+) -> list[str]:
+    """Why a query may have matched nothing, for the terms people get wrong (shown with 0 rows).
+
+    ``known_key`` (the store's ``has_param_key``) tells a key no session recorded from one that
+    is recorded but whose values do not compare: only the first is told to check its name.
+    """
     hints: list[str] = []
     for param in query.params:
         if isinstance(param.value, str) and param.op in ("<", ">", "<=", ">="):
@@ -171,11 +178,19 @@ def empty_result_hints(query: SessionQuery) -> list[str]:
                 f"parameters whose value is text (a number there would be {param.key}"
                 f"{param.op}0.01)."
             )
-    if query.params:
-        keys = ", ".join(sorted({p.key for p in query.params}))
+    keys = sorted({p.key for p in query.params})
+    unknown = [k for k in keys if known_key is None or not known_key(k)]
+    if unknown:
         hints.append(
-            f"A comparison's key ({keys}) must be a recorded parameter's dotted name or its tail "
-            "(lr for model_a.model_options.lr): a session's Params tab lists them."
+            f"A comparison's key ({', '.join(unknown)}) must be a recorded parameter's dotted name "
+            "or its tail (lr for model_a.model_options.lr): a session's Params tab lists them."
+        )
+    recorded = [p for p in query.params if p.key not in unknown]
+    if recorded:
+        terms = ", ".join(f"'{p}'" for p in recorded)
+        hints.append(
+            f"{'Their keys are' if len(recorded) > 1 else 'Its key is'} recorded: no session's "
+            f"value matches {terms} (a session's Params tab shows its values)."
         )
     for output in query.outputs:
         if (

@@ -61,6 +61,7 @@ from proj_tui.framework.store.sqlite_plan import (
     _like,
     _plan,
     _probes,
+    param_key_ids,
 )
 from proj_tui.framework.store.sqlite_reap import (
     HEARTBEAT_STALE_SECONDS,
@@ -495,6 +496,11 @@ class SQLiteSessionStore(SQLiteConnection):
             return int(conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0])
 
         return self._read_current(work)
+
+    def has_param_key(self, key: str) -> bool:
+        """Whether some session recorded a parameter that ``key`` names (its dotted name or its
+        tail), as a query's comparison finds them: ``empty_result_hints`` asks."""
+        return self._read_current(lambda conn: bool(param_key_ids(conn, key)))
 
     def get_session(self, session_id: str) -> SessionRecord:
         """The full record; a StoreError with "did you mean" if there is no such session."""

@@ -32,6 +32,18 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def param_key_ids(conn: sqlite3.Connection, key: str) -> list[int]:
+    """The ids of the recorded parameter keys a filter's ``key`` names: the full dotted name
+    or its tail (``lr`` is ``model_a.model_options.lr`` and every other ``….lr``)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM param_keys WHERE key = ? OR key LIKE ? ESCAPE '\\'",
+            (key, "%." + _like(key)[1:-1]),
+        )
+    ]
+
+
 def _param_condition(
     conn: sqlite3.Connection, param: ParamFilter, alias: str
 ) -> tuple[str, list[Any]]:
@@ -40,13 +52,7 @@ def _param_condition(
     The key is the full dotted name or its tail (``lr`` is ``model_a.model_options.lr`` and every
     other ``….lr``), as people type the name they know rather than its path.
     """
-    ids = [
-        row[0]
-        for row in conn.execute(
-            "SELECT id FROM param_keys WHERE key = ? OR key LIKE ? ESCAPE '\\'",
-            (param.key, "%." + _like(param.key)[1:-1]),
-        )
-    ]
+    ids = param_key_ids(conn, param.key)
     if not ids:
         return "0", []
     column = f"{alias}.num" if isinstance(param.value, float) else f"{alias}.text"

@@ -19,13 +19,19 @@ class HistoryPageLoaded(Message):
     """One page of sessions matching the filter (``total`` when already counted, else None)."""
 
     def __init__(
-        self, generation: int, rows: list[SessionSummary], total: int | None, offset: int
+        self,
+        generation: int,
+        rows: list[SessionSummary],
+        total: int | None,
+        offset: int,
+        hints: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
         self.rows = rows
         self.total = total
         self.offset = offset
+        self.hints = hints or []  # why nothing matched (``empty_result_hints``), when nothing did
 
 
 class HistoryCounted(Message):

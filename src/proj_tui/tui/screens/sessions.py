@@ -147,6 +147,7 @@ class SessionsScreen(HistoryActions):
         self._keep_id: str | None = None
         self._cursor_at: int | str = 0  # a row index, or "last"
         self._page_rows: list[SessionSummary] = []
+        self._page_hints: list[str] = []  # why the page is empty (read with it, in the worker)
         self._page_error: str | None = None  # the last page read failed (shown once, g retries)
 
     def compose(self) -> ComposeResult:
@@ -235,8 +236,13 @@ class SessionsScreen(HistoryActions):
             rows = store.list_sessions(query, limit=PAGE, offset=offset)
             self.post_message(HistoryPageLoaded(generation, rows, total, offset))
             return
+        hints: list[str] = []
+        if not rows and not offset:  # why, from the store too (a key no session recorded)
+            from proj_tui.framework.store import empty_result_hints
+
+            hints = empty_result_hints(query, store.has_param_key)
         # the page first, the count after: counting a text search over 100k rows takes longer
-        self.post_message(HistoryPageLoaded(generation, rows, None, offset))
+        self.post_message(HistoryPageLoaded(generation, rows, None, offset, hints))
         self.post_message(HistoryCounted(generation, store.count_sessions(query)))
 
     def on_history_counted(self, message: HistoryCounted) -> None:
@@ -257,6 +263,7 @@ class SessionsScreen(HistoryActions):
             self.counted = False
             self.total = message.offset + len(message.rows)  # at least; the count follows
         self.rows = {s.session_id: s for s in message.rows}
+        self._page_hints = message.hints
         for session_id in list(self.marked):
             if session_id in self.rows:
                 self.marked[session_id] = self.rows[session_id]
@@ -277,7 +284,7 @@ class SessionsScreen(HistoryActions):
         status = self.query_one("#history-status", Static)
         if not self.rows and self.counted:
             if self.query_text.strip() and self.history.exists():
-                text = " ".join(["No sessions match the filter.", *self._empty_hints()])
+                text = " ".join(["No sessions match the filter.", *self._page_hints])
             else:
                 text = "No sessions recorded yet: ctrl+r runs the current setup."
         elif not self.rows:
@@ -294,14 +301,6 @@ class SessionsScreen(HistoryActions):
         if self.marked:
             text += f" · marked: {', '.join(self.marked)}"
         status.update(escape(text))
-
-    def _empty_hints(self) -> list[str]:
-        from proj_tui.framework.store import QueryError, empty_result_hints
-
-        try:
-            return empty_result_hints(self.effective_query())
-        except QueryError:
-            return []
 
     def _sort_text(self) -> str:
         if "sort:" in self.query_text.lower():
