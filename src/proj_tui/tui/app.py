@@ -238,7 +238,11 @@ class ProjTuiApp(App[int]):
             freeze()
             return
         if time.monotonic() - self._input_at < SETTLE_QUIET:
+            # frozen now as for a live run, or the collections that come by themselves while
+            # the keys keep coming walk every screen built since the first paint (+60-90 ms of
+            # UI thread on History's detail and the preset list in benches/app_actions.py)
             self._settle_pending = True  # _release tries again each second
+            freeze()
             return
         self._settle_pending = False
         self.settled_at = time.time()
