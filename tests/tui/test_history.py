@@ -709,3 +709,21 @@ async def test_keys_in_footer_and_palette(taxi: Path, store: SQLiteSessionStore)
         await pilot.pause()
         help_text = app.screen.markdown  # type: ignore[attr-defined]
         assert "`detail.parent`" in help_text and "`diff.all`" in help_text
+
+
+async def test_overview_values_wrap_under_their_column_at_80_columns(taxi: Path) -> None:
+    """A long value (the flags) continues under the values, not under the keys at the edge."""
+    params = "model_a.model_options.epochs=3,model_b.model_options.epochs=4,reporting.top_zones=2"
+    assert cli("run", "--params", params, cwd=taxi).returncode == 0
+    app = ProjTuiApp(taxi)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_history(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        overview = app.screen.query_one("#detail-overview")
+        lines = str(overview.render()).splitlines()
+        flags = next(i for i, line in enumerate(lines) if line.startswith("flags "))
+        continued = lines[flags + 1]
+        assert len(lines[flags]) > 60 and continued[:11] == " " * 11 and continued[11] != " "
+        too_long = [line for line in lines if len(line) > overview.size.width]
+        assert not too_long, (overview.size.width, too_long)

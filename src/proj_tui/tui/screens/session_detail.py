@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Header, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker
@@ -165,7 +166,7 @@ class SessionDetailScreen(HistoryActions):
         if not self.is_mounted:
             return  # on_mount reads it
         self.query_one("#detail-head", Static).update(f"Session {escape(session_id)} · loading…")
-        self.query_one("#detail-overview", Static).update("")
+        self.query_one("#detail-overview", _Overview).show("")
         for pane_id in ("tab-params", "tab-data", "tab-error", "tab-lineage"):  # built earlier
             if pane_id in self._built:
                 self.query_one(f"#{_LAZY_TABS[pane_id]}", Static).update("")
@@ -190,7 +191,7 @@ class SessionDetailScreen(HistoryActions):
         # first shown, so opening a session costs one tab, not five (design §5: ≤ 100 ms).
         with TabbedContent(id="detail-tabs", initial="tab-overview"):
             with TabPane("Overview", id="tab-overview"), VerticalScroll(classes="detail-scroll"):
-                yield Static("", id="detail-overview")
+                yield _Overview("", id="detail-overview")
             yield TabPane("Params", id="tab-params")
             yield TabPane("Timeline", id="tab-timeline")
             yield TabPane("Logs", id="tab-logs")
@@ -405,7 +406,7 @@ class SessionDetailScreen(HistoryActions):
         if record.pinned:
             head.append("[$warning]★ pinned[/]")
         self.query_one("#detail-head", Static).update(" · ".join(head))
-        self.query_one("#detail-overview", Static).update(self._overview(record))
+        self._render_overview()
         for pane_id in self._built:
             self._show_tab(pane_id)
 
@@ -420,6 +421,10 @@ class SessionDetailScreen(HistoryActions):
             self.query_one("#detail-error", Static).update(self._error(record))
         elif pane_id == "tab-data":
             self._load_datasets(record.session_id)
+
+    def _render_overview(self) -> None:
+        if self.record is not None:
+            self.query_one("#detail-overview", _Overview).show(self._overview(self.record))
 
     def _overview(self, record: SessionRecord) -> str:
         def row(key: str, value: Any) -> str:
@@ -702,3 +707,47 @@ def shared_detail(app: App[Any], session_id: str, marked: list[str]) -> SessionD
     screen = SessionDetailScreen(session_id, marked=marked)
     app.install_screen(screen, SHARED_NAME)
     return screen
+
+
+class _Overview(Static):
+    """The Overview's rows, each value folded under its column at the widget's width."""
+
+    _markup = ""
+
+    def show(self, markup: str) -> None:
+        self._markup = markup
+        self._fold()
+
+    def _fold(self) -> None:
+        width = self.size.width or self.screen.size.width - 4  # not laid out yet
+        self.update(_hanging(self._markup, width))
+
+    def on_resize(self) -> None:
+        """A new width (the terminal's, or a scrollbar that came) folds the values anew."""
+        if self._markup:
+            self._fold()
+
+
+_KEY_WIDTH = 11
+"""An Overview row's key column (10 characters and a space): wrapped values start under it."""
+
+
+def _hanging(markup: str, width: int) -> Content:
+    """``markup``'s lines folded to ``width``, a row's continuation under its value column.
+
+    A long value (the flags, the versions) wrapped to the left edge at 80 columns, under the
+    keys, which made the Overview hard to read.
+    """
+    rest = max(width - _KEY_WIDTH, 20)
+    indent = Content(" " * _KEY_WIDTH)
+    out: list[Content] = []
+    for line in markup.split("\n"):
+        content = Content.from_markup(line)
+        if content.cell_length <= width:
+            out.append(content)
+            continue
+        head, value = content[:_KEY_WIDTH], content[_KEY_WIDTH:]
+        pieces = value.wrap(rest)
+        out.append(head + pieces[0])
+        out.extend(indent + piece for piece in pieces[1:])
+    return Content("\n").join(out)
