@@ -187,39 +187,54 @@ class Recorder:
         )
 
     def _loop(self) -> None:
+        """Sleep until something is due, do it, sleep again.
+
+        Due are: the store's flush (every ``flush_interval``, or ``FOLLOWED_FLUSH_INTERVAL``
+        while a follower's mark is fresh), a look at that mark (once a second, taken with a
+        flush when one comes first), and, only while there are listeners, their flush every
+        ``listener_flush_interval``. Nothing else wakes this thread: each wake-up takes the GIL
+        from the run's thread (a thread switch each way), so a plain ``kedro run`` pays one
+        every ``flush_interval``, not every tick of the shortest interval.
+        """
         mark = self._follow_mark
         followed_interval = min(self._flush_interval, followers.FOLLOWED_FLUSH_INTERVAL)
-        tick = min(self._flush_interval, self._listener_flush_interval, followed_interval)
         interval = self._flush_interval
-        next_flush = time.monotonic() + interval
-        next_look = 0.0 if mark is not None else float("inf")  # for a follower's mark
-        next_wake = min(next_flush, next_look)
-        while not self._stop.wait(tick):
+        now = time.monotonic()
+        next_flush = now + interval
+        next_look = now if mark is not None else float("inf")  # for a follower's mark
+        next_tick = now + self._listener_flush_interval
+        while True:
+            due = min(next_flush, next_look)
+            if self.listeners or (self.witness is not None and self._logs):
+                due = min(due, next_tick)
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                return
             try:
-                if time.monotonic() < next_wake:  # events promptly, the store a little later
-                    self._tick()
-                    continue
                 now = time.monotonic()
-                if mark is not None and now >= next_look:  # someone follows: store sooner
-                    next_look = now + followers.TOUCH_EVERY
+                flushing = now >= next_flush
+                # a look due before the next flush is taken with this one: no wake-up of its own
+                if mark is not None and (
+                    now >= next_look or (flushing and now + interval > next_look)
+                ):
+                    next_look = now + followers.TOUCH_EVERY  # someone follows: store sooner
                     followed = followers.fresh(mark, time.time())
                     interval = followed_interval if followed else self._flush_interval
                     next_flush = min(next_flush, now + interval)
-                if now < next_flush:  # only looked for a follower: a tick like the others
-                    next_wake = min(next_flush, next_look)
+                if not flushing and now < next_flush:  # events promptly, the store a little later
+                    next_tick = now + self._listener_flush_interval
                     self._tick()
                     continue
                 next_flush = now + interval
-                next_wake = min(next_flush, next_look)
+                next_tick = now + self._listener_flush_interval
                 flushed = self.flush()
                 if self.witness is not None:
                     self.witness.flush()
                 if not flushed:
                     continue  # no heartbeat: the write it needs failed just now
-                now = time.time()
-                if now - self._last_heartbeat >= self._heartbeat_interval:
+                wall = time.time()
+                if wall - self._last_heartbeat >= self._heartbeat_interval:
                     self.store.heartbeat(self.session_id)
-                    self._last_heartbeat = now
+                    self._last_heartbeat = wall
             except Exception:  # never kill the run because a flush failed; the final flush reports
                 logger.debug(
                     "Background flush of session %s failed", self.session_id, exc_info=True
