@@ -49,6 +49,7 @@ from proj_tui.framework.store.sqlite_errors import _transient
 from proj_tui.framework.store.sqlite_file import default_store_path
 from proj_tui.framework.store.sqlite_logs import (
     PART_BITS,
+    SESSION_SHIFT,
     SourceIds,
     insert_lines,
     read_lines,
@@ -97,6 +98,13 @@ _T = TypeVar("_T")
 MAX_INDEXED_PARAMS = 5000
 """Parameter leaves per session that History filters (``model.lr>0.01``) can find."""
 
+_HEAD_SQL = (
+    "SELECT rid, status, (SELECT max(l.id) FROM log_lines AS l "
+    f"WHERE l.id >= s.rid << {SESSION_SHIFT} AND l.id < (s.rid + 1) << {SESSION_SHIFT}) "
+    "FROM sessions AS s WHERE session_id = ?"
+)
+"""A session's rid, status and last log line key (``record_progress``)."""
+
 _OWNED_BY_STORE = ("session_id", "status", "started_at", "ended_at", "heartbeat_at")
 
 
@@ -107,6 +115,7 @@ class SQLiteSessionStore(SQLiteConnection):
         self, path: str | Path, *, readonly: bool = False, busy_timeout: float = 5.0
     ) -> None:
         self._log_sources = SourceIds()
+        self._progress_beats: dict[str, float] = {}  # session -> last heartbeat by a flush
         super().__init__(path, readonly=readonly, busy_timeout=busy_timeout)
 
     @classmethod
@@ -277,16 +286,39 @@ class SQLiteSessionStore(SQLiteConnection):
         every flush tick: each statement gives up the GIL and takes it back, which a node's
         thread pays in thread switches (``benches/kedro_overhead.py``). Not part of the
         ``SessionStore`` protocol: the recorder uses it where a store has it.
+
+        Fewer statements than the two writes: the session's row and its last line are one
+        query, and the write counts as a heartbeat at most once a second (``heartbeat_at`` is
+        judged stale after a minute). 5 statements a flush, not 7: while the run's thread holds
+        the GIL, taking it back after each one makes the flusher wait and be woken again by
+        every log line the run writes to its console (~30 thread switches a flush).
         """
         values = _node_values(session_id, nodes)
         now = time.time()
+        beat = now - self._progress_beats.get(session_id, 0.0) >= 1.0
 
         def work(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
-            rid = self._touch(conn, session_id, now)
+            rid, status, last = self._require_with_last_line(conn, session_id, bool(lines))
+            if beat and status == "running":
+                conn.execute("UPDATE sessions SET heartbeat_at = ? WHERE rid = ?", (now, rid))
             _upsert_nodes(conn, values)
-            return insert_lines(conn, rid, lines, self._log_sources) if lines else {}
+            return insert_lines(conn, rid, lines, self._log_sources, last=last) if lines else {}
 
         self._log_sources.remember(self._write(work))  # committed: the new source ids are real
+        if beat:
+            self._progress_beats[session_id] = now
+
+    def _require_with_last_line(
+        self, conn: sqlite3.Connection, session_id: str, lines: bool
+    ) -> tuple[int, str, int | None]:
+        """``_require``'s ``(rid, status)`` and, with ``lines``, the key of the session's last
+        log line (None: it has none), in one query."""
+        if not lines:
+            return (*self._require(conn, session_id), None)
+        row = conn.execute(_HEAD_SQL, (session_id,)).fetchone()
+        if row is None:
+            raise self._not_found(conn, session_id)
+        return int(row[0]), str(row[1]), row[2]
 
     def append_logs(self, session_id: str, lines: list[LogLine]) -> None:
         """Append log lines in order; the store numbers them (``seq``) after the last one."""

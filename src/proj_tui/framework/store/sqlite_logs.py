@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import string
 from collections.abc import Iterable, Sequence
+from types import EllipsisType
 from typing import Any
 
 from proj_tui.framework.store.errors import StoreError
@@ -148,6 +149,8 @@ def insert_lines(
     rid: int,
     lines: Sequence[tuple[float, str, str, str]],
     sources: SourceIds,
+    *,
+    last: int | EllipsisType | None = ...,
 ) -> dict[tuple[str, str], int]:
     """Append ``(ts, level, logger, message)`` lines after the session's last; returns the source
     ids used (for ``SourceIds.remember`` once committed).
@@ -156,12 +159,19 @@ def insert_lines(
     row, and while a node logs flat out (holding the GIL) each retake waits, so the recorder's
     thread fell ~570k lines behind a 600k-line storm; lines not yet stored are lost if the process
     is killed.
+
+    ``last``: the key of the session's last line (None: none yet) when the caller has just
+    read it in the same transaction; left out, it is read here.
     """
     lo, hi = session_range(rid)
-    last = conn.execute(
-        "SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)
-    ).fetchone()[0]
-    start = 1 if last is None else ((last >> PART_BITS) & MAX_SEQ) + 1
+    top: int | None = (
+        conn.execute("SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)).fetchone()[
+            0
+        ]
+        if isinstance(last, EllipsisType)
+        else last
+    )
+    start = 1 if top is None else ((top >> PART_BITS) & MAX_SEQ) + 1
     if start + len(lines) > MAX_SEQ:
         raise StoreError(
             f"The session has {start - 1:,} log lines, the most one session can store is "
