@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from proj_tui.framework.project import Project, UnknownPipelineError
+from proj_tui.framework.project import Project
+from proj_tui.framework.selection import UnknownPipelineError
 from proj_tui.framework.session import Session
 from proj_tui.framework.settings import SettingsError
 from proj_tui.framework.store import SQLiteSessionStore, StoreError

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from proj_tui.framework.native import NativeKind
-from proj_tui.framework.selection import DEFAULT_PIPELINE, UnknownPipelineError
 from proj_tui.framework.startup import (
     KEDRO_TABLE,
     ProjectError,
@@ -272,6 +271,9 @@ class Project:
 
     def pipeline(self, name: str | None = None, *, reimport: bool = False) -> Pipeline:
         """One registered pipeline (default ``__default__``), or an error naming the known ones."""
+        # deferred: a command that only reads the store (sessions list) needs no selection rules
+        from proj_tui.framework.selection import DEFAULT_PIPELINE, UnknownPipelineError
+
         wanted = name or DEFAULT_PIPELINE
         pipelines = self.pipelines(reimport=reimport)
         if wanted not in pipelines:

@@ -8,10 +8,7 @@ directory.
 from __future__ import annotations
 
 import importlib
-import logging
-import pkgutil
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +23,6 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 if TYPE_CHECKING:
     from proj_tui.pipeline import Pipeline
-
-logger = logging.getLogger(__name__)
 
 TOOL_TABLE = "proj_tui"
 KEDRO_TABLE = "kedro"  # a Kedro project: run by Kedro itself (framework/kedro_kind.py)
@@ -282,13 +277,17 @@ def find_pipelines(package_name: str) -> dict[str, Pipeline]:
     if pipelines_pkg is None or not hasattr(pipelines_pkg, "__path__"):
         return {}
     found: dict[str, Pipeline] = {}
+    import pkgutil  # deferred: only a project with a pipelines package needs it
+
     for info in sorted(pkgutil.iter_modules(pipelines_pkg.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
         module = import_project_module(package_name, f"pipelines.{info.name}")
         create = getattr(module, "create_pipeline", None)
         if create is None:
-            logger.warning(
+            import logging  # deferred, as pkgutil: a command that reads only the store loads neither
+
+            logging.getLogger(__name__).warning(
                 "%s.pipelines.%s has no create_pipeline(); skipped.", package_name, info.name
             )
             continue
@@ -315,6 +314,8 @@ def _located(exc: BaseException, what: str) -> PipelineLoadError:
     if isinstance(exc, SyntaxError) and exc.filename:
         location = Location(Path(exc.filename), exc.lineno, exc.offset)
     else:
+        import traceback  # deferred: only a failed import of the project's code needs it
+
         frames = traceback.extract_tb(exc.__traceback__)
         for frame in reversed(frames):
             if "importlib" not in frame.filename and "/proj_tui/" not in frame.filename:
