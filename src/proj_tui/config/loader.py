@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from proj_tui.config.discovery import DEFAULT_CONFIG_PATTERNS, find_config_files
 from proj_tui.config.errors import (
@@ -23,10 +23,12 @@ from proj_tui.config.errors import (
     _UnknownKeyError,
 )
 from proj_tui.config.interpolation import Interpolator, KeyPath
-from proj_tui.config.merge import deep_merge, nest_dotted
-from proj_tui.config.provenance import RUNTIME_ENV, Provenance, Reference, trace_provenance
+from proj_tui.config.merge import RUNTIME_ENV, deep_merge, nest_dotted
 from proj_tui.config.yaml_io import find_key_location, load_config_file
 from proj_tui.errors import Location, did_you_mean
+
+if TYPE_CHECKING:
+    from proj_tui.config.provenance import Provenance
 
 __all__ = ["ConfigLoader"]
 
@@ -236,6 +238,9 @@ class ConfigLoader(MutableMapping[str, dict[str, Any]]):
 
     def provenance(self, key: str) -> dict[str, Provenance]:
         """For each dotted leaf of ``loader[key]``: its value, env, file and what it overrode."""
+        # deferred: a run reads config and never asks where a value came from (two dataclasses)
+        from proj_tui.config.provenance import trace_provenance
+
         layers = self._layers(key)
         resolved, interpolator = self._resolve(key, layers)
 
@@ -258,6 +263,8 @@ class ConfigLoader(MutableMapping[str, dict[str, Any]]):
     def _add_references(self, key: str, traced: dict[str, Provenance]) -> None:
         """Each interpolated leaf: where the values it refers to are set (blame and compare
         show those, not only the file the ``${...}`` is written in)."""
+        from proj_tui.config.provenance import Reference
+
         globals_ = self.provenance("globals") if key != "globals" else traced
         for prov in traced.values():
             if not prov.interpolation:

@@ -11,6 +11,9 @@ from typing import Any
 
 __all__ = ["deep_merge", "flatten", "nest_dotted", "set_dotted"]
 
+RUNTIME_ENV = "runtime"
+"""The layer ``runtime_params`` (``--params``) form above every env's files (``provenance`` names it)."""
+
 
 def _copy_tree(value: Any) -> Any:
     if isinstance(value, Mapping):

@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from proj_tui.config.merge import flatten
+from proj_tui.config.merge import RUNTIME_ENV, flatten
 
 __all__ = ["RUNTIME_ENV", "Override", "Provenance", "Reference", "trace_provenance"]
-
-RUNTIME_ENV = "runtime"
 
 
 class Override(NamedTuple):
