@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+from fnmatch import fnmatchcase
+
 import pytest
 
-from proj_tui.framework.redact import REDACTED, Redactor, is_secret_name, redact_env
+from proj_tui.framework.redact import REDACTED, Redactor, glob_match, is_secret_name, redact_env
 
 
 @pytest.mark.parametrize(
@@ -104,3 +107,14 @@ def test_from_credentials_walks_nested_values() -> None:
     assert redactor.scrub("admin:pw-9999@host:54321 AKIAXXXX zzzzzzzz True") == (
         "<redacted>:<redacted>@host:<redacted> <redacted> <redacted> True"
     )
+
+
+@pytest.mark.parametrize(
+    "glob",
+    ["*", "**", "a*", "*a", "*a*", "a*b", "*a*b*", "ab*ba", "a*a*a", "a**b", "*.x", ".x.*", "x",
+     "", "?a", "[ab]*", "*[!a]"],
+)  # fmt: skip
+def test_glob_match_is_fnmatchcase(glob: str) -> None:
+    """Every name of up to five letters of "ab.x" matches as ``fnmatchcase`` says."""
+    names = ["", *("".join(p) for n in range(1, 6) for p in itertools.product("ab.x", repeat=n))]
+    assert [n for n in names if glob_match(n, glob)] == [n for n in names if fnmatchcase(n, glob)]

@@ -22,11 +22,10 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
-from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from proj_tui.framework.redact import is_secret_name, secret_env_values, value_secrets
+from proj_tui.framework.redact import glob_match, is_secret_name, secret_env_values, value_secrets
 from proj_tui.framework.store.repro_records import CodeState, LeftOut, StoredFile
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ def _sha256(data: bytes) -> str:
 def is_credentials_file(path: str | PurePosixPath) -> bool:
     """Whether ``path`` names a file that must never be stored (credentials, ``.env``, secrets)."""
     name = PurePosixPath(path).name.lower()
-    return any(fnmatchcase(name, glob) for glob in _CREDENTIAL_GLOBS)
+    return any(glob_match(name, glob) for glob in _CREDENTIAL_GLOBS)
 
 
 def secret_lines(text: str, known: Iterable[str] = ()) -> list[int]:

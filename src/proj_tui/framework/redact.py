@@ -37,7 +37,29 @@ MIN_SECRET_LENGTH = 4
 def is_secret_name(name: str) -> bool:
     """True if a variable or key name looks like it holds a secret (case-insensitive)."""
     upper = name.upper()
-    return any(fnmatchcase(upper, pattern) for pattern in SECRET_NAME_PATTERNS)
+    return any(glob_match(upper, pattern) for pattern in SECRET_NAME_PATTERNS)
+
+
+def glob_match(name: str, glob: str) -> bool:
+    """``fnmatch.fnmatchcase(name, glob)``, without compiling a regex when ``*`` is the glob's
+    only wildcard (every glob of ours): fnmatch compiled one per glob, ~0.1 ms each, and a run
+    matched 32 of them (the env allow-list, secret names, credential files) before its nodes."""
+    if "?" in glob or "[" in glob:
+        return fnmatchcase(name, glob)
+    if "*" not in glob:
+        return name == glob
+    first, *middle, last = glob.split("*")
+    if len(name) < len(first) + len(last) or not name.startswith(first):
+        return False
+    if not name.endswith(last):
+        return False
+    start, end = len(first), len(name) - len(last)
+    for part in middle:  # leftmost first: a later part then has the most room
+        found = name.find(part, start, end)
+        if found < 0:
+            return False
+        start = found + len(part)
+    return True
 
 
 _URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(?=@)")
@@ -121,7 +143,7 @@ def redact_env(
     for name in sorted(env):
         wanted = bool(prefix) and name.startswith(prefix or "")
         if not wanted:
-            wanted = any(name == p or fnmatchcase(name, p) for p in patterns)
+            wanted = any(glob_match(name, p) for p in patterns)
         if wanted:
             selected[name] = REDACTED if is_secret_name(name) else redact_value(env[name])
     return selected
