@@ -18,7 +18,6 @@ of the store, so the store can use it.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -104,6 +103,8 @@ def _scalar(value: Any) -> Scalar:
 
 def csv_rows(content: str) -> tuple[list[str], list[list[str]]]:
     """The header and the non-empty data rows."""
+    import csv  # deferred: only a CSV output's content needs it, not every run
+
     try:
         rows = [row for row in csv.reader(io.StringIO(content)) if row]
     except csv.Error as exc:

@@ -8,11 +8,9 @@ A filepath with a protocol (``s3://``, ``memory://``) goes through fsspec (see `
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import logging
 import os
-import pickle
 from collections.abc import Mapping
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, ClassVar
@@ -253,6 +251,8 @@ class CSVDataset(FileDataset):
     """
 
     def _read(self, path: PurePath) -> list[dict[str, Any]]:
+        import csv  # deferred, as pickle: a run without CSV datasets never needs it
+
         encoding, args = self._text_args(self.load_args)
         with self._open(path, "r", encoding=encoding, newline="") as handle:
             return list(csv.DictReader(handle, **args))
@@ -264,6 +264,8 @@ class CSVDataset(FileDataset):
             )
 
     def _write(self, path: PurePath, data: Any) -> None:
+        import csv
+
         encoding, args = self._text_args(self.save_args)
         fieldnames = args.pop("fieldnames", None)
         if fieldnames is None:
@@ -275,6 +277,8 @@ class CSVDataset(FileDataset):
             writer.writerows(data)
 
     def _explain(self, action: str, exc: Exception) -> tuple[str, str, Location | None]:
+        import csv
+
         if isinstance(exc, csv.Error) or (action == "save" and isinstance(exc, ValueError)):
             return f"CSV problem: {exc}", "Check load_args/save_args (delimiter, fieldnames).", None
         return super()._explain(action, exc)
@@ -287,15 +291,21 @@ class PickleDataset(FileDataset):
     """
 
     def _read(self, path: PurePath) -> Any:
+        import pickle  # deferred, as in _write and _explain: a run without pickles skips it
+
         with self._open(path, "rb") as handle:
             return pickle.load(handle, **self.load_args)  # only the project's own data
 
     def _write(self, path: PurePath, data: Any) -> None:
+        import pickle
+
         blob = pickle.dumps(data, **self.save_args)
         with self._create(path, "wb") as handle:
             handle.write(blob)
 
     def _explain(self, action: str, exc: Exception) -> tuple[str, str, Location | None]:
+        import pickle
+
         if action == "load" and isinstance(exc, (pickle.UnpicklingError, EOFError)):
             return (
                 f"not a readable pickle file ({type(exc).__name__}: {exc})",
