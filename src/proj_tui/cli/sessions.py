@@ -127,13 +127,13 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
 def cmd_show(args: argparse.Namespace) -> int:
     store = _store(args.project)
     record = _resolve(store, args.session_id)
+    state = store.code_state(record.session_id)  # what ran: both forms say it
+    patch = store.blob(state.patch) if state is not None and state.patch else None
     if args.json:
         from proj_tui.framework.code_state import code_state_summary
         from proj_tui.framework.store import export_session
 
         data = export_session(store, record.session_id, logs=bool(args.logs))
-        state = store.code_state(record.session_id)
-        patch = store.blob(state.patch) if state is not None and state.patch else None
         data["code"] = None if state is None else code_state_summary(state, patch)
         data["datasets"] = [ds.to_dict() for ds in store.datasets(record.session_id)]
         print_json(data)
@@ -158,11 +158,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         ("note", record.note),
         ("command", (record.cli or {}).get("command")),
     ]
-    state = store.code_state(record.session_id)
     if state is not None:  # what ran, and whether it can be rebuilt
         from proj_tui.framework.code_state import code_state_line
 
-        patch = store.blob(state.patch) if state.patch else None
         fields.append(("code", code_state_line(state, patch)))
     elif record.git:
         dirty = " (dirty)" if record.git.get("dirty") else ""

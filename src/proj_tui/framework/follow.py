@@ -52,7 +52,6 @@ from proj_tui.framework.events import (
 )
 from proj_tui.framework.run_order import in_run_order, plan_order
 from proj_tui.framework.store import NodeRun, SQLiteSessionStore
-from proj_tui.framework.store.sqlite_logs import MAX_SEQ, PART_BITS, session_range
 
 if TYPE_CHECKING:
     from proj_tui.framework.store import SessionRecord, SessionStore
@@ -314,24 +313,11 @@ def _finished(record: SessionRecord) -> SessionFinished:
 def _last_seq(store: SessionStore, session_id: str) -> int | None:
     """The number of the session's last stored log line (None: no lines yet).
 
-    For SQLite, the largest key in the session's range of ``log_lines`` (one index probe);
-    another store is read whole, as the protocol has no cheaper way.
+    SQLite's store finds it with one index probe; another store is read whole, as the protocol
+    has no cheaper way.
     """
-    if isinstance(store, SQLiteSessionStore) and store._schema >= 2:
-
-        def read(conn: Any) -> int | None:
-            row = conn.execute(
-                "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
-            ).fetchone()
-            if row is None:
-                return None
-            lo, hi = session_range(int(row[0]))
-            last = conn.execute(
-                "SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)
-            ).fetchone()[0]
-            return None if last is None else (int(last) >> PART_BITS) & MAX_SEQ
-
-        return store._read(read)
+    if isinstance(store, SQLiteSessionStore):
+        return store.last_log_seq(session_id)
     lines = store.logs(session_id)
     return lines[-1].seq if lines else None
 

@@ -48,11 +48,12 @@ from proj_tui.framework.store.sqlite_connection import SQLiteConnection
 from proj_tui.framework.store.sqlite_errors import _transient
 from proj_tui.framework.store.sqlite_file import default_store_path
 from proj_tui.framework.store.sqlite_logs import (
-    PART_BITS,
     SESSION_SHIFT,
     SourceIds,
     insert_lines,
+    last_key,
     read_lines,
+    seq_of,
     session_range,
 )
 from proj_tui.framework.store.sqlite_outputs import delete_rows as delete_output_rows
@@ -589,30 +590,27 @@ class SQLiteSessionStore(SQLiteConnection):
 
         return self._read_current(work)
 
-    def log_tail(self, session_id: str, count: int) -> list[LogLine]:
-        """The last ``count`` log lines of a session, in order (what a crash record continues)."""
-        if count <= 0:
-            return []
+    def last_log_seq(self, session_id: str) -> int | None:
+        """The ``seq`` of the session's last stored log line (None: none yet, or no session)."""
 
-        def work(conn: sqlite3.Connection) -> list[LogLine]:
+        def work(conn: sqlite3.Connection) -> int | None:
             if self._schema < 2:
-                return _logs_v1(conn, session_id, 0, None, None)[-count:]
+                lines = _logs_v1(conn, session_id, 0, None, None)
+                return lines[-1].seq if lines else None
             row = conn.execute(
                 "SELECT rid FROM sessions WHERE session_id = ?", (session_id,)
             ).fetchone()
-            if row is None:
-                return []
-            lo, hi = session_range(int(row[0]))
-            (top,) = conn.execute(
-                "SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)
-            ).fetchone()
-            if top is None:
-                return []
-            last = (int(top) - lo) >> PART_BITS
-            rid = int(row[0])
-            return read_lines(conn, rid, after=last - count, limit=None, like=None, text=None)
+            key = None if row is None else last_key(conn, int(row[0]))
+            return None if key is None else seq_of(key)
 
         return self._read_current(work)
+
+    def log_tail(self, session_id: str, count: int) -> list[LogLine]:
+        """The last ``count`` log lines of a session, in order (what a crash record continues)."""
+        last = self.last_log_seq(session_id) if count > 0 else None
+        if last is None:
+            return []
+        return self.logs(session_id, after=max(last - count, 0))
 
     def _read_current(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """``_read`` for work that depends on the log layout, knowing the file's layout.

@@ -144,6 +144,19 @@ class SourceIds:
         self._known.update(ids)
 
 
+def last_key(conn: sqlite3.Connection, rid: int) -> int | None:
+    """The key of session ``rid``'s last stored line part (None: no lines), one index probe."""
+    lo, hi = session_range(rid)
+    top = conn.execute("SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi))
+    value = top.fetchone()[0]
+    return None if value is None else int(value)
+
+
+def seq_of(key: int) -> int:
+    """The line number (``seq``) a ``log_lines`` key holds."""
+    return (key >> PART_BITS) & MAX_SEQ
+
+
 def insert_lines(
     conn: sqlite3.Connection,
     rid: int,
@@ -163,15 +176,9 @@ def insert_lines(
     ``last``: the key of the session's last line (None: none yet) when the caller has just
     read it in the same transaction; left out, it is read here.
     """
-    lo, hi = session_range(rid)
-    top: int | None = (
-        conn.execute("SELECT max(id) FROM log_lines WHERE id >= ? AND id < ?", (lo, hi)).fetchone()[
-            0
-        ]
-        if isinstance(last, EllipsisType)
-        else last
-    )
-    start = 1 if top is None else ((top >> PART_BITS) & MAX_SEQ) + 1
+    lo, _ = session_range(rid)
+    top = last_key(conn, rid) if isinstance(last, EllipsisType) else last
+    start = 1 if top is None else seq_of(top) + 1
     if start + len(lines) > MAX_SEQ:
         raise StoreError(
             f"The session has {start - 1:,} log lines, the most one session can store is "
