@@ -55,16 +55,18 @@ async def test_a_flood_is_folded_in_bounded_frames_and_the_newest_lines_are_show
 
 async def test_the_app_hands_the_gil_over_within_a_millisecond(taxi: Path) -> None:
     """A run's reader thread parsing a flood may keep the GIL a whole switch interval each time
-    the UI thread blocks; the app shortens the interval to ``SWITCH_INTERVAL`` as it loads."""
+    the UI thread blocks; the app shortens the interval to ``SWITCH_INTERVAL`` as it loads,
+    and gives the host process its own back when it ends."""
     from proj_tui.tui import app as app_module
 
     before = sys.getswitchinterval()
-    sys.setswitchinterval(0.005)  # Python's default, whatever an earlier app here set
+    sys.setswitchinterval(0.005)  # Python's default
     try:
         app = ProjTuiApp(taxi)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             assert sys.getswitchinterval() == pytest.approx(app_module.SWITCH_INTERVAL)
             assert app_module.SWITCH_INTERVAL <= 0.001
+        assert sys.getswitchinterval() == pytest.approx(0.005)
     finally:
         sys.setswitchinterval(before)

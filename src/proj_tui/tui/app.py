@@ -139,6 +139,7 @@ class ProjTuiApp(App[int]):
     ) -> None:
         super().__init__()
         self.config_path = config_path
+        self._switch_before = sys.getswitchinterval()
         self.state_changed: Signal[Topic] = Signal(self, "state-changed")
         self.state = AppState(
             project_path=Path(project_path).resolve(),
@@ -181,7 +182,7 @@ class ProjTuiApp(App[int]):
         # whole switch interval before the UI gets it back, and a key passes the event loop
         # ~10 times on its way to its action: at the default 5 ms a key waited behind a
         # streaming run's parsing for tens of ms (benches/app.py, issue 20).
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        sys.setswitchinterval(SWITCH_INTERVAL)  # the host's (_switch_before) back on unmount
 
         # Each live run holds a thread for its lifetime; the default pool (cpu+4) is too small.
         asyncio.get_running_loop().set_default_executor(
@@ -823,6 +824,7 @@ class ProjTuiApp(App[int]):
         await self.live.stop()
         self.runs.stop_following()  # the sessions go on; only this app's reading of them ends
         unsettle()
+        sys.setswitchinterval(self._switch_before)
 
     async def action_quit(self) -> None:
         """Quit; with runs live in tabs, ask whether to keep them running (the default: each
